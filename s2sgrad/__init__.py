@@ -1,0 +1,23 @@
+"""s2sgrad: source-to-source gradients for Python and NumPy.
+
+Give it a NumPy function; it reads the source, and writes the derivative as
+Python source you can read, debug and ship::
+
+    from s2sgrad import grad
+
+    @grad(wrt=("W", "V"))
+    def cost(X, Y, W, V):
+        ...
+
+    dW, dV = cost(X, Y, W, V)
+    print(cost.source)
+"""
+
+from .api import grad, value_and_grad, vjp
+from .checks import check_grad
+from .errors import GradError
+from .rules import defrule, elementwise, nondifferentiable
+
+__all__ = ["grad", "value_and_grad", "vjp", "check_grad", "GradError",
+           "defrule", "elementwise", "nondifferentiable"]
+__version__ = "0.1.0"

@@ -1,0 +1,109 @@
+"""Activity analysis: which values need derivatives at all.
+
+A value is *varied* if it depends on a ``wrt`` argument through differentiable
+operations, and *useful* if the output depends on it. Only values that are
+both (active) get adjoints or tangents, so ``grad(cost, wrt=("W", "V"))``
+computes no adjoint of ``X`` or ``Y``, and nothing flows through ``x.shape``,
+comparisons or ``np.argmax``.
+
+The analysis is by name and ignores statement order inside loops, so it is
+conservative for code that overwrites names: it iterates to a fixpoint.
+"""
+
+import gast
+
+from .astutil import names_in
+from .rules import is_nondifferentiable
+from .rules.methods import NONDIFFERENTIABLE_ATTRIBUTES
+
+NONDIFFERENTIABLE_METHODS = frozenset({"item", "tolist", "keys", "argmax", "argmin", "argsort"})
+
+
+def carries_derivative(rhs):
+    """Whether the result of ``rhs`` can depend differentiably on its operands."""
+    if isinstance(rhs, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
+        return False
+    if isinstance(rhs, gast.UnaryOp) and isinstance(rhs.op, (gast.Not, gast.Invert)):
+        return False
+    if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.FloorDiv, gast.BitAnd, gast.BitOr,
+                                                           gast.BitXor, gast.LShift, gast.RShift)):
+        return False
+    if isinstance(rhs, gast.Attribute) and rhs.attr in NONDIFFERENTIABLE_ATTRIBUTES:
+        return False
+    if isinstance(rhs, gast.Call):
+        callee = getattr(rhs, "callee", None)
+        if callee is not None and is_nondifferentiable(callee):
+            return False
+        if getattr(rhs, "method", None) in NONDIFFERENTIABLE_METHODS:
+            return False
+    return True
+
+
+def operand_names(rhs):
+    """Names read by a normalized right-hand side (outside references excluded)."""
+    return {n.id for n in gast.walk(rhs)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and not getattr(n, "external", False)}
+
+
+def _assignments(body):
+    """Every (targets, rhs) pair in a normalized body, loops and branches included."""
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Assign):
+                targets = names_in(node.targets[0], gast.Store)
+                if isinstance(node.targets[0], gast.Subscript):   # x[i] = v writes into x
+                    targets = {node.targets[0].value.id}
+                    yield targets, node.value, {node.targets[0].value.id}
+                else:
+                    yield targets, node.value, set()
+            elif isinstance(node, gast.For):
+                yield names_in(node.target, gast.Store), node.iter, set()
+            elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
+                    and isinstance(node.value.func, gast.Attribute) and getattr(node.value, "method", None):
+                receiver = node.value.func.value
+                if isinstance(receiver, gast.Name):               # hs.append(h) changes hs
+                    yield {receiver.id}, node.value, set()
+
+
+def varied_names(body, wrt):
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for targets, rhs, extra in _assignments(body):
+            if not carries_derivative(rhs):
+                continue
+            if (operand_names(rhs) | extra) & varied and not targets <= varied:
+                varied |= targets
+                changed = True
+    return varied
+
+
+def useful_names(body, outputs):
+    useful = set(outputs)
+    changed = True
+    while changed:
+        changed = False
+        for targets, rhs, extra in _assignments(body):
+            if targets & useful and carries_derivative(rhs):
+                new = operand_names(rhs) - useful
+                if new:
+                    useful |= new
+                    changed = True
+    return useful
+
+
+def active_names(body, wrt, outputs):
+    """Names that are both varied by ``wrt`` and useful to ``outputs``."""
+    return varied_names(body, wrt) & useful_names(body, outputs)
+
+
+def names_in_store(node):
+    """Names a statement (or target) may write, including arrays written into by subscript."""
+    names = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            names.add(n.id)
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):
+            names.add(n.value.id)
+    return names

@@ -1,0 +1,270 @@
+"""The public API: grad, value_and_grad, vjp, and the machinery they share.
+
+``grad(f)`` parses and normalizes ``f`` at once (so mistakes surface where
+``grad`` is called), and generates a shape-generic derivative, whose source is
+``.source``. On each call with arguments of new shapes it generates, compiles
+and caches a derivative specialized to those shapes: the one that reads like a
+hand derivation and runs like one. Later calls with the same shapes cost a
+dictionary lookup.
+"""
+
+import functools
+import inspect
+import weakref
+
+import numpy as np
+
+from .codegen import exec_source, module_source, standalone_module
+from .errors import GradError
+from .naming import Namer
+from .normalize import normalize
+from .optimize import optimize
+from .parsing import parse_function
+from .reverse import ReverseMode
+from .shapes import Facts, probe, shape_of, static_facts
+
+_PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program
+_DERIVATIVES = weakref.WeakKeyDictionary()  # function -> {(kind, wrt): Derivative}
+
+
+def program_of(func):
+    """The normalized program of ``func``, parsed once per function object."""
+    try:
+        return _PROGRAMS[func]
+    except (KeyError, TypeError):
+        pass
+    parsed = parse_function(func)
+    program = normalize(parsed, Namer())
+    try:
+        _PROGRAMS[func] = program
+    except TypeError:
+        pass
+    return program
+
+
+def resolve_wrt(program, wrt):
+    """``wrt`` (an int, a name, or a tuple of them) as a tuple of parameter names."""
+    params = program.params
+    fname = program.parsed.name
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    if not items:
+        raise GradError(f"wrt is empty: name at least one parameter of {fname}", program.parsed.origin)
+    names = []
+    for item in items:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise GradError(f"wrt={item} is out of range: {fname} has {len(params)} parameters "
+                                f"({', '.join(params)})", program.parsed.origin)
+            names.append(params[item])
+        elif isinstance(item, str):
+            if item not in params:
+                raise GradError(f"wrt={item!r} names no parameter of {fname}; its parameters are "
+                                f"{', '.join(params)}", program.parsed.origin)
+            names.append(item)
+        else:
+            raise GradError(f"wrt must be a parameter index or name, or a tuple of them, not {item!r}",
+                            program.parsed.origin)
+    return tuple(names), single
+
+
+class Derivative:
+    """A derivative of a user function: callable, with its generated source at hand."""
+
+    kind = None   # "grad" | "value_and_grad" | "vjp"
+
+    def __init__(self, func, wrt):
+        self.program = program_of(func)
+        self.wrt, self.single = resolve_wrt(self.program, wrt)
+        self.func = func
+        self.__wrapped__ = func
+        functools.update_wrapper(self, func, updated=())
+        self._signature = inspect.signature(func)
+        self._nparams = len(self.program.params)
+        self._specialized = {}
+        self._generic = self._generate(static_facts(self.program))
+        self._latest = self._generic
+
+    # ------------------------------------------------------------ generation
+    @property
+    def mode(self):
+        return "vjp" if self.kind == "vjp" else "grad"
+
+    def _generate(self, facts):
+        """Generate, optimize and compile a derivative for what ``facts`` knows of shapes."""
+        program = self.program.fork()
+        reverse = ReverseMode(program, self.wrt, facts, self.mode)
+        fn = reverse.build()
+        optimize(fn, program.namer, set(reverse.adjoint_names.values()), facts.shapes, program.externals.np)
+        source = module_source(fn, program.externals)
+        namespace = exec_source(source, program.externals.namespace(), f"{self.kind} {self.func.__name__}")
+        return _Generated(fn.name, source, namespace[fn.name], program.externals)
+
+    def _specialize(self, args):
+        key = _shape_key(args)
+        facts = probe(self.program, args)
+        self._check_wrt_dtypes(args)
+        generated = self._generate(facts) if facts.shapes else self._generic
+        self._specialized[key] = generated
+        return generated
+
+    def _check_wrt_dtypes(self, args):
+        for name in self.wrt:
+            value = args[self.program.params.index(name)]
+            dtype = getattr(value, "dtype", None)
+            if isinstance(value, (bool, int, np.integer)) or (dtype is not None and dtype.kind in "biu"):
+                raise GradError(f"the argument {name} of {self.func.__name__} holds integers, so it has no "
+                                f"gradient", self.program.parsed.origin,
+                                f"pass floats, e.g. {name}.astype(float) or {name} * 1.0")
+
+    def _compiled(self, args, kwargs):
+        if kwargs or len(args) != self._nparams:
+            try:
+                bound = self._signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise GradError(f"{self.func.__name__}: {exc}", self.program.parsed.origin) from None
+            bound.apply_defaults()
+            args = bound.args
+        key = _shape_key(args)
+        generated = self._specialized.get(key)
+        if generated is None:
+            generated = self._specialize(args)
+        self._latest = generated
+        return generated.function, args
+
+    # ------------------------------------------------------------ inspection
+    @property
+    def source(self):
+        """The generated source: of the latest call's specialization, else the shape-generic one."""
+        return self._latest.source
+
+    @property
+    def generic_source(self):
+        return self._generic.source
+
+    def source_for(self, *args, **kwargs):
+        """The generated source specialized to these example arguments."""
+        self._compiled(args, kwargs)
+        return self._latest.source
+
+    def module_source(self, description=None):
+        """A standalone module holding the latest generated derivative, as text."""
+        generated = self._latest
+        text, problems = standalone_module(generated.source, generated.externals,
+                                           description or f"{self.kind} of {self.func.__name__} with "
+                                                          f"respect to {', '.join(self.wrt)}.")
+        if problems:
+            raise GradError(f"cannot write out a module for {self.func.__name__}: it refers to "
+                            f"{', '.join(problems)}, which no module exports", self.program.parsed.origin,
+                            "define those at module level in an importable file")
+        return text
+
+    def __repr__(self):
+        return f"<s2sgrad {self.kind} of {self.func.__qualname__} wrt {', '.join(self.wrt)}>"
+
+
+class _Generated:
+    __slots__ = ("name", "source", "function", "externals")
+
+    def __init__(self, name, source, function, externals):
+        self.name, self.source, self.function, self.externals = name, source, function, externals
+
+
+class Gradient(Derivative):
+    kind = "grad"
+
+    def __call__(self, *args, **kwargs):
+        fn, args = self._compiled(args, kwargs)
+        value, grads = fn(*args)
+        _check_scalar(self, value)
+        return grads
+
+
+class ValueAndGradient(Derivative):
+    kind = "value_and_grad"
+
+    def __call__(self, *args, **kwargs):
+        fn, args = self._compiled(args, kwargs)
+        value, grads = fn(*args)
+        _check_scalar(self, value)
+        return value, grads
+
+
+class VectorJacobianProduct(Derivative):
+    kind = "vjp"
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise GradError(f"vjp of {self.func.__name__} needs the arguments and then the output "
+                            f"cotangent", self.program.parsed.origin)
+        *primal, dout = args
+        fn, primal = self._compiled(tuple(primal), kwargs)
+        return fn(*primal, **{_seed_name(fn): dout})
+
+
+@functools.lru_cache(maxsize=None)
+def _seed_name_of(code):
+    return code.co_varnames[code.co_argcount]
+
+
+def _seed_name(fn):
+    return _seed_name_of(fn.__code__)
+
+
+def _check_scalar(derivative, value):
+    if np.ndim(value) != 0 and np.size(value) != 1:
+        raise GradError(f"grad needs a scalar output, but {derivative.func.__name__} returned an array of "
+                        f"shape {np.shape(value)}", derivative.program.parsed.origin,
+                        "reduce it (e.g. np.sum or np.mean), or use s2sgrad.vjp for array outputs")
+
+
+def _shape_key(args):
+    return tuple([(a.shape, a.dtype) if isinstance(a, np.ndarray) else _other_key(a) for a in args])
+
+
+def _other_key(a):
+    shape = shape_of(a)
+    if shape is None:
+        return type(a)
+    dtype = getattr(a, "dtype", None)
+    return (shape, dtype if dtype is not None else type(a), type(a))
+
+
+def _cached(cls, func, wrt):
+    key = (cls.kind, wrt if not isinstance(wrt, list) else tuple(wrt))
+    try:
+        table = _DERIVATIVES.setdefault(func, {})
+    except TypeError:
+        table = {}
+    derivative = table.get(key)
+    if derivative is None:
+        derivative = table[key] = cls(func, wrt)
+    return derivative
+
+
+def _decorator_or_call(cls, func, wrt):
+    if func is None:
+        return lambda f: _cached(cls, f, wrt)
+    if isinstance(func, (int, str, tuple)) and not callable(func):
+        return lambda f: _cached(cls, f, func)
+    return _cached(cls, func, wrt)
+
+
+def grad(func=None, wrt=0):
+    """The gradient of ``func``'s scalar output with respect to ``wrt``.
+
+    ``wrt`` is a parameter index or name, or a tuple of them (then the gradient
+    is a tuple in that order). Use as ``grad(f)``, ``grad(f, wrt=("W", "V"))``,
+    or as a decorator: ``@grad`` or ``@grad(wrt=("W", "V"))``.
+    """
+    return _decorator_or_call(Gradient, func, wrt)
+
+
+def value_and_grad(func=None, wrt=0):
+    """Like :func:`grad`, returning ``(value, gradient)`` from one pass."""
+    return _decorator_or_call(ValueAndGradient, func, wrt)
+
+
+def vjp(func=None, wrt=0):
+    """The vector-Jacobian product: a function ``(*args, dout)`` returning the cotangent(s) of ``wrt``."""
+    return _decorator_or_call(VectorJacobianProduct, func, wrt)

@@ -1,0 +1,697 @@
+"""Normalization: one operation per statement, every name resolved.
+
+The derivative transformers apply one rule per statement, so they want code
+where each statement does one thing to named values::
+
+    nll = -np.mean(np.sum(U * Y, 1) - logsumexp(U))
+
+becomes::
+
+    t1 = U * Y
+    t2 = np.sum(t1, 1)
+    ...             # logsumexp's body, inlined, its locals renamed if they collide
+    t5 = t2 - t4
+    t6 = np.mean(t5)
+    nll = -t6
+
+Along the way:
+
+* free names are resolved against the function's closure and globals at compile
+  time, so ``np.exp`` is known to be NumPy's and ``logistic`` a user function;
+  NumPy is then spelled through one alias, other outside objects by bound names
+  (see :mod:`s2sgrad.references`);
+* array methods become NumPy calls (``U.sum(1)`` -> ``np.sum(U, 1)``);
+* calls to the user's own functions are inlined, at any depth;
+* a straight-line reassignment gets a new version name (``x = x / 2`` ->
+  ``x_1 = x / 2``), so the adjoint sweep can read every value as it was;
+* unsupported syntax raises :class:`GradError` at the user's line.
+
+The temporaries introduced here are folded back into expressions by the
+cleanup passes (:mod:`s2sgrad.optimize`) where they are used once, so the
+generated source does not keep this one-operation-per-line shape.
+"""
+
+import builtins
+import types
+
+import gast
+import numpy as np
+
+from .astutil import assign, clone as _copy, const, copy_origin, is_atom, name
+from .errors import GradError, origin_of
+from .parsing import parse_function
+from .references import Externals
+from .rules import lookup, is_nondifferentiable
+from .rules.methods import ARRAY_METHODS, KEPT_METHODS
+
+UNSUPPORTED_STATEMENTS = {
+    gast.Try: ("try/except", "move error handling outside the differentiated function"),
+    gast.With: ("a with block", "move the context manager outside the differentiated function"),
+    gast.AsyncWith: ("async with", "write plain synchronous code"),
+    gast.AsyncFor: ("async for", "write plain synchronous code"),
+    gast.AsyncFunctionDef: ("an async function", "write plain synchronous code"),
+    gast.ClassDef: ("a class definition", "define classes outside the differentiated function"),
+    gast.FunctionDef: ("a nested function definition",
+                       "define the helper at module level (s2sgrad inlines calls to it)"),
+    gast.Global: ("a global statement", "pass the value in as an argument and return results"),
+    gast.Nonlocal: ("a nonlocal statement", "pass the value in as an argument and return results"),
+    gast.Delete: ("a del statement", "let the name go out of scope instead"),
+    gast.Import: ("an import inside the function", "import at module level"),
+    gast.ImportFrom: ("an import inside the function", "import at module level"),
+}
+if hasattr(gast, "Match"):
+    UNSUPPORTED_STATEMENTS[gast.Match] = ("a match statement", "use if/elif/else")
+if hasattr(gast, "TryStar"):
+    UNSUPPORTED_STATEMENTS[gast.TryStar] = ("try/except*", "move error handling outside")
+
+UNSUPPORTED_EXPRESSIONS = {
+    gast.Lambda: ("a lambda inside the function", "define a module-level function and call it"),
+    gast.ListComp: ("a list comprehension", "write a for loop that appends to a list"),
+    gast.SetComp: ("a set comprehension", "write a for loop"),
+    gast.DictComp: ("a dict comprehension", "write a for loop that fills a dict"),
+    gast.GeneratorExp: ("a generator expression", "write a for loop"),
+    gast.Yield: ("yield", "return a value instead of generating values"),
+    gast.YieldFrom: ("yield from", "return a value instead of generating values"),
+    gast.Await: ("await", "write plain synchronous code"),
+    gast.NamedExpr: ("an assignment expression (:=)", "assign in a statement of its own"),
+    gast.Starred: ("a starred argument (*args)", "pass the arguments one by one"),
+    gast.Set: ("a set literal", "use a list or tuple"),
+}
+
+_SIMPLE_CONSTANTS = (int, float, complex, bool, str, type(None))
+
+
+def is_simple_constant(value):
+    if isinstance(value, tuple):
+        return all(is_simple_constant(v) for v in value)
+    return isinstance(value, _SIMPLE_CONSTANTS) and not isinstance(value, np.ndarray)
+
+
+def constant_node(value):
+    """A literal for a simple Python constant, tuples included."""
+    if isinstance(value, tuple):
+        return gast.Tuple(elts=[constant_node(v) for v in value], ctx=gast.Load())
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return gast.UnaryOp(op=gast.USub(), operand=const(-value))
+    return const(value)
+
+
+class Program:
+    """What normalization produces: the normalized function plus its outside references."""
+
+    def __init__(self, parsed, node, namer, externals):
+        self.parsed = parsed
+        self.node = node
+        self.namer = namer
+        self.externals = externals
+
+    @property
+    def params(self):
+        return [a.id for a in self.node.args.args]
+
+    def fork(self):
+        """An independent copy to transform: each generated derivative takes names of its own."""
+        namer = self.namer.copy()
+        return Program(self.parsed, _copy(self.node), namer, self.externals.copy(namer))
+
+
+def normalize(parsed, namer):
+    """Normalize a parsed function; returns a :class:`Program`."""
+    check_signature(parsed)
+    namer.reserve(*parsed.local_names())
+    externals = Externals(namer)
+    normalizer = FunctionNormalizer(parsed, namer, externals, stack=(parsed.func,))
+    for param in parsed.node.args.args:
+        normalizer.renames[param.id] = name(param.id)
+        normalizer.defined.add(param.id)
+    body = normalizer.block(parsed.node.body, top=True)
+    args = gast.arguments(args=[name(a.id, gast.Param()) for a in parsed.node.args.args],
+                          posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                          kwarg=None, defaults=[normalizer.external_value(d, "default")
+                                                for d in (parsed.func.__defaults__ or ())])
+    node = gast.FunctionDef(name=parsed.name, args=args, body=body, decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    copy_origin(node, parsed.node)
+    return Program(parsed, node, namer, externals)
+
+
+def check_signature(parsed):
+    args = parsed.node.args
+    where = parsed.origin
+    what = None
+    if args.vararg is not None:
+        what = f"*{args.vararg.id}"
+    elif args.kwarg is not None:
+        what = f"**{args.kwarg.id}"
+    elif args.kwonlyargs:
+        what = f"keyword-only parameter {args.kwonlyargs[0].id}"
+    elif args.posonlyargs:
+        what = "positional-only parameters"
+    if what:
+        raise GradError(f"{parsed.name}: {what} in the signature is not supported", where,
+                        "give the function plain positional parameters")
+    for deco in parsed.node.decorator_list:
+        found, obj = _resolve_static(deco, parsed)
+        if not (found and getattr(obj, "__module__", "").startswith("s2sgrad")):
+            raise GradError(f"{parsed.name}: decorated functions are not supported "
+                            f"(decorator {gast.unparse(deco) if hasattr(gast, 'unparse') else '...'})",
+                            origin_of(deco) or where,
+                            "differentiate the undecorated function and decorate the result")
+
+
+def _resolve_static(expr, parsed):
+    if isinstance(expr, gast.Call):
+        expr = expr.func
+    if isinstance(expr, gast.Name):
+        return parsed.lookup(expr.id)
+    if isinstance(expr, gast.Attribute):
+        found, base = _resolve_static(expr.value, parsed)
+        if found and hasattr(base, expr.attr):
+            return True, getattr(base, expr.attr)
+    return False, None
+
+
+class FunctionNormalizer:
+    """Normalizes the body of one function (the differentiated one, or an inlined helper)."""
+
+    def __init__(self, parsed, namer, externals, stack):
+        self.parsed = parsed
+        self.namer = namer
+        self.externals = externals
+        self.stack = stack
+        self.locals = parsed.local_names()
+        self.renames = {}          # user name -> current node (Name, or an atom for a parameter)
+        self.defined = set()       # names with a value on the straight-line path
+        self.in_compound = _names_assigned_in_compound(parsed.node.body)
+        self.out = []
+        self.returned = None
+        self.depth = 0
+
+    # ----------------------------------------------------------------- errors
+    def error(self, message, node, hint=None):
+        return GradError(message, origin_of(node) or self._nearest_origin(node), hint)
+
+    def _nearest_origin(self, node):
+        return self.current_origin
+
+    current_origin = None
+
+    # ------------------------------------------------------------- statements
+    def block(self, stmts, top=False):
+        saved, self.out = self.out, []
+        for i, stmt in enumerate(stmts):
+            self.current_origin = origin_of(stmt) or self.current_origin
+            last = top and i == len(stmts) - 1
+            self.statement(stmt, last)
+        out, self.out = self.out, saved
+        return out
+
+    def emit(self, stmt, like):
+        copy_origin(stmt, like)
+        self.out.append(stmt)
+
+    def statement(self, s, last=False):
+        kind = type(s)
+        if kind in UNSUPPORTED_STATEMENTS:
+            what, hint = UNSUPPORTED_STATEMENTS[kind]
+            raise self.error(f"{what} is not supported in a differentiated function", s, hint)
+        method = getattr(self, "stmt_" + kind.__name__, None)
+        if method is None:
+            raise self.error(f"the statement {kind.__name__} is not supported", s)
+        method(s, last) if kind is gast.Return else method(s)
+
+    def stmt_Expr(self, s):
+        value = s.value
+        if isinstance(value, gast.Constant):
+            return  # a docstring or a bare literal
+        if isinstance(value, gast.Call):
+            call = self.call(value)
+            self.emit(gast.Expr(value=call), s)
+            return
+        self.check_expression(value)
+        # a bare expression statement has no effect worth keeping
+
+    def stmt_Pass(self, s):
+        pass
+
+    def stmt_Assign(self, s):
+        value = s.value
+        if len(s.targets) > 1:
+            atom = self.atom(value)
+            for target in s.targets:
+                self.store(target, atom, s)
+            return
+        target = s.targets[0]
+        if isinstance(target, (gast.Tuple, gast.List)):
+            self.store_unpack(target, value, s)
+            return
+        if isinstance(target, gast.Name):
+            self.store(target, self.simple(value), s)
+        else:
+            self.store(target, self.atom(value), s)
+
+    def stmt_AnnAssign(self, s):
+        if s.value is not None:
+            self.stmt_Assign(gast.Assign(targets=[s.target], value=s.value, type_comment=None))
+
+    def stmt_AugAssign(self, s):
+        target = s.target
+        if isinstance(target, gast.Name):
+            current = self.load(target)
+            rhs = self.atom(s.value)
+            self.store(target, gast.BinOp(left=current, op=s.op, right=rhs), s)
+        elif isinstance(target, gast.Subscript):
+            base = self.atom(target.value)
+            index = self.index(target.slice)
+            old = self.assign_temp(gast.Subscript(value=base, slice=index, ctx=gast.Load()), s)
+            rhs = self.atom(s.value)
+            new = self.assign_temp(gast.BinOp(left=old, op=s.op, right=rhs), s)
+            self.emit(assign(gast.Subscript(value=_copy(base), slice=_copy(index), ctx=gast.Store()),
+                             new), s)
+        else:
+            raise self.error("augmented assignment to an attribute is not supported", s,
+                             "assign to a local variable")
+
+    def stmt_Return(self, s, last):
+        atom = self.atom(s.value) if s.value is not None else const(None)
+        if len(self.stack) > 1 and last:
+            self.returned = atom
+            return
+        if not last:
+            raise self.error("return before the end of the function is not supported yet", s,
+                             "assign the result to a variable and return it at the end")
+        self.emit(gast.Return(value=atom), s)
+
+    def stmt_If(self, s):
+        test = self.atom(s.test)
+        self.depth += 1
+        body = self.block(s.body) or [gast.Pass()]
+        orelse = self.block(s.orelse)
+        self.depth -= 1
+        self.emit(gast.If(test=test, body=body, orelse=orelse), s)
+
+    def stmt_For(self, s):
+        if s.orelse:
+            raise self.error("for ... else is not supported", s, "use a flag variable")
+        iterable = self.atom(s.iter)
+        self.depth += 1
+        target = self.store_target(s.target, s)
+        body = self.block(s.body) or [gast.Pass()]
+        self.depth -= 1
+        self.emit(gast.For(target=target, iter=iterable, body=body, orelse=[], type_comment=None), s)
+
+    def stmt_While(self, s):
+        if s.orelse:
+            raise self.error("while ... else is not supported", s, "use a flag variable")
+        self.depth += 1
+        saved, self.out = self.out, []
+        test = self.atom(s.test)
+        pre = self.out
+        self.out = saved
+        body = self.block(s.body)
+        self.depth -= 1
+        if pre:  # the test needs statements of its own: evaluate it at the top of each pass
+            exit_ = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=[gast.Break()], orelse=[])
+            self.emit(gast.While(test=const(True), body=pre + [exit_] + body, orelse=[]), s)
+        else:
+            self.emit(gast.While(test=test, body=body or [gast.Pass()], orelse=[]), s)
+
+    def stmt_Break(self, s):
+        self.emit(gast.Break(), s)
+
+    def stmt_Continue(self, s):
+        self.emit(gast.Continue(), s)
+
+    def stmt_Assert(self, s):
+        self.emit(gast.Assert(test=self.opaque(s.test), msg=self.opaque(s.msg) if s.msg else None), s)
+
+    def stmt_Raise(self, s):
+        self.emit(gast.Raise(exc=self.opaque(s.exc) if s.exc else None, cause=None), s)
+
+    # ------------------------------------------------------------ assignments
+    def store(self, target, value, s):
+        if isinstance(target, gast.Name):
+            self.emit(assign(self.store_name(target.id), value), s)
+        elif isinstance(target, gast.Subscript):
+            base = self.atom(target.value)
+            if not isinstance(base, gast.Name):
+                raise self.error("assignment into this kind of object is not supported", s)
+            index = self.index(target.slice)
+            if not is_atom(value):
+                value = self.assign_temp(value, s)
+            self.emit(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), value), s)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.store_unpack(target, value, s)
+        else:
+            raise self.error("assignment to an attribute is not supported", s,
+                             "assign to a local variable")
+
+    def store_unpack(self, target, value, s):
+        if any(isinstance(e, gast.Starred) for e in target.elts):
+            raise self.error("starred assignment (a, *b = ...) is not supported", s)
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+            atoms = [self.atom(v) for v in value.elts]   # evaluate all first: a, b = b, a
+            atoms = [self.assign_temp(a, s) if isinstance(a, gast.Name) else a for a in atoms] \
+                if _overlaps(target, value) else atoms
+            for t, a in zip(target.elts, atoms):
+                self.store(t, a, s)
+            return
+        simple = self.simple(value)
+        if isinstance(simple, gast.Call) and all(isinstance(t, gast.Name) for t in target.elts):
+            names = [self.store_name(t.id) for t in target.elts]
+            self.emit(assign(gast.Tuple(elts=[name(n, gast.Store()) for n in names], ctx=gast.Store()),
+                             simple), s)
+            return
+        whole = simple if is_atom(simple) else self.assign_temp(simple, s)
+        for i, t in enumerate(target.elts):
+            self.store(t, gast.Subscript(value=_copy(whole), slice=const(i), ctx=gast.Load()), s)
+
+    def store_target(self, target, s):
+        """A loop target: a name, or a tuple of names."""
+        if isinstance(target, gast.Name):
+            return name(self.store_name(target.id), gast.Store())
+        if isinstance(target, (gast.Tuple, gast.List)):
+            return gast.Tuple(elts=[self.store_target(e, s) for e in target.elts], ctx=gast.Store())
+        raise self.error("a loop target must be a name or a tuple of names", s)
+
+    def store_name(self, user_name):
+        """The generated name a store to ``user_name`` writes, versioning straight-line reassignments."""
+        current = self.renames.get(user_name)
+        reassigned = user_name in self.defined
+        if (current is None or not isinstance(current, gast.Name)
+                or (reassigned and self.depth == 0 and user_name not in self.in_compound)):
+            if current is None and len(self.stack) == 1:
+                new = user_name  # the differentiated function's own names are already reserved
+            else:
+                new = self.namer.fresh(user_name)
+            self.renames[user_name] = name(new)
+        if self.depth == 0:
+            self.defined.add(user_name)
+        return self.renames[user_name].id
+
+    def assign_temp(self, value, like):
+        temp = self.namer.temp()
+        self.emit(assign(temp, value), like)
+        return name(temp)
+
+    # ------------------------------------------------------------ expressions
+    def atom(self, expr):
+        """Reduce ``expr`` to a name, constant or outside reference, emitting statements as needed."""
+        if isinstance(expr, gast.Constant):
+            return const(expr.value)
+        if isinstance(expr, gast.Name):
+            return self.load(expr)
+        if isinstance(expr, gast.UnaryOp) and isinstance(expr.operand, gast.Constant) \
+                and isinstance(expr.op, (gast.USub, gast.UAdd)) and isinstance(expr.operand.value, (int, float)):
+            value = expr.operand.value
+            return const(-value if isinstance(expr.op, gast.USub) else value)
+        if isinstance(expr, gast.Tuple) and all(isinstance(e, gast.Constant) for e in expr.elts):
+            return gast.Tuple(elts=[const(e.value) for e in expr.elts], ctx=gast.Load())
+        if isinstance(expr, gast.Attribute):
+            external = self.try_external(expr)
+            if external is not None:
+                return external
+        simple = self.simple(expr)
+        if is_atom(simple):
+            return simple
+        return self.assign_temp(simple, expr)
+
+    def simple(self, expr):
+        """Reduce ``expr`` to one operation on atoms."""
+        self.check_expression(expr)
+        if isinstance(expr, (gast.Name, gast.Constant)):
+            return self.atom(expr)
+        if isinstance(expr, gast.BinOp):
+            return gast.BinOp(left=self.atom(expr.left), op=expr.op, right=self.atom(expr.right))
+        if isinstance(expr, gast.UnaryOp):
+            if isinstance(expr.operand, gast.Constant):
+                return self.atom(expr)
+            if isinstance(expr.op, gast.UAdd):
+                return self.atom(expr.operand)
+            return gast.UnaryOp(op=expr.op, operand=self.atom(expr.operand))
+        if isinstance(expr, gast.Compare):
+            return gast.Compare(left=self.atom(expr.left), ops=expr.ops,
+                                comparators=[self.atom(c) for c in expr.comparators])
+        if isinstance(expr, gast.Call):
+            return self.call(expr)
+        if isinstance(expr, gast.Subscript):
+            return gast.Subscript(value=self.atom(expr.value), slice=self.index(expr.slice),
+                                  ctx=gast.Load())
+        if isinstance(expr, gast.Attribute):
+            external = self.try_external(expr)
+            if external is not None:
+                return external
+            return gast.Attribute(value=self.atom(expr.value), attr=expr.attr, ctx=gast.Load())
+        if isinstance(expr, (gast.Tuple, gast.List)):
+            elts = [self.atom(e) for e in expr.elts]
+            return type(expr)(elts=elts, ctx=gast.Load())
+        if isinstance(expr, gast.Dict):
+            if any(k is None for k in expr.keys):
+                raise self.error("dict unpacking (**) is not supported", expr)
+            return gast.Dict(keys=[self.atom(k) for k in expr.keys],
+                             values=[self.atom(v) for v in expr.values])
+        if isinstance(expr, gast.IfExp):
+            return self.if_expression(expr)
+        if isinstance(expr, (gast.BoolOp, gast.JoinedStr)):
+            return self.opaque(expr)
+        raise self.error(f"the expression {type(expr).__name__} is not supported", expr)
+
+    def if_expression(self, expr):
+        """``a if c else b`` becomes an if statement that assigns a temporary."""
+        test = self.atom(expr.test)
+        temp = self.namer.temp()
+        self.depth += 1
+        branches = []
+        for branch in (expr.body, expr.orelse):
+            saved, self.out = self.out, []
+            self.emit(assign(temp, self.simple(branch)), expr)
+            branches.append(self.out)
+            self.out = saved
+        self.depth -= 1
+        self.emit(gast.If(test=test, body=branches[0], orelse=branches[1]), expr)
+        return name(temp)
+
+    def check_expression(self, expr):
+        for node in gast.walk(expr):
+            if type(node) in UNSUPPORTED_EXPRESSIONS:
+                what, hint = UNSUPPORTED_EXPRESSIONS[type(node)]
+                raise self.error(f"{what} is not supported in a differentiated function", node, hint)
+
+    def index(self, index):
+        if isinstance(index, gast.Slice):
+            return gast.Slice(lower=index.lower and self.atom(index.lower),
+                              upper=index.upper and self.atom(index.upper),
+                              step=index.step and self.atom(index.step))
+        if isinstance(index, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in index.elts], ctx=gast.Load())
+        if isinstance(index, gast.Constant):
+            return const(index.value)
+        return self.atom(index)
+
+    def load(self, node):
+        user_name = node.id
+        if user_name in self.locals:
+            current = self.renames.get(user_name)
+            if current is None:
+                if len(self.stack) == 1:
+                    current = name(user_name)
+                else:
+                    current = name(self.namer.fresh(user_name))
+                self.renames[user_name] = current
+            return _copy(current)
+        found, value = self.parsed.lookup(user_name)
+        if not found:
+            raise self.error(f"the name {user_name} is not defined", node)
+        return self.external_value(value, user_name, home=self.home(user_name))
+
+    def home(self, global_name):
+        if global_name in self.parsed.closure:
+            return None
+        return (self.parsed.func.__module__, global_name)
+
+    def external_value(self, value, hint, home=None):
+        if is_simple_constant(value):
+            return constant_node(value)
+        ref = self.externals.reference(value, hint, home)
+        ref.external = True
+        ref.value_of = value
+        return ref
+
+    def try_external(self, expr):
+        """``np.pi`` or ``np.linalg`` as an outside reference; None for attributes of locals."""
+        chain = []
+        node = expr
+        while isinstance(node, gast.Attribute):
+            chain.append(node.attr)
+            node = node.value
+        if not isinstance(node, gast.Name) or node.id in self.locals:
+            return None
+        found, value = self.parsed.lookup(node.id)
+        if not found:
+            raise self.error(f"the name {node.id} is not defined", expr)
+        for attr in reversed(chain):
+            if not hasattr(value, attr):
+                raise self.error(f"{node.id} has no attribute {attr}", expr)
+            value = getattr(value, attr)
+        return self.external_value(value, chain[0] if chain else node.id, home=None)
+
+    def is_method(self, func):
+        """Whether ``a.b.f`` is a method of a local value rather than a module's function."""
+        node = func
+        while isinstance(node, gast.Attribute):
+            node = node.value
+        return not isinstance(node, gast.Name) or node.id in self.locals
+
+    def resolve_callee(self, func):
+        """The object a call's function expression names, without binding it in generated code."""
+        chain = []
+        node = func
+        while isinstance(node, gast.Attribute):
+            chain.append(node.attr)
+            node = node.value
+        found, value = self.parsed.lookup(node.id)
+        if not found:
+            raise self.error(f"the name {node.id} is not defined", func)
+        for attr in reversed(chain):
+            if not hasattr(value, attr):
+                raise self.error(f"{node.id} has no attribute {attr}", func)
+            value = getattr(value, attr)
+        return value
+
+    def opaque(self, expr):
+        """An expression kept whole (it is never differentiated): only its names are resolved."""
+        self.check_expression(expr)
+        normalizer = self
+
+        class Rewrite(gast.NodeTransformer):
+            def visit_Name(self, node):
+                return normalizer.load(node)
+
+            def visit_Attribute(self, node):
+                external = normalizer.try_external(node)
+                return external if external is not None else self.generic_visit(node)
+
+        return Rewrite().visit(_copy(expr))
+
+    # ------------------------------------------------------------------ calls
+    def call(self, expr):
+        for kw in expr.keywords:
+            if kw.arg is None:
+                raise self.error("keyword unpacking (**kwargs) in a call is not supported", expr,
+                                 "pass the keyword arguments by name")
+        func = expr.func
+        if isinstance(func, gast.Attribute) and self.is_method(func):
+            return self.method_call(expr)
+        if isinstance(func, gast.Name) and func.id in self.locals:
+            raise self.error(f"cannot tell which function the local name {func.id} refers to", expr,
+                             "call a module-level function by its name")
+        if not isinstance(func, (gast.Name, gast.Attribute)):
+            raise self.error("calling the result of an expression is not supported", expr)
+        callee = self.resolve_callee(func)
+        hint = func.attr if isinstance(func, gast.Attribute) else func.id
+        if self.is_user_function(callee):
+            return self.inline(callee, expr)
+        home = self.home(func.id) if isinstance(func, gast.Name) else None
+        ref = self.external_value(callee, hint, home)
+        if callee is builtins.abs:
+            callee, ref = np.abs, self.externals.numpy("abs")
+        args = [self.atom(a) for a in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
+        return self.make_call(ref, callee, args, keywords, expr)
+
+    def make_call(self, ref, callee, args, keywords, like):
+        call = gast.Call(func=ref, args=args, keywords=keywords)
+        call.callee = callee
+        copy_origin(call, like)
+        return call
+
+    def is_user_function(self, obj):
+        return (isinstance(obj, types.FunctionType) and lookup(obj) is None
+                and not is_nondifferentiable(obj)
+                and not getattr(obj, "__module__", "").startswith(("numpy", "scipy", "s2sgrad")))
+
+    def method_call(self, expr):
+        method = expr.func.attr
+        receiver = self.atom(expr.func.value)
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
+        args = [self.atom(a) for a in expr.args]
+        if method in ARRAY_METHODS and method not in KEPT_METHODS:
+            function, style = ARRAY_METHODS[method]
+            if style == "packed" and len(args) > 1:
+                args = [gast.Tuple(elts=args, ctx=gast.Load())]
+            ref = self.externals.reference(function, method)
+            return self.make_call(ref, function, [receiver] + args, keywords, expr)
+        call = gast.Call(func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()),
+                         args=args, keywords=keywords)
+        call.method = method
+        copy_origin(call, expr)
+        return call
+
+    def inline(self, callee, expr):
+        if callee in self.stack:
+            raise self.error(f"recursive call to {callee.__name__} is not supported yet", expr,
+                             "write the recursion as a loop")
+        parsed = parse_function(callee)
+        check_signature(parsed)
+        child = FunctionNormalizer(parsed, self.namer, self.externals, self.stack + (callee,))
+        child.current_origin = parsed.origin
+        bound = self.bind_arguments(parsed, expr)
+        assigned = parsed.local_names() - {a.id for a in parsed.node.args.args} | _names_stored(parsed.node)
+        for param, value in bound.items():
+            if param in assigned or not is_atom(value):
+                fresh = self.namer.fresh(param)
+                self.emit(assign(fresh, value), expr)
+                child.renames[param] = name(fresh)
+            else:
+                child.renames[param] = value
+            child.defined.add(param)
+        body = parsed.node.body
+        returns = [n for n in gast.walk(parsed.node) if isinstance(n, gast.Return)]
+        if returns and (len(returns) > 1 or body[-1] is not returns[0]):
+            raise self.error(f"{callee.__name__} returns from more than one place; inlining it is "
+                             f"not supported yet", returns[0],
+                             "assign the result to a variable and return it once, at the end")
+        self.out.extend(child.block(body, top=True))
+        if child.returned is None:
+            return const(None)
+        return child.returned
+
+    def bind_arguments(self, parsed, expr):
+        params = [a.id for a in parsed.node.args.args]
+        defaults = parsed.func.__defaults__ or ()
+        default_of = dict(zip(params[len(params) - len(defaults):], defaults))
+        if len(expr.args) > len(params):
+            raise self.error(f"{parsed.name} takes {len(params)} arguments but was given "
+                             f"{len(expr.args)}", expr)
+        bound = {p: self.atom(a) for p, a in zip(params, expr.args)}
+        for kw in expr.keywords:
+            if kw.arg not in params or kw.arg in bound:
+                raise self.error(f"{parsed.name} got an unexpected argument {kw.arg}=", expr)
+            bound[kw.arg] = self.atom(kw.value)
+        for p in params:
+            if p not in bound:
+                if p not in default_of:
+                    raise self.error(f"{parsed.name} is missing its argument {p}", expr)
+                bound[p] = self.external_value(default_of[p], p)
+        return bound
+
+
+def _names_assigned_in_compound(body):
+    names = set()
+    for stmt in body:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    names.add(node.id)
+    return names
+
+
+def _names_stored(func_node):
+    return {n.id for n in gast.walk(func_node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _overlaps(target, value):
+    stored = {e.id for e in gast.walk(target) if isinstance(e, gast.Name)}
+    loaded = {e.id for e in gast.walk(value) if isinstance(e, gast.Name)}
+    return bool(stored & loaded)

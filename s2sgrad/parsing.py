@@ -1,0 +1,153 @@
+"""From a live Python function to a gast tree that knows where it came from.
+
+We read the function's source with :func:`inspect.getsource` (this works for
+module functions, nested functions and IPython/Jupyter cells, which register
+their source in :mod:`linecache`), dedent it, parse it with gast, and stamp every
+statement with the absolute ``file:line`` it came from so that errors point at
+the user's code.
+"""
+
+import builtins
+import inspect
+import textwrap
+import types
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import GradError, Origin
+
+
+@dataclass
+class ParsedFunction:
+    """A user function's syntax tree plus the environment its free names live in."""
+
+    func: types.FunctionType
+    node: gast.FunctionDef
+    filename: str
+    closure: dict = field(default_factory=dict)
+
+    @property
+    def name(self):
+        return self.func.__name__
+
+    @property
+    def origin(self):
+        return self.node.origin
+
+    def lookup(self, name):
+        """Resolve a free name as Python would: closure, then globals, then builtins.
+
+        Returns ``(True, value)`` or ``(False, None)`` when the name is unbound.
+        """
+        if name in self.closure:
+            return True, self.closure[name]
+        if name in self.func.__globals__:
+            return True, self.func.__globals__[name]
+        if hasattr(builtins, name):
+            return True, getattr(builtins, name)
+        return False, None
+
+    def local_names(self):
+        """Every name the function binds: parameters and assignment targets."""
+        names = {a.id for a in _all_params(self.node.args)}
+        for node in gast.walk(self.node):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+                names.add(node.id)
+        return names
+
+
+def _all_params(args):
+    out = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+    if args.vararg:
+        out.append(args.vararg)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+def _where(func):
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    return Origin(code.co_filename, code.co_firstlineno, func.__name__)
+
+
+def parse_function(func):
+    """Parse ``func`` into a :class:`ParsedFunction`, or raise :class:`GradError`."""
+    func = inspect.unwrap(func, stop=lambda f: hasattr(f, "__s2sgrad_primal__"))
+    func = getattr(func, "__s2sgrad_primal__", func)
+    if isinstance(func, types.MethodType):
+        raise GradError(f"cannot differentiate the bound method {func.__qualname__}",
+                        _where(func.__func__),
+                        "differentiate a plain function that takes the object's arrays as arguments")
+    if not isinstance(func, types.FunctionType):
+        raise GradError(f"cannot differentiate {func!r}: it is not a Python function with source code",
+                        hint="s2sgrad reads a function's source; builtins and C functions have none. "
+                             "To use one inside your function, register a rule with s2sgrad.defrule")
+    where = _where(func)
+    try:
+        lines, _ = inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        raise GradError(f"cannot find the source code of {func.__qualname__} ({exc})", where,
+                        "define the function in a file or notebook cell; functions made by "
+                        "eval/exec or typed at a bare interpreter prompt have no retrievable source") from None
+    source = textwrap.dedent("".join(lines))
+    first_line = func.__code__.co_firstlineno
+    filename = func.__code__.co_filename
+    if func.__name__ == "<lambda>":
+        node = _lambda_node(source, func, where)
+    else:
+        try:
+            module = gast.parse(source)
+        except SyntaxError as exc:
+            raise GradError(f"cannot parse the source of {func.__qualname__}: {exc.msg}", where) from None
+        node = module.body[0] if module.body else None
+        if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
+            raise GradError(f"cannot find the definition of {func.__qualname__} in its source", where)
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise GradError(f"cannot differentiate the async function {func.__qualname__}", where,
+                        "write it as a plain def")
+    _stamp_origins(node, filename, first_line - 1, func.__name__)
+    closure = {}
+    if func.__closure__:
+        for name, cell in zip(func.__code__.co_freevars, func.__closure__):
+            try:
+                closure[name] = cell.cell_contents
+            except ValueError:  # an empty cell: the name is not bound yet
+                pass
+    return ParsedFunction(func, node, filename, closure)
+
+
+def _lambda_node(source, func, where):
+    """Find the lambda among those on its source line whose parameters match."""
+    try:
+        module = gast.parse(source)
+    except SyntaxError:
+        try:
+            module = gast.parse("(" + source.strip().rstrip(",") + ")")
+        except SyntaxError:
+            raise GradError("cannot parse the source line of this lambda", where,
+                            "define the function with def") from None
+    wanted = list(func.__code__.co_varnames[:func.__code__.co_argcount])
+    found = [n for n in gast.walk(module)
+             if isinstance(n, gast.Lambda) and [a.id for a in n.args.args] == wanted]
+    if len(found) != 1:
+        raise GradError("cannot tell which lambda on this line to differentiate", where,
+                        "define the function with def")
+    lam = found[0]
+    node = gast.FunctionDef(name="<lambda>", args=lam.args,
+                            body=[gast.Return(value=lam.body)], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    gast.copy_location(node, lam)
+    gast.copy_location(node.body[0], lam)
+    return node
+
+
+def _stamp_origins(tree, filename, line_offset, function):
+    for node in gast.walk(tree):
+        if hasattr(node, "lineno") and node.lineno is not None:
+            node.lineno += line_offset
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += line_offset
+            node.origin = Origin(filename, node.lineno, function)

@@ -1,0 +1,11 @@
+"""The derivative rules, as data. See :mod:`s2sgrad.rules.registry` for their form.
+
+Importing this package registers every built-in rule.
+"""
+
+from .registry import (Rule, Template, all_nondifferentiable, all_rules, defrule, elementwise,
+                       is_nondifferentiable, lookup, nondifferentiable)
+from . import ufuncs, reductions, shapes, linalg, python, indexing, helpers  # noqa: F401  (register rules)
+
+__all__ = ["Rule", "Template", "defrule", "elementwise", "nondifferentiable", "lookup",
+           "is_nondifferentiable", "all_rules", "all_nondifferentiable"]

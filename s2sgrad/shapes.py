@@ -1,0 +1,232 @@
+"""What is known about the shapes of values when the derivative is generated.
+
+Readable, fast derivative code depends on shapes: ``dZ = dU @ W.T`` is right
+when ``W`` is a matrix, and ``dU = dt * Y`` needs no reduction when ``U`` and
+``Y`` have the same shape. s2sgrad therefore specializes a derivative to the
+shapes of the arguments it is called with (see :mod:`s2sgrad.api`), and learns
+the shape of every intermediate by running the normalized primal once on those
+arguments (:func:`probe`).
+
+A shape learned that way is trusted only where it cannot change for other data
+of the same argument shapes: every assignment of the name ran, all gave the
+same shape, and neither the operation (``np.nonzero``, a boolean mask) nor any
+of its operands has a data-dependent shape. Everything else stays unknown, and
+the generated code handles it generically.
+
+Without arguments (:func:`static_facts`) only scalars are known: constants and
+values such as ``x.shape[0]`` or ``len(x)``.
+"""
+
+import builtins
+import numbers
+
+import gast
+import numpy as np
+
+from .activity import operand_names
+from .astutil import assign, const, name, names_in
+from .normalize import is_simple_constant
+
+DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
+                                         np.extract, np.compress, np.trim_zeros)}
+_INT_RESULTS = {id(f) for f in (builtins.len, builtins.int, np.argmax, np.argmin, np.size, np.ndim)}
+
+
+class Facts:
+    """Known shapes (``name -> tuple``) and which names hold Python integers."""
+
+    def __init__(self, shapes=None, integers=None):
+        self.shapes = dict(shapes or {})
+        self.integers = set(integers or ())
+
+    def shape(self, name_):
+        return self.shapes.get(name_)
+
+    def is_scalar(self, atom):
+        if isinstance(atom, gast.Constant):
+            return True
+        if getattr(atom, "external", False):
+            return isinstance(getattr(atom, "value_of", None), numbers.Number)
+        if isinstance(atom, gast.Name):
+            return self.shapes.get(atom.id) == ()
+        return False
+
+    def key(self):
+        return tuple(sorted(self.shapes.items())), tuple(sorted(self.integers))
+
+
+def static_facts(program):
+    """Facts that hold for any arguments: scalars made from shapes, sizes and counters."""
+    facts = Facts()
+    for node in gast.walk(program.node):
+        if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
+                and isinstance(node.iter, gast.Call) and getattr(node.iter, "callee", None) is builtins.range:
+            facts.integers.add(node.target.id)
+            facts.shapes[node.target.id] = ()
+    changed = True
+    while changed:
+        changed = False
+        for node in gast.walk(program.node):
+            if not (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)):
+                continue
+            target = node.targets[0].id
+            if target in facts.integers:
+                continue
+            if _is_integer_expression(node.value, facts) and _single_assignment(program.node, target):
+                facts.integers.add(target)
+                facts.shapes[target] = ()
+                changed = True
+    return facts
+
+
+def _is_integer_expression(rhs, facts):
+    if isinstance(rhs, gast.Constant):
+        return type(rhs.value) is int
+    if isinstance(rhs, gast.Name):
+        return rhs.id in facts.integers
+    if isinstance(rhs, gast.Attribute):
+        return rhs.attr in ("size", "ndim")
+    if isinstance(rhs, gast.Subscript):
+        value = rhs.value
+        return isinstance(value, gast.Attribute) and value.attr == "shape"
+    if isinstance(rhs, gast.Call):
+        return id(getattr(rhs, "callee", None)) in _INT_RESULTS and id(rhs.callee) not in (id(np.argmax), id(np.argmin))
+    if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)):
+        return all(_is_integer_expression(o, facts) for o in (rhs.left, rhs.right))
+    return False
+
+
+def _single_assignment(func, target):
+    count = sum(1 for n in gast.walk(func) if isinstance(n, gast.Name) and n.id == target
+                and isinstance(n.ctx, (gast.Store, gast.Param)))
+    return count == 1
+
+
+def shape_of(value):
+    """The shape of an array or number, or None for anything else (lists, dicts, None)."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, numbers.Number):
+        return ()
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and hasattr(value, "ndim") and all(isinstance(n, int) for n in shape):
+        return shape
+    return None
+
+
+def argument_shapes(params, args):
+    """Shapes of the arguments, by parameter name; the specialization key of a derivative."""
+    return tuple(shape_of(a) for a in args)
+
+
+def probe(program, args):
+    """Run the normalized primal on ``args``, recording the shape of every assigned value.
+
+    Returns :class:`Facts` holding only the shapes that cannot change for other
+    data of the same argument shapes.
+    """
+    sites = []
+    recorder = _Recorder()
+    instrumented = _instrument(program.node, sites)
+    module = gast.Module(body=[instrumented], type_ignores=[])
+    from .codegen import compile_module  # late import: codegen imports nothing of ours but errors
+    namespace = program.externals.namespace()
+    namespace["__s2sgrad_record__"] = recorder
+    fn = compile_module(module, namespace, "probe")[instrumented.name]
+    fn(*args)
+
+    params = [a.id for a in program.node.args.args]
+    observed = {}
+    for p, a in zip(params, args):
+        observed.setdefault(p, []).append(shape_of(a))
+    integers = {p for p, a in zip(params, args) if isinstance(a, int) and not isinstance(a, bool)}
+    for site, (target, rhs) in enumerate(sites):
+        values = recorder.seen.get(site)
+        if values is None:        # this assignment never ran: its shapes are unknowable
+            observed.setdefault(target, []).append(None)
+            continue
+        observed.setdefault(target, []).extend(values)
+        if all(isinstance(v, int) for v in recorder.ints.get(site, [])) and recorder.ints.get(site) \
+                and len(recorder.ints[site]) == len(values):
+            integers.add(target)
+
+    shapes = {}
+    for target, seen in observed.items():
+        if seen and seen[0] is not None and all(s == seen[0] for s in seen):
+            shapes[target] = seen[0]
+    # a data-dependent shape, and every shape computed from one, is unknown
+    tainted = set()
+    changed = True
+    while changed:
+        changed = False
+        for target, rhs in sites:
+            if target in tainted:
+                continue
+            if _data_dependent(rhs, shapes, integers) or operand_names(rhs) & tainted:
+                tainted.add(target)
+                changed = True
+    for t in tainted:
+        shapes.pop(t, None)
+    integers -= tainted
+    return Facts(shapes, {i for i in integers if shapes.get(i) == ()})
+
+
+def _data_dependent(rhs, shapes, integers):
+    if isinstance(rhs, gast.Call) and id(getattr(rhs, "callee", None)) in DATA_DEPENDENT_SHAPES:
+        return True
+    if isinstance(rhs, gast.Subscript):
+        parts = rhs.slice.elts if isinstance(rhs.slice, gast.Tuple) else [rhs.slice]
+        for part in parts:
+            for n in gast.walk(part):
+                if isinstance(n, gast.Name) and n.id not in integers:
+                    return True      # an array index (boolean mask, integer array) or unknown value
+    return False
+
+
+class _Recorder:
+    def __init__(self):
+        self.seen = {}
+        self.ints = {}
+
+    def __call__(self, site, value):
+        self.seen.setdefault(site, []).append(shape_of(value))
+        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            self.ints.setdefault(site, []).append(int(value))
+        return value
+
+
+def _instrument(func, sites):
+    """A copy of ``func`` that reports each assigned name's value to ``__s2sgrad_record__``."""
+    from .astutil import clone
+
+    def record(target, rhs):
+        site = len(sites)
+        sites.append((target, rhs))
+        call = gast.Call(func=name("__s2sgrad_record__"), args=[const(site), name(target)], keywords=[])
+        return gast.Expr(value=call)
+
+    def walk(body):
+        out = []
+        for stmt in body:
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], (gast.Name, gast.Tuple)):
+                out.append(stmt)
+                targets = names_in(stmt.targets[0], gast.Store)
+                for t in sorted(targets):
+                    rhs = stmt.value if isinstance(stmt.targets[0], gast.Name) else stmt.value
+                    out.append(record(t, rhs))
+                continue
+            if isinstance(stmt, gast.For):
+                stmt.body = [record(t, stmt.iter) for t in sorted(names_in(stmt.target, gast.Store))] \
+                    + walk(stmt.body)
+            elif isinstance(stmt, gast.While):
+                stmt.body = walk(stmt.body)
+            elif isinstance(stmt, gast.If):
+                stmt.body = walk(stmt.body)
+                stmt.orelse = walk(stmt.orelse)
+            out.append(stmt)
+        return out
+
+    copy = clone(func)
+    copy.body = walk(copy.body)
+    copy.name = "__s2sgrad_probe__"
+    return copy

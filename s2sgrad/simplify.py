@@ -1,0 +1,203 @@
+"""Expression simplification: fold what is known, drop what multiplies by one.
+
+Rule templates are written for every case (``np.full_like(a, g) if axis is
+None else ...``); instantiated with constant arguments, and with the ranks of
+arrays known (``b.ndim`` -> ``2``), most of that folds away here, leaving the
+specific expression a person would write. Simplifications are exact in
+floating point (``g * 1`` -> ``g``, never reassociation).
+"""
+
+import operator
+
+import gast
+
+from .astutil import const
+
+_COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
+            gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
+            gast.Is: operator.is_, gast.IsNot: operator.is_not}
+_ARITH = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
+
+
+def is_const(node, *values):
+    if not isinstance(node, gast.Constant):
+        return False
+    if not values:
+        return True
+    return any(type(node.value) is not bool and node.value == v and type(node.value) in (int, float)
+               for v in values)
+
+
+def literal(node):
+    """The Python value of a constant or a tuple of constants, else raise ValueError."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple):
+        return tuple(literal(e) for e in node.elts)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and is_const(node.operand):
+        return -node.operand.value
+    raise ValueError
+
+
+def is_literal(node):
+    try:
+        literal(node)
+        return True
+    except ValueError:
+        return False
+
+
+class Simplifier(gast.NodeTransformer):
+    """Bottom-up folding; ``shapes`` maps names to known shapes (tuples) for ``.ndim``."""
+
+    def __init__(self, shapes=None, numpy_alias="np"):
+        self.shapes = shapes or {}
+        self.np = numpy_alias
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if node.attr == "ndim" and isinstance(node.value, gast.Name):
+            shape = self.shapes.get(node.value.id)
+            if shape is not None:
+                return const(len(shape))
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and is_literal(node.left) and is_literal(node.comparators[0]):
+            fn = _COMPARE.get(type(node.ops[0]))
+            if fn is not None:
+                try:
+                    return const(bool(fn(literal(node.left), literal(node.comparators[0]))))
+                except TypeError:
+                    return node
+        return node
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        is_and = isinstance(node.op, gast.And)
+        kept = []
+        for value in node.values:
+            if isinstance(value, gast.Constant) and isinstance(value.value, bool):
+                if value.value != is_and:      # False in `and`, True in `or`: decides it
+                    return const(value.value)
+                continue                        # True in `and`, False in `or`: no effect
+            kept.append(value)
+        if not kept:
+            return const(is_and)
+        if len(kept) == 1:
+            return kept[0]
+        node.values = kept
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        operand = node.operand
+        if isinstance(node.op, gast.Not) and isinstance(operand, gast.Constant):
+            return const(not operand.value)
+        if isinstance(node.op, gast.USub):
+            if is_const(operand) and type(operand.value) in (int, float):
+                return const(-operand.value) if operand.value < 0 else node
+            if isinstance(operand, gast.UnaryOp) and isinstance(operand.op, gast.USub):
+                return operand.operand
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        if (type(op) in _ARITH and is_const(left) and is_const(right)
+                and type(left.value) is int and type(right.value) is int):
+            return const(_ARITH[type(op)](left.value, right.value))
+        if isinstance(op, gast.Mult):
+            if is_const(right, 1):
+                return left
+            if is_const(left, 1):
+                return right
+            if is_const(right, -1):
+                return self.visit(gast.UnaryOp(op=gast.USub(), operand=left))
+            if _is_neg(right):              # a * -b  ->  -(a * b)
+                return gast.UnaryOp(op=gast.USub(),
+                                    operand=self.visit(gast.BinOp(left=left, op=op, right=right.operand)))
+            if _is_reciprocal(right):       # a * (1 / b)  ->  a / b
+                return gast.BinOp(left=left, op=gast.Div(), right=right.right)
+        if isinstance(op, (gast.Mult, gast.Div)) and _is_neg(left):   # (-a) * b  ->  -(a * b)
+            return gast.UnaryOp(op=gast.USub(),
+                                operand=self.visit(gast.BinOp(left=left.operand, op=op, right=right)))
+        if isinstance(op, gast.Div) and _is_neg(right):                # a / -b  ->  -(a / b)
+            return gast.UnaryOp(op=gast.USub(),
+                                operand=self.visit(gast.BinOp(left=left, op=op, right=right.operand)))
+        if isinstance(op, gast.Mult) and _is_broadcast_to_shape_of(left, right, self.shapes):
+            return gast.BinOp(left=left.args[0], op=op, right=right)   # broadcast_to(e, v.shape) * v
+        if isinstance(op, gast.Div) and is_const(right, 1):
+            return left
+        if isinstance(op, gast.Pow) and is_const(right, 1):
+            return left
+        if isinstance(op, gast.Add):
+            if is_const(right, 0):
+                return left
+            if is_const(left, 0):
+                return right
+            if _is_neg(right):              # a + -b  ->  a - b
+                return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+        if isinstance(op, gast.Sub):
+            if is_const(right, 0):
+                return left
+            if _is_neg(right):              # a - -b  ->  a + b
+                return gast.BinOp(left=left, op=gast.Add(), right=right.operand)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        fname = _numpy_function(node, self.np)
+        args = node.args
+        if fname == "logical_and" and len(args) == 2 and not node.keywords:
+            if _is_true(args[0]):
+                return args[1]
+            if _is_true(args[1]):
+                return args[0]
+        if fname == "moveaxis" and len(args) == 3 and is_literal(args[1]) and is_literal(args[2]) \
+                and literal(args[1]) == literal(args[2]):
+            return args[0]
+        return node
+
+
+def _is_true(node):
+    return isinstance(node, gast.Constant) and node.value is True
+
+
+def _is_neg(node):
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and not is_const(node.operand)
+
+
+def _is_broadcast_to_shape_of(call, operand, shapes):
+    """``np.broadcast_to(e, v.shape)`` times ``v`` (or an array of v's known shape): it broadcasts anyway."""
+    if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+            and call.func.attr == "broadcast_to" and len(call.args) == 2 and not call.keywords
+            and isinstance(operand, gast.Name) and isinstance(call.args[1], gast.Attribute)
+            and call.args[1].attr == "shape" and isinstance(call.args[1].value, gast.Name)):
+        return False
+    shaped_like = call.args[1].value.id
+    return shaped_like == operand.id or (shapes.get(shaped_like) is not None
+                                         and shapes.get(shaped_like) == shapes.get(operand.id))
+
+
+def _is_reciprocal(node):
+    return isinstance(node, gast.BinOp) and isinstance(node.op, gast.Div) and is_const(node.left, 1)
+
+
+def _numpy_function(call, alias):
+    func = call.func
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id == alias:
+        return func.attr
+    return None
+
+
+def simplify(node, shapes=None, numpy_alias="np"):
+    """Simplify an expression or statement (in place where possible); returns the result."""
+    return Simplifier(shapes, numpy_alias).visit(node)
