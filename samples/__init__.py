@@ -1,0 +1,1 @@
+"""Worked examples; a package so the benchmark and tests can import ``samples.lecture_mlp``."""
