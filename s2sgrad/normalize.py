@@ -37,12 +37,13 @@ import types
 import gast
 import numpy as np
 
-from .astutil import assign, clone as _copy, const, copy_origin, is_atom, name
+from .astutil import assign, clone as _copy, const, copy_origin, is_atom, name, names_in
 from .errors import GradError, origin_of
 from .parsing import parse_function
 from .references import Externals
 from .rules import lookup, is_nondifferentiable
 from .rules.methods import ARRAY_METHODS, KEPT_METHODS
+from .structure import single_exit
 
 UNSUPPORTED_STATEMENTS = {
     gast.Try: ("try/except", "move error handling outside the differentiated function"),
@@ -118,6 +119,7 @@ class Program:
 def normalize(parsed, namer):
     """Normalize a parsed function; returns a :class:`Program`."""
     check_signature(parsed)
+    parsed.node.body = single_exit(parsed.node.body, namer, parsed.origin)
     namer.reserve(*parsed.local_names())
     externals = Externals(namer)
     normalizer = FunctionNormalizer(parsed, namer, externals, stack=(parsed.func,))
@@ -293,7 +295,11 @@ class FunctionNormalizer:
     def stmt_For(self, s):
         if s.orelse:
             raise self.error("for ... else is not supported", s, "use a flag variable")
-        iterable = self.atom(s.iter)
+        if isinstance(s.iter, gast.Call) and isinstance(s.iter.func, gast.Name) \
+                and s.iter.func.id in ("range", "enumerate", "zip", "reversed") and not s.iter.keywords:
+            iterable = self.simple(s.iter)        # keep `for t in range(T)` readable
+        else:
+            iterable = self.atom(s.iter)
         self.depth += 1
         target = self.store_target(s.target, s)
         body = self.block(s.body) or [gast.Pass()]
@@ -311,8 +317,9 @@ class FunctionNormalizer:
         body = self.block(s.body)
         self.depth -= 1
         if pre:  # the test needs statements of its own: evaluate it at the top of each pass
-            exit_ = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=[gast.Break()], orelse=[])
-            self.emit(gast.While(test=const(True), body=pre + [exit_] + body, orelse=[]), s)
+            exit_ = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=[gast.Break()],
+                            orelse=body or [gast.Pass()])
+            self.emit(gast.While(test=const(True), body=pre + [copy_origin(exit_, s)], orelse=[]), s)
         else:
             self.emit(gast.While(test=test, body=body or [gast.Pass()], orelse=[]), s)
 
@@ -331,6 +338,12 @@ class FunctionNormalizer:
     # ------------------------------------------------------------ assignments
     def store(self, target, value, s):
         if isinstance(target, gast.Name):
+            current = self.renames.get(target.id)
+            if isinstance(current, gast.Name) and not is_atom(value) \
+                    and current.id in names_in(value, gast.Load) and target.id in self.in_compound:
+                # `h = h + x` in a loop: compute into a temporary first, so that the old and
+                # the new h are different statements' values (the adjoint needs both)
+                value = self.assign_temp(value, s)
             self.emit(assign(self.store_name(target.id), value), s)
         elif isinstance(target, gast.Subscript):
             base = self.atom(target.value)
@@ -633,6 +646,7 @@ class FunctionNormalizer:
                              "write the recursion as a loop")
         parsed = parse_function(callee)
         check_signature(parsed)
+        parsed.node.body = single_exit(parsed.node.body, self.namer, parsed.origin)
         child = FunctionNormalizer(parsed, self.namer, self.externals, self.stack + (callee,))
         child.current_origin = parsed.origin
         bound = self.bind_arguments(parsed, expr)
@@ -645,13 +659,7 @@ class FunctionNormalizer:
             else:
                 child.renames[param] = value
             child.defined.add(param)
-        body = parsed.node.body
-        returns = [n for n in gast.walk(parsed.node) if isinstance(n, gast.Return)]
-        if returns and (len(returns) > 1 or body[-1] is not returns[0]):
-            raise self.error(f"{callee.__name__} returns from more than one place; inlining it is "
-                             f"not supported yet", returns[0],
-                             "assign the result to a variable and return it once, at the end")
-        self.out.extend(child.block(body, top=True))
+        self.out.extend(child.block(parsed.node.body, top=True))
         if child.returned is None:
             return const(None)
         return child.returned

@@ -10,12 +10,23 @@ Where the rule is elementwise and its operands may have broadcast, the
 contribution is summed back to the operand's shape: with known shapes as the
 exact ``np.sum(..., axis=...)`` the case needs (or nothing at all), and only
 where shapes are unknown through the standalone ``unbroadcast`` helper.
+
+Control flow keeps its shape: a loop's adjoint is a loop running backwards
+(``for t in reversed(range(T))``), a branch's adjoint a branch on the same
+condition. What the adjoint sweep needs and the primal sweep overwrites (a
+loop-carried ``h``, the branch taken inside a loop, a loop's trip count) is
+pushed on a plain Python list, ``tape``, and popped in reverse: only values
+that are overwritten *and* read by the adjoint are recorded (see
+:mod:`s2sgrad.tape`).
 """
+
+import builtins
 
 import gast
 
 from . import activity
-from .astutil import assign, const, copy_origin, name, store
+from . import tape as tape_
+from .astutil import assign, const, copy_origin, name, names_in, store
 from .errors import GradError, origin_of
 from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
@@ -37,24 +48,31 @@ class ReverseMode:
         self.facts = facts
         self.mode = mode
         self.adjoint_names = {}
-        self.has_adjoint = set()
+        self.has_adjoint = set()     # primal names whose adjoint holds a value at this point of the sweep
+        self.owned = set()           # adjoints known to be arrays of their own (safe to write into)
         self.out = []
 
     # ------------------------------------------------------------------ build
     def build(self):
-        body = list(self.program.node.body)
+        node = self.program.node
+        body = list(node.body)
         ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
         if ret is None:
             raise GradError(f"{self.program.parsed.name} returns nothing to differentiate",
                             self.program.parsed.origin, "return the scalar you want the gradient of")
+        params = [a.id for a in node.args.args]
+        body = self.index_active_loops(body)
         out = ret.value
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
-        self.value_name = out.id if isinstance(out, gast.Name) else None
+        self.overwritten = tape_.overwritten_names(body, params)
+        self.bound_before = tape_.must_bound(body, params)
+        self.maybe_bound = tape_.may_bound(body, params)
+        self.tape = self.namer.fresh("tape")
 
+        seed_param = None
         adjoint = []
         self.out = adjoint
-        seed_param = None
         if isinstance(out, gast.Name) and out.id in self.active:
             seed = self.adjoint_name(out.id)
             self.has_adjoint.add(out.id)
@@ -64,24 +82,29 @@ class ReverseMode:
                 seed_param = seed
         elif self.mode == "vjp":
             seed_param = self.namer.fresh("dout")
-        for stmt in reversed(body):
-            self.reverse_statement(stmt)
+        primal = self.primal_block(body)
+        self.reverse_block(body)
         grads = []
         for p in self.wrt:
             if p not in self.has_adjoint:
                 self.emit(assign(self.adjoint_name(p), self.call_np("zeros_like", name(p))), ret)
             grads.append(name(self.adjoint_name(p)))
+
+        pushed = tape_.keep_needed(primal, adjoint)
+        prologue = tape_.initialize_unbound(primal, params, pushed)
+        if tape_.uses_tape(primal + adjoint, self.tape):
+            prologue.insert(0, assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
+
         result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
         if self.mode == "grad":
             result = gast.Tuple(elts=[out, result], ctx=gast.Load())
-        node = self.program.node
         args = gast.arguments(args=list(node.args.args), posonlyargs=[], vararg=None,
                               kwonlyargs=[name(seed_param, gast.Param())] if seed_param else [],
                               kw_defaults=[None] if seed_param else [], kwarg=None,
                               defaults=list(node.args.defaults))
         prefix = "grad_" if self.mode == "grad" else "vjp_"
         fn = gast.FunctionDef(name=prefix + self.program.parsed.name.replace("<lambda>", "lambda"),
-                              args=args, body=body + adjoint + [gast.Return(value=result)],
+                              args=args, body=prologue + primal + adjoint + [gast.Return(value=result)],
                               decorator_list=[], returns=None, type_comment=None, type_params=[])
         copy_origin(fn, node)
         return fn
@@ -101,6 +124,12 @@ class ReverseMode:
         return gast.Call(func=self.externals.numpy(fname), args=list(args),
                          keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
 
+    def zeros(self, primal, like=None):
+        """``dx = np.zeros_like(x)``: an adjoint that nothing has reached yet."""
+        self.emit(assign(self.adjoint_name(primal), self.call_np("zeros_like", name(primal))), like)
+        self.has_adjoint.add(primal)
+        self.owned.add(primal)
+
     def accumulate(self, primal, like, expr=None, template=None, mapping=None, result_name=None):
         """Add a contribution to ``primal``'s adjoint: assign on the first, add after."""
         target = self.adjoint_name(primal)
@@ -117,25 +146,253 @@ class ReverseMode:
                 expr = gast.BinOp(left=name(target), op=gast.Add(), right=expr)
             self.emit(assign(target, expr), like)
         self.has_adjoint.add(primal)
+        if first:
+            self.owned.discard(primal)
+        else:
+            self.owned.add(primal)
 
-    # ------------------------------------------------------------- statements
+    # ---------------------------------------------------------- primal sweep
+    def index_active_loops(self, body):
+        """``for row in X`` over an active X becomes ``for i in range(len(X)): row = X[i]``.
+
+        The adjoint of each row then flows back through the indexing rule.
+        """
+        wrt = set(self.wrt)
+        varied = activity.varied_names(body, wrt)
+
+        def rewrite(stmts):
+            out = []
+            for stmt in stmts:
+                for field in ("body", "orelse"):
+                    if getattr(stmt, field, None):
+                        setattr(stmt, field, rewrite(getattr(stmt, field)))
+                if isinstance(stmt, gast.For) and activity.operand_names(stmt.iter) & varied:
+                    stmt = self.indexed_loop(stmt)
+                out.append(stmt)
+            return out
+
+        return rewrite(body)
+
+    def indexed_loop(self, loop):
+        iterable, target = loop.iter, loop.target
+        callee = getattr(iterable, "callee", None)
+        index = self.namer.fresh("i")
+        header = []
+        if callee is builtins.enumerate and len(iterable.args) == 1 and isinstance(target, gast.Tuple):
+            counter, element = target.elts
+            sequences, targets = [iterable.args[0]], [element]
+            header.append(assign(counter.id, name(index)))
+        elif callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
+            sequences, targets = list(iterable.args), list(target.elts)
+        elif callee is None and isinstance(iterable, gast.Name):
+            sequences, targets = [iterable], [target]
+        else:
+            raise GradError("differentiating a loop over this kind of iterable is not supported",
+                            origin_of(loop), "loop over range(len(x)) and index x[i]")
+        lengths = [gast.Call(func=name("len"), args=[name(s.id)], keywords=[]) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else gast.Call(func=name("min"), args=lengths, keywords=[])
+        for seq, tgt in zip(sequences, targets):
+            header.append(assign(tgt if isinstance(tgt, gast.Name) else tgt,
+                                 gast.Subscript(value=name(seq.id), slice=name(index), ctx=gast.Load())))
+        for stmt in header:
+            copy_origin(stmt, loop)
+        rng = gast.Call(func=name("range"), args=[count], keywords=[])
+        rng.callee = builtins.range
+        new = gast.For(target=name(index, gast.Store()), iter=rng, body=header + loop.body, orelse=[],
+                       type_comment=None)
+        self.facts.integers.add(index)
+        return copy_origin(new, loop)
+
+    def primal_block(self, stmts):
+        """The primal statements, with the pushes the adjoint sweep will need."""
+        out = []
+        for stmt in stmts:
+            out.extend(self.primal_statement(stmt))
+        return out
+
+    def primal_statement(self, stmt):
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            pushes = []
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                old = self.call_np("copy", gast.Subscript(value=name(target.value.id), slice=target.slice,
+                                                          ctx=gast.Load()))
+                pushes.append(tape_.push(self.tape, old, target.value.id))
+            else:
+                # an overwrite's old value, unless the name cannot have one yet (its first assignment)
+                stmt.pushed = names_in(target, gast.Store) & self.overwritten & self.maybe_bound[id(stmt)]
+                for n in sorted(stmt.pushed):
+                    pushes.append(tape_.push(self.tape, name(n), n))
+            return [copy_origin(p, stmt) for p in pushes] + [stmt]
+        if isinstance(stmt, gast.If):
+            new = gast.If(test=stmt.test, body=self.primal_block(stmt.body),
+                          orelse=self.primal_block(stmt.orelse))
+            if self.condition_is_recorded(stmt):
+                _append_before_break(new.body, tape_.push(self.tape, const(True), None))
+                _append_before_break(new.orelse, tape_.push(self.tape, const(False), None))
+            return [copy_origin(new, stmt)]
+        if isinstance(stmt, gast.For):
+            body = self.primal_block(stmt.body)
+            if self.loop_replays_range(stmt):
+                return [copy_origin(gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
+                                             type_comment=None), stmt)]
+            trips = self.namer.fresh("trips")
+            count = assign(trips, gast.BinOp(left=name(trips), op=gast.Add(), right=const(1)))
+            for n in sorted(names_in(stmt.target, gast.Store)):
+                # the loop variable, recorded as each pass ends, so its adjoint pass can start from it
+                _append_at_exits(body, lambda: tape_.push(self.tape, name(n), n))
+            loop = gast.For(target=stmt.target, iter=stmt.iter, body=[count] + body, orelse=[],
+                            type_comment=None)
+            stmt.trips = trips
+            return [copy_origin(s, stmt) for s in (assign(trips, const(0)), loop,
+                                                   tape_.push(self.tape, name(trips), None))]
+        if isinstance(stmt, gast.While):
+            trips = self.namer.fresh("trips")
+            count = assign(trips, gast.BinOp(left=name(trips), op=gast.Add(), right=const(1)))
+            loop = gast.While(test=stmt.test, body=[count] + self.primal_block(stmt.body), orelse=[])
+            return [copy_origin(s, stmt) for s in (assign(trips, const(0)), loop,
+                                                   tape_.push(self.tape, name(trips), None))]
+        if isinstance(stmt, gast.Break):
+            return [stmt]
+        return [stmt]
+
+    def condition_is_recorded(self, stmt):
+        """Whether the branch taken must be recorded (its condition may be overwritten later)."""
+        test = stmt.test
+        return not (isinstance(test, gast.Constant)
+                    or (isinstance(test, gast.Name) and test.id not in self.overwritten))
+
+    def loop_replays_range(self, loop):
+        """``for t in range(...)`` without break, over bounds nothing overwrites: replay it reversed."""
+        iterable = loop.iter
+        if getattr(iterable, "callee", None) is not builtins.range or iterable.keywords:
+            return False
+        if any(isinstance(n, gast.Break) for n in _same_loop_nodes(loop.body)):
+            return False
+        return all(isinstance(a, gast.Constant) or (isinstance(a, gast.Name) and a.id not in self.overwritten)
+                   for a in iterable.args)
+
+    # --------------------------------------------------------- adjoint sweep
+    def reverse_block(self, stmts):
+        for stmt in reversed(stmts):
+            self.reverse_statement(stmt)
+
     def reverse_statement(self, stmt):
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             if isinstance(target, gast.Name):
                 if target.id in self.active and target.id in self.has_adjoint:
                     self.reverse_assign(target.id, stmt.value, stmt)
+                self.consumed(target.id, stmt)
+                return
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                self.reverse_store(target, stmt.value, stmt)
                 return
             if not (activity.names_in_store(target) & self.active):
+                for n in sorted(names_in(target, gast.Store)):
+                    self.consumed(n, stmt)
                 return
             raise GradError("differentiating this assignment is not supported yet", origin_of(stmt))
-        if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Pass)):
+        if isinstance(stmt, gast.If):
+            self.reverse_if(stmt)
             return
-        if not (activity.names_in_store(stmt) & self.active):
-            return  # e.g. `if verbose: print(...)`: nothing to differentiate inside
-        kind = {gast.If: "an if statement", gast.For: "a for loop",
-                gast.While: "a while loop"}.get(type(stmt), type(stmt).__name__)
-        raise GradError(f"differentiating {kind} is not supported yet", origin_of(stmt))
+        if isinstance(stmt, (gast.For, gast.While)):
+            self.reverse_loop(stmt)
+            return
+        if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Pass, gast.Break)):
+            return
+        raise GradError(f"differentiating {type(stmt).__name__} is not supported yet", origin_of(stmt))
+
+    def consumed(self, primal, stmt):
+        """After undoing ``primal = ...``: its earlier value gets a fresh adjoint, and its value back."""
+        if primal in self.overwritten:
+            self.has_adjoint.discard(primal)
+            if primal in getattr(stmt, "pushed", ()):
+                self.emit(tape_.restore(self.tape, primal, primal), stmt)
+
+    def reverse_store(self, target, value, stmt):
+        """``x[i] = v``: ``dv`` takes ``dx[i]``, whose old elements then get no adjoint."""
+        array = target.value.id
+        if array in self.active and array in self.has_adjoint:
+            g = gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice, ctx=gast.Load())
+            if isinstance(value, gast.Name) and value.id in self.active:
+                contribution = self.sum_to_operand(g, value, None, [name(array)])
+                if value.id not in self.has_adjoint:
+                    contribution = self.call_np("copy", contribution)
+                self.accumulate(value.id, stmt, expr=contribution)
+            if array not in self.owned:
+                self.emit(assign(self.adjoint_name(array), self.call_np("copy", name(self.adjoint_name(array)))),
+                          stmt)
+                self.owned.add(array)
+            self.emit(assign(gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice,
+                                            ctx=gast.Store()), const(0)), stmt)
+        self.emit(tape_.restore(self.tape, gast.Subscript(value=name(array), slice=target.slice,
+                                                          ctx=gast.Store()), array), stmt)
+
+    def reverse_if(self, stmt):
+        """Replay the branch that ran, backwards; afterwards both paths agree on which adjoints exist."""
+        test = tape_.pop(self.tape) if self.condition_is_recorded(stmt) else stmt.test
+        start, start_owned, saved = set(self.has_adjoint), set(self.owned), self.out
+        branches, states = [], []
+        for block in (stmt.body, stmt.orelse):
+            self.has_adjoint, self.owned, self.out = set(start), set(start_owned), []
+            self.reverse_block(block)
+            branches.append(self.out)
+            states.append((self.has_adjoint, self.owned))
+        self.out = saved
+        bound = self.bound_before.get(id(stmt), set())
+        final = {n for n in states[0][0] | states[1][0] if n in bound or n in start}
+        for (state, _), branch in zip(states, branches):
+            self.out = branch
+            for n in sorted(final - state):
+                self.zeros(n, stmt)
+        self.out = saved
+        self.has_adjoint = final
+        self.owned = states[0][1] & states[1][1]
+        body, orelse = branches
+        self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse), stmt)
+
+    def reverse_loop(self, loop):
+        """The loop run backwards, with the adjoints it accumulates into defined before it."""
+        assigned = activity.names_in_store(gast.Module(body=loop.body, type_ignores=[]))
+        if isinstance(loop, gast.For):
+            assigned |= names_in(loop.target, gast.Store)
+        read = names_in(gast.Module(body=loop.body, type_ignores=[]), gast.Load)
+        bound = self.bound_before.get(id(loop), set())
+        position = len(self.out)
+        for n in sorted((read & self.active) - self.has_adjoint):
+            if n not in assigned or n in bound:
+                self.zeros(n, loop)
+        for n in sorted(assigned & self.active & self.has_adjoint):
+            if any(isinstance(t, gast.Subscript) and t.value.id == n
+                   for s in _same_loop_nodes(loop.body) if isinstance(s, gast.Assign) for t in s.targets) \
+                    and n not in self.owned:
+                self.emit(assign(self.adjoint_name(n), self.call_np("copy", name(self.adjoint_name(n)))), loop)
+                self.owned.add(n)
+        start, saved = set(self.has_adjoint), self.out
+        self.out = []
+        self.reverse_block(loop.body)
+        for n in sorted((start & assigned) - self.has_adjoint):
+            self.zeros(n, loop)
+        late = sorted((self.has_adjoint - start) & bound)
+        body, self.out = self.out, saved
+        for n in late:          # reached inside the loop, defined before it: start from zero
+            init = assign(self.adjoint_name(n), self.call_np("zeros_like", name(n)))
+            self.out.insert(position, copy_origin(init, loop))
+            position += 1
+        self.has_adjoint = (self.has_adjoint | start) - (assigned - bound)
+        if isinstance(loop, gast.For) and self.loop_replays_range(loop):
+            iterable = gast.Call(func=name("reversed"), args=[loop.iter], keywords=[])
+            self.emit(gast.For(target=loop.target, iter=iterable, body=body or [gast.Pass()], orelse=[],
+                               type_comment=None), loop)
+            return
+        header = []
+        if isinstance(loop, gast.For):
+            header = [tape_.restore(self.tape, n, n) for n in reversed(sorted(names_in(loop.target, gast.Store)))]
+        counter = name(self.namer.fresh("_"), gast.Store())
+        trips = gast.Call(func=name("range"), args=[tape_.pop(self.tape)], keywords=[])
+        self.emit(gast.For(target=counter, iter=trips, body=header + body or [gast.Pass()], orelse=[],
+                           type_comment=None), loop)
 
     def reverse_assign(self, y, rhs, stmt):
         g = name(self.adjoint_name(y))
@@ -279,6 +536,38 @@ class ReverseMode:
             return self.call_np("sum", expr, axis=axis, keepdims=const(True))
         return self.call_np("reshape", self.call_np("sum", expr, axis=axis),
                             gast.Attribute(value=name(arg.id), attr="shape", ctx=gast.Load()))
+
+
+def _append_before_break(block, stmt):
+    """Add ``stmt`` at the end of ``block``, or just before the ``break`` it ends with."""
+    if block and isinstance(block[-1], gast.Break):
+        block.insert(len(block) - 1, stmt)
+    else:
+        block.append(stmt)
+
+
+def _append_at_exits(block, make):
+    """Add a statement at the end of a loop body and before each of the loop's own breaks."""
+    def visit(stmts, is_body_end):
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                visit(stmt.body, False)
+                visit(stmt.orelse, False)
+        if stmts and isinstance(stmts[-1], gast.Break):
+            stmts.insert(len(stmts) - 1, make())
+        elif is_body_end:
+            stmts.append(make())
+    visit(block, True)
+
+
+def _same_loop_nodes(stmts):
+    """Nodes of a loop body, not descending into nested loops (their breaks are their own)."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (gast.For, gast.While)):
+            continue
+        for field in ("body", "orelse"):
+            yield from _same_loop_nodes(getattr(stmt, field, None) or [])
 
 
 def _is_full_slice(part):

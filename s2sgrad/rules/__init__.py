@@ -5,7 +5,7 @@ Importing this package registers every built-in rule.
 
 from .registry import (Rule, Template, all_nondifferentiable, all_rules, defrule, elementwise,
                        is_nondifferentiable, lookup, nondifferentiable)
-from . import ufuncs, reductions, shapes, linalg, python, indexing, helpers  # noqa: F401  (register rules)
+from . import ufuncs, reductions, shapes, linalg, python, indexing, helpers, constructors  # noqa: F401
 
 __all__ = ["Rule", "Template", "defrule", "elementwise", "nondifferentiable", "lookup",
            "is_nondifferentiable", "all_rules", "all_nondifferentiable"]

@@ -1,0 +1,141 @@
+"""Structured control flow: early exits rewritten so that every block runs to its end.
+
+The adjoint sweep replays a block's statements backwards, so it needs to know
+which statements ran. ``return``, ``break`` and ``continue`` in the middle of a
+block make that depend on the path; this pass moves the statements after an
+exiting branch into the other branch::
+
+    if c:                      if c:
+        return a       ->          result = a
+    y = f(x)                   else:
+    return g(y)                    y = f(x)
+                                   result = g(y)
+                               return result
+
+``break`` stays (the loop's trip count is recorded), but nothing follows it in
+its block; ``continue`` disappears. A function ends in exactly one ``return``.
+An exit that cannot be expressed this way (a ``return`` inside a loop, an exit
+in a branch that only sometimes exits) raises :class:`GradError`.
+"""
+
+import gast
+
+from .astutil import assign, copy_origin, name
+from .errors import GradError, origin_of
+
+_EXITS = (gast.Return, gast.Break, gast.Continue)
+
+
+def single_exit(body, namer, where):
+    """Restructure a function body so that it ends in its only ``return``."""
+    if not any(isinstance(n, gast.Return) for n in gast.walk(gast.Module(body=body, type_ignores=[]))):
+        return body
+    body = _restructure(list(body), in_loop=False)
+    if len(body) == 1 and isinstance(body[0], gast.Return) or _single_tail_return(body):
+        return body
+    result = namer.fresh("result")
+    body = _returns_to_assignments(body, result)
+    ret = gast.Return(value=name(result))
+    copy_origin(ret, body[-1])
+    return body + [ret]
+
+
+def _single_tail_return(body):
+    returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+    return len(returns) == 1 and body and body[-1] is returns[0]
+
+
+def _always_exits(stmts):
+    """Whether the block ends in an exit on every path."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, _EXITS):
+        return True
+    if isinstance(last, gast.If):
+        return _always_exits(last.body) and _always_exits(last.orelse)
+    return False
+
+
+def _contains_exit(stmts, loops_too=False):
+    for stmt in stmts:
+        for node in _walk_same_loop(stmt, loops_too):
+            if isinstance(node, _EXITS):
+                return True
+    return False
+
+
+def _walk_same_loop(stmt, loops_too):
+    """Walk a statement without entering nested loops (their break/continue are their own)."""
+    yield stmt
+    if isinstance(stmt, (gast.For, gast.While)) and not loops_too:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Return):
+                yield node
+        return
+    for child in gast.iter_child_nodes(stmt):
+        if isinstance(child, gast.stmt):
+            yield from _walk_same_loop(child, loops_too)
+
+
+def _restructure(stmts, in_loop):
+    out = []
+    for i, stmt in enumerate(stmts):
+        rest = stmts[i + 1:]
+        if isinstance(stmt, (gast.For, gast.While)):
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.Return):
+                    raise GradError("return inside a loop is not supported", origin_of(node),
+                                    "break out of the loop and return after it")
+            stmt.body = _drop_trailing_continue(_restructure(stmt.body, in_loop=True))
+            out.append(stmt)
+            continue
+        if isinstance(stmt, gast.If):
+            stmt.body = _restructure(stmt.body, in_loop)
+            stmt.orelse = _restructure(stmt.orelse, in_loop)
+            body_exits, else_exits = _always_exits(stmt.body), _always_exits(stmt.orelse)
+            if rest and (body_exits or else_exits):
+                rest = _restructure(rest, in_loop)
+                if not body_exits:
+                    stmt.body = stmt.body + rest
+                if not else_exits:
+                    stmt.orelse = stmt.orelse + rest
+                stmt.body = _drop_trailing_continue(stmt.body) or [gast.Pass()]
+                stmt.orelse = _drop_trailing_continue(stmt.orelse)
+                out.append(stmt)
+                return out
+            if rest and _contains_exit([stmt]):
+                raise GradError("an early exit in a branch that does not always exit is not supported",
+                                origin_of(stmt), "restructure the branch so that it ends in the exit")
+            out.append(stmt)
+            continue
+        if isinstance(stmt, _EXITS):
+            out.append(stmt)
+            return out          # anything after an exit is unreachable
+        out.append(stmt)
+    return out
+
+
+def _drop_trailing_continue(stmts):
+    if stmts and isinstance(stmts[-1], gast.Continue):
+        return stmts[:-1]
+    if stmts and isinstance(stmts[-1], gast.If):
+        last = stmts[-1]
+        last.body = _drop_trailing_continue(last.body) or [gast.Pass()]
+        last.orelse = _drop_trailing_continue(last.orelse)
+    return stmts
+
+
+def _returns_to_assignments(stmts, result):
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, gast.Return):
+            value = stmt.value if stmt.value is not None else gast.Constant(value=None, kind=None)
+            out.append(assign(result, value, stmt))
+        elif isinstance(stmt, gast.If):
+            stmt.body = _returns_to_assignments(stmt.body, result)
+            stmt.orelse = _returns_to_assignments(stmt.orelse, result)
+            out.append(stmt)
+        else:
+            out.append(stmt)
+    return out

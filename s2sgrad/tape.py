@@ -1,0 +1,185 @@
+"""The tape: what the primal sweep records for the adjoint sweep, and no more.
+
+The adjoint of a statement reads the values its operands had when it ran.
+Straight-line code never overwrites a name (normalization versions them), so
+nothing needs recording there. A name assigned inside a loop, or in several
+places, is overwritten: before each such assignment the primal sweep pushes
+the old value (``tape.append(h)``) and the adjoint sweep, once it has undone
+the assignment, pops it back (``h = tape.pop()``).
+
+The reverse transformer emits such a push/pop pair for every overwrite; then
+:func:`keep_needed` drops the pairs of names that no adjoint statement reads
+(to-be-recorded analysis), and :func:`initialize_unbound` gives a ``None`` start
+value to names pushed before their first assignment (a loop's first pass).
+"""
+
+import gast
+
+from .astutil import assign, const, name, names_in
+
+
+def overwritten_names(body, params):
+    """Names assigned more than once, or assigned inside a loop (parameters count as assigned)."""
+    counts = {p: 1 for p in params}
+    in_loop = set()
+
+    def visit(stmts, looping):
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign):
+                for n in names_in(stmt.targets[0], gast.Store):
+                    counts[n] = counts.get(n, 0) + 1
+                    if looping:
+                        in_loop.add(n)
+                if isinstance(stmt.targets[0], gast.Subscript) and isinstance(stmt.targets[0].value, gast.Name):
+                    in_loop.add(stmt.targets[0].value.id)   # an array written into is overwritten
+            elif isinstance(stmt, gast.For):
+                for n in names_in(stmt.target, gast.Store):
+                    counts[n] = counts.get(n, 0) + 1
+                    in_loop.add(n)
+                visit(stmt.body, True)
+            elif isinstance(stmt, gast.While):
+                visit(stmt.body, True)
+            elif isinstance(stmt, gast.If):
+                visit(stmt.body, looping)
+                visit(stmt.orelse, looping)
+
+    visit(body, False)
+    return {n for n, c in counts.items() if c > 1} | in_loop
+
+
+def must_bound(body, params):
+    """For each statement (by id), the names certainly bound when it starts."""
+    before = {}
+
+    def visit(stmts, bound):
+        bound = set(bound)
+        for stmt in stmts:
+            before[id(stmt)] = set(bound)
+            if isinstance(stmt, gast.Assign):
+                bound |= names_in(stmt.targets[0], gast.Store)
+            elif isinstance(stmt, gast.If):
+                bound |= visit(stmt.body, bound) & visit(stmt.orelse, bound)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                inner = set(bound)
+                if isinstance(stmt, gast.For):
+                    inner |= names_in(stmt.target, gast.Store)
+                visit(stmt.body, inner)
+        return bound
+
+    visit(body, set(params))
+    return before
+
+
+def may_bound(body, params):
+    """For each statement (by id), the names that may be bound when it starts (loops wrap around)."""
+    before = {}
+
+    def assigned(stmts):
+        return {n.id for s in stmts for n in gast.walk(s)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+    def visit(stmts, bound):
+        bound = set(bound)
+        for stmt in stmts:
+            before[id(stmt)] = set(bound)
+            if isinstance(stmt, gast.Assign):
+                bound |= names_in(stmt.targets[0], gast.Store)
+            elif isinstance(stmt, gast.If):
+                bound |= visit(stmt.body, bound) | visit(stmt.orelse, bound)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                inner = bound | assigned([stmt])
+                visit(stmt.body, inner)
+                bound = inner
+        return bound
+
+    visit(body, set(params))
+    return before
+
+
+def push(tape, value, of):
+    """``tape.append(value)``, remembering which name it records."""
+    stmt = gast.Expr(value=gast.Call(func=gast.Attribute(value=name(tape), attr="append", ctx=gast.Load()),
+                                     args=[value], keywords=[]))
+    stmt.records = of
+    return stmt
+
+
+def pop(tape):
+    return gast.Call(func=gast.Attribute(value=name(tape), attr="pop", ctx=gast.Load()), args=[], keywords=[])
+
+
+def restore(tape, target, of):
+    """``target = tape.pop()``; ``target`` is a name or a subscript."""
+    stmt = assign(target, pop(tape))
+    stmt.records = of
+    return stmt
+
+
+def _walk_statements(stmts):
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _walk_statements(getattr(stmt, field, None) or [])
+
+
+def keep_needed(primal, adjoint):
+    """Drop the push/pop pairs of names the adjoint statements never read. Mutates the blocks."""
+    needed = set()
+    records = []
+    for stmt in _walk_statements(adjoint):
+        if getattr(stmt, "records", None) is None:
+            needed |= _loads(stmt)
+        else:
+            records.append(stmt)
+    changed = True
+    while changed:        # restoring `out[i]` reads `i`: what a kept restore reads is needed too
+        changed = False
+        for stmt in records:
+            if stmt.records in needed:
+                more = names_in(stmt, gast.Load) - needed
+                if more:
+                    needed |= more
+                    changed = True
+    _filter(primal, needed)
+    _filter(adjoint, needed)
+    return needed
+
+
+def _loads(stmt):
+    """Names a statement reads, not looking into nested blocks (they are walked separately)."""
+    if isinstance(stmt, (gast.If, gast.While)):
+        return names_in(stmt.test, gast.Load)
+    if isinstance(stmt, gast.For):
+        return names_in(stmt.iter, gast.Load)
+    return names_in(stmt, gast.Load)
+
+
+def _filter(stmts, needed):
+    keep = []
+    for stmt in stmts:
+        of = getattr(stmt, "records", None)
+        if of is not None and of not in needed:
+            continue
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field, None)
+            if block:
+                _filter(block, needed)
+                if not block and field == "body":
+                    block.append(gast.Pass())
+        keep.append(stmt)
+    stmts[:] = keep
+
+
+def initialize_unbound(primal, params, pushed_names):
+    """``x = None`` at the start for names pushed where they may not be bound yet."""
+    bound = must_bound(primal, params)
+    unbound = []
+    for stmt in _walk_statements(primal):
+        of = getattr(stmt, "records", None)
+        if of is not None and of in pushed_names and of not in bound.get(id(stmt), set()) and of not in unbound:
+            unbound.append(of)
+    return [assign(n, const(None)) for n in unbound]
+
+
+def uses_tape(stmts, tape):
+    return any(tape in names_in(s, gast.Load) for s in _walk_statements(stmts))
