@@ -608,9 +608,18 @@ class FunctionNormalizer:
         ref = self.external_value(callee, hint, home)
         if callee is builtins.abs:
             callee, ref = np.abs, self.externals.numpy("abs")
-        args = [self.atom(a) for a in expr.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
+        lists = _list_arguments(callee, len(expr.args))
+        args = [self.display(a) if i in lists else self.atom(a) for i, a in enumerate(expr.args)]
+        keywords = [gast.keyword(arg=k.arg, value=self.display(k.value) if k.arg in lists else self.atom(k.value))
+                    for k in expr.keywords]
         return self.make_call(ref, callee, args, keywords, expr)
+
+    def display(self, expr):
+        """A list or tuple of arrays passed to a rule that differentiates each (``np.stack([a, b])``):
+        kept as a display of atoms, so the rule sees the elements."""
+        if isinstance(expr, (gast.List, gast.Tuple)):
+            return type(expr)(elts=[self.atom(e) for e in expr.elts], ctx=gast.Load())
+        return self.atom(expr)
 
     def make_call(self, ref, callee, args, keywords, like):
         call = gast.Call(func=ref, args=args, keywords=keywords)
@@ -682,6 +691,16 @@ class FunctionNormalizer:
                     raise self.error(f"{parsed.name} is missing its argument {p}", expr)
                 bound[p] = self.external_value(default_of[p], p)
         return bound
+
+
+def _list_arguments(callee, npositional):
+    """Positions and keywords of ``callee``'s arguments that its rule takes as lists of arrays."""
+    rule = lookup(callee)
+    if rule is None or not rule.sequences:
+        return set()
+    positional = rule.params[:rule.params.index(rule.varargs)] if rule.varargs else rule.params
+    found = {i for i, p in enumerate(positional[:npositional]) if p in rule.sequences}
+    return found | (set(rule.sequences) - {rule.varargs})
 
 
 def _names_assigned_in_compound(body):

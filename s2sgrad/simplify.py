@@ -98,6 +98,11 @@ class Simplifier(gast.NodeTransformer):
         if isinstance(node.op, gast.USub):
             if is_const(operand) and type(operand.value) in (int, float):
                 return const(-operand.value) if operand.value < 0 else node
+            if isinstance(operand, gast.Tuple) and all(is_const(e) and type(e.value) is int
+                                                       for e in operand.elts):
+                return gast.Tuple(elts=[const(-e.value) if e.value < 0 else
+                                        gast.UnaryOp(op=gast.USub(), operand=e) for e in operand.elts],
+                                  ctx=gast.Load())   # np.roll(g, -(1, 2)) -> np.roll(g, (-1, -2))
             if isinstance(operand, gast.UnaryOp) and isinstance(operand.op, gast.USub):
                 return operand.operand
         return node
@@ -106,6 +111,22 @@ class Simplifier(gast.NodeTransformer):
         self.generic_visit(node)
         if isinstance(node.test, gast.Constant):
             return node.body if node.test.value else node.orelse
+        return node
+
+    def visit_If(self, node):
+        """An ``if`` on a constant (in a rule's statement template) keeps only the branch taken."""
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant):
+            return (node.body if node.test.value else node.orelse) or [gast.Pass()]
+        return node
+
+    def visit_Subscript(self, node):
+        """``(a, b)[1]`` -> ``b``: a rule's template picking one of a call's several arguments."""
+        self.generic_visit(node)
+        if isinstance(node.value, (gast.Tuple, gast.List)) and isinstance(node.ctx, gast.Load) \
+                and isinstance(node.slice, gast.Constant) and type(node.slice.value) is int \
+                and -len(node.value.elts) <= node.slice.value < len(node.value.elts):
+            return node.value.elts[node.slice.value]
         return node
 
     def visit_BinOp(self, node):

@@ -15,17 +15,23 @@ from .simplify import simplify
 _NUMPY_NAME = "np"
 
 
-def instantiate(template, bindings, namer, numpy_alias, target=None, result_name=None, shapes=None):
+def instantiate(template, bindings, namer, numpy_alias, target=None, result_name=None, shapes=None,
+                externals=None):
     """Instantiate ``template``.
 
     ``bindings`` maps template names to AST nodes. For an expression template
     the result is ``([], expr)``; for a statement template it is
     ``(stmts, None)`` with the template's result variable (``result_name``,
-    e.g. ``"dx"``) renamed to ``target``.
+    e.g. ``"dx"``) renamed to ``target``. A template with a ``namespace`` (a
+    user's rule) may name objects from it; ``externals`` gives them names in
+    the generated code.
     """
     mapping = dict(bindings)
     if numpy_alias != _NUMPY_NAME:
         mapping[_NUMPY_NAME] = name(numpy_alias)
+    body = [template.expr] if template.expr is not None else template.stmts
+    if template.namespace and externals is not None:
+        mapping.update(outside_names(body, template.namespace, mapping, externals))
     if template.expr is not None:
         expr = substitute(template.expr, mapping)
         return [], simplify(expr, shapes, numpy_alias)
@@ -35,5 +41,24 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
             mapping[local] = name(target)
         elif local not in mapping:
             mapping[local] = name(namer.temp_like(local))
-    stmts = [simplify(substitute(s, mapping), shapes, numpy_alias) for s in body]
+    stmts = []
+    for s in body:
+        s = simplify(substitute(s, mapping), shapes, numpy_alias)
+        stmts.extend(s if isinstance(s, list) else [s])
     return stmts, None
+
+
+def outside_names(body, namespace, mapping, externals):
+    """Bindings for the names a template reads from its rule's namespace (``expit``, ``special``)."""
+    stored = names_in(gast.Module(body=list(body), type_ignores=[]), gast.Store)
+    home = namespace.get("__name__") if isinstance(namespace.get("__name__"), str) else None
+    found = {}
+    for n in sorted(names_in(gast.Module(body=list(body), type_ignores=[]), gast.Load)):
+        if n in mapping or n in stored or n == _NUMPY_NAME or n not in namespace:
+            continue
+        obj = namespace[n]
+        ref = externals.reference(obj, n, (home, n) if home else None)
+        ref.external = True
+        ref.value_of = obj
+        found[n] = ref
+    return found

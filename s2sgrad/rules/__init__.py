@@ -3,9 +3,10 @@
 Importing this package registers every built-in rule.
 """
 
-from .registry import (Rule, Template, all_nondifferentiable, all_rules, defrule, elementwise,
-                       is_nondifferentiable, lookup, nondifferentiable)
+from .registry import (Operand, Rule, RuleError, Template, all_nondifferentiable, all_rules, defrule,
+                       elementwise, is_nondifferentiable, lookup, nondifferentiable)
+from .custom import adjoint, tangent
 from . import ufuncs, reductions, shapes, linalg, python, indexing, helpers, constructors  # noqa: F401
 
-__all__ = ["Rule", "Template", "defrule", "elementwise", "nondifferentiable", "lookup",
-           "is_nondifferentiable", "all_rules", "all_nondifferentiable"]
+__all__ = ["Rule", "Template", "Operand", "RuleError", "defrule", "elementwise", "nondifferentiable",
+           "adjoint", "tangent", "lookup", "is_nondifferentiable", "all_rules", "all_nondifferentiable"]

@@ -24,9 +24,35 @@ Three shorthands cover most of NumPy:
 * ``linear=True`` derives the tangent by applying the function to the tangent.
 * :func:`nondifferentiable` marks functions whose results carry no derivative
   (``argmax``, ``shape``, comparisons): they run in the primal only.
+
+Three extensions cover the rest:
+
+* A template may be a *factory*: a Python function called at each call site
+  with the call's arguments (constants as their values, everything else as an
+  :class:`Operand` that knows its shape when it is known), returning the
+  template text for that call, or None when nothing flows to that parameter.
+  ``np.einsum("ij,jk->ik", a, b)`` gets ``np.einsum("ik,jk->ij", g, b)`` this
+  way: the subscripts are rearranged once, when the code is generated. A
+  factory may raise :class:`RuleError` to reject a call it cannot handle.
+* ``outputs=n`` declares a function returning n arrays (``w, V =
+  np.linalg.eigh(A)``). Its templates see ``g0, g1, ...`` and ``ans0, ans1,
+  ...``; an output nobody uses has ``g<i>`` bound to the constant ``None``, so
+  ``(... if g1 is not None else 0)`` folds away. ``outputs="*"`` is a count
+  decided by the call site (``a, b, c = np.split(x, 3)``); its factories get
+  ``g`` and ``ans`` as tuples. Forward templates give one tangent per output,
+  as a tuple display (``None`` for an output the parameter does not reach).
+* A parameter written ``*operands`` (or annotated ``: seq``) takes several
+  arrays. A template for it may be a tuple display with one entry per element
+  (``(g[:n], g[n:])``); each entry is used only for elements that carry a
+  derivative. ``operands[1]`` in a template folds to the element itself.
+
+Templates speak NumPy only, so that generated code stands alone. Rules given a
+``namespace`` (user rules, SciPy's) may also name what that namespace holds;
+generated code then refers to it the way it refers to the user's own globals.
 """
 
 import ast
+import inspect
 from dataclasses import dataclass, field
 
 import gast
@@ -35,6 +61,30 @@ _REGISTRY = {}       # id(function) -> Rule
 _KEEPALIVE = {}      # id(function) -> function, so ids stay unique
 _NONDIFF = {}        # id(function) -> function
 _METHODS = {}        # method name -> Rule, for methods kept as methods (x.astype(float))
+_NONDIFF_OWNERS = ()  # classes whose bound methods carry no derivative
+
+
+class RuleError(Exception):
+    """A rule cannot differentiate this particular call; reported as a GradError at the call."""
+
+
+class Operand:
+    """What a template factory sees of an argument that is not a constant.
+
+    ``shape`` is the argument's shape where it is known when the code is
+    generated (derivatives are specialized to their arguments' shapes), else None.
+    """
+
+    def __init__(self, name=None, shape=None):
+        self.name = name
+        self.shape = shape
+
+    @property
+    def ndim(self):
+        return None if self.shape is None else len(self.shape)
+
+    def __repr__(self):
+        return f"Operand({self.name!r}, shape={self.shape})"
 
 
 class _Required:
@@ -56,18 +106,74 @@ class Template:
     text: str
     expr: gast.expr = None
     stmts: list = None
+    factory: object = None        # callable(**arguments) -> text or None, called at each call site
+    namespace: dict = None        # names the template may use besides NumPy (user and SciPy rules)
 
     @property
     def applies_function(self):
-        return self.expr is None and self.stmts is None
+        return self.expr is None and self.stmts is None and self.factory is None
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text, namespace=None):
+        if callable(text):
+            doc = (text.__doc__ or "").strip().splitlines()
+            return cls(doc[0] if doc else f"computed by {text.__name__}", factory=text,
+                       namespace=namespace)
         text = text.strip()
         try:
-            return cls(text, expr=gast.parse(text, mode="eval").body)
+            return cls(text, expr=gast.parse(text, mode="eval").body, namespace=namespace)
         except SyntaxError:
-            return cls(text, stmts=gast.parse(text).body)
+            return cls(text, stmts=gast.parse(text).body, namespace=namespace)
+
+    def at(self, arguments):
+        """The template for one call site: itself, or what its factory makes of ``arguments``.
+
+        ``arguments`` maps names to values as :func:`argument_value` gives
+        them; the factory receives those its signature names. Returns None
+        where the factory says nothing flows.
+        """
+        if self.factory is None:
+            return self
+        text = self.factory(**_accepted(self.factory, arguments))
+        if text is None:
+            return None
+        return _parse_cached(text, id(self.namespace), self.namespace)
+
+
+_PARSED = {}
+
+
+def _parse_cached(text, key, namespace):
+    template = _PARSED.get((text, key))
+    if template is None:
+        template = _PARSED[(text, key)] = Template.parse(text, namespace)
+    return template
+
+
+def _accepted(factory, arguments):
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return arguments
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return arguments
+    return {k: v for k, v in arguments.items() if k in params}
+
+
+def argument_value(node, shapes=None):
+    """What a factory sees of an argument node: a constant's value, an outside object, or an Operand."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) \
+            and isinstance(node.operand, gast.Constant):
+        return -node.operand.value
+    if getattr(node, "external", False) and hasattr(node, "value_of"):
+        return node.value_of
+    if isinstance(node, (gast.Tuple, gast.List)):
+        return tuple(argument_value(e, shapes) for e in node.elts)
+    if isinstance(node, gast.Name):
+        return Operand(node.id, (shapes or {}).get(node.id))
+    return Operand()
 
 
 @dataclass
@@ -83,6 +189,8 @@ class Rule:
     broadcasts: bool = False           # elementwise: operands broadcast to the result
     sequences: frozenset = frozenset() # params that take a list of arrays
     linear: bool = False
+    varargs: str = None                # the ``*name`` parameter, if any (one of ``sequences``)
+    outputs: object = None             # None: one result; n or "*": that many (see the module docstring)
 
     @property
     def differentiable_params(self):
@@ -94,9 +202,13 @@ class Rule:
         Returns ``(bound, error)``; ``error`` is a message when the call does
         not fit the rule's signature.
         """
-        if len(args) > len(self.params):
-            return None, f"{self.name} takes at most {len(self.params)} positional arguments here"
-        bound = dict(zip(self.params, args))
+        positional = self.params[:self.params.index(self.varargs) + 1] if self.varargs else self.params
+        if self.varargs:
+            before = len(positional) - 1
+            args = list(args[:before]) + [gast.Tuple(elts=list(args[before:]), ctx=gast.Load())]
+        if len(args) > len(positional):
+            return None, f"{self.name} takes at most {len(positional)} positional arguments here"
+        bound = dict(zip(positional, args))
         for key, value in kwargs.items():
             if key not in self.params:
                 return None, f"{self.name}: argument {key}= is not supported by its derivative rule"
@@ -113,18 +225,22 @@ class Rule:
 
 
 def _parse_params(spec):
-    """``"a, axis=None, *, keepdims=False"`` -> names, defaults, sequence params."""
+    """``"a, axis=None, *, keepdims=False"`` -> names, defaults, sequence params, varargs name."""
     fn = ast.parse(f"def _({spec}): pass").body[0].args
-    names = [a.arg for a in fn.args] + [a.arg for a in fn.kwonlyargs]
+    varargs = fn.vararg.arg if fn.vararg else None
+    names = [a.arg for a in fn.args] + ([varargs] if varargs else []) + [a.arg for a in fn.kwonlyargs]
     defaults = {n: REQUIRED for n in names}
     for a, d in zip(fn.args[len(fn.args) - len(fn.defaults):], fn.defaults):
         defaults[a.arg] = ast.literal_eval(d)
     for a, d in zip(fn.kwonlyargs, fn.kw_defaults):
         if d is not None:
             defaults[a.arg] = ast.literal_eval(d)
-    sequences = frozenset(a.arg for a in fn.args + fn.kwonlyargs
-                          if isinstance(a.annotation, ast.Name) and a.annotation.id == "seq")
-    return names, defaults, sequences
+    if varargs:
+        defaults[varargs] = ()
+    sequences = frozenset([a.arg for a in fn.args + fn.kwonlyargs
+                           if isinstance(a.annotation, ast.Name) and a.annotation.id == "seq"]
+                          + ([varargs] if varargs else []))
+    return names, defaults, sequences, varargs
 
 
 def display_name(func):
@@ -137,25 +253,30 @@ def display_name(func):
     return f"{module}.{name}" if module not in ("builtins", "__main__") else name
 
 
-def defrule(func, params, vjp=None, jvp=None, *, linear=False, broadcasts=False, name=None):
+def defrule(func, params, vjp=None, jvp=None, *, linear=False, broadcasts=False, name=None,
+            outputs=None, namespace=None):
     """Register the derivative rule of ``func``.
 
     ``params`` is the signature the rule understands, as Python source
     (``"a, b"`` or ``"x, axis=None, keepdims=False"``; annotate a parameter
-    ``: seq`` when it takes a list of arrays). ``vjp`` and ``jvp`` map parameter
-    names to templates (see the module docstring). With ``linear=True`` the
-    tangent rule is the function applied to the tangent and need not be given;
-    ``broadcasts=True`` reduces each adjoint over the axes broadcasting added.
+    ``: seq``, or write it ``*arrays``, when it takes several arrays). ``vjp``
+    and ``jvp`` map parameter names to templates, or to factories that write
+    the template for each call (see the module docstring). With
+    ``linear=True`` the tangent rule is the function applied to the tangent
+    and need not be given; ``broadcasts=True`` reduces each adjoint over the
+    axes broadcasting added; ``outputs`` declares several results; names in
+    ``namespace`` may be used by the templates besides ``np``.
     """
-    names, defaults, sequences = _parse_params(params)
+    names, defaults, sequences, varargs = _parse_params(params)
     rule = Rule(func, name or display_name(func), names, defaults,
-                sequences=sequences, linear=linear, broadcasts=broadcasts)
+                sequences=sequences, linear=linear, broadcasts=broadcasts, varargs=varargs,
+                outputs=outputs)
     for p, text in (vjp or {}).items():
         _check_param(rule, p)
-        rule.vjp[p] = Template.parse(text)
+        rule.vjp[p] = Template.parse(text, namespace)
     for p, text in (jvp or {}).items():
         _check_param(rule, p)
-        rule.jvp[p] = Template.parse(text)
+        rule.jvp[p] = Template.parse(text, namespace)
     if linear:
         for p in rule.vjp:
             if p not in rule.jvp:
@@ -164,7 +285,7 @@ def defrule(func, params, vjp=None, jvp=None, *, linear=False, broadcasts=False,
     return rule
 
 
-def elementwise(func, params=None, *, name=None, **partials):
+def elementwise(func, params=None, *, name=None, namespace=None, **partials):
     """Register an elementwise function by the partial derivative of each parameter.
 
     ``elementwise(np.exp, x="ans")`` says d exp(x)/dx = exp(x). Adjoints are
@@ -172,13 +293,13 @@ def elementwise(func, params=None, *, name=None, **partials):
     """
     if params is None:
         params = ", ".join(partials)
-    names, defaults, sequences = _parse_params(params)
+    names, defaults, sequences, _ = _parse_params(params)
     rule = Rule(func, name or display_name(func), names, defaults,
                 broadcasts=True, sequences=sequences)
     for p, partial in partials.items():
         _check_param(rule, p)
-        rule.vjp[p] = Template.parse(_scale("g", partial))
-        rule.jvp[p] = Template.parse(_scale("d" + p, partial))
+        rule.vjp[p] = Template.parse(_scale("g", partial), namespace)
+        rule.jvp[p] = Template.parse(_scale("d" + p, partial), namespace)
     _store(func, rule)
     return rule
 
@@ -187,6 +308,16 @@ def nondifferentiable(*funcs):
     """Mark functions whose results carry no derivative; they run in the primal only."""
     for func in funcs:
         _NONDIFF[id(func)] = func
+
+
+def nondifferentiable_methods(*classes):
+    """Mark every method of these classes (``np.random.Generator``) as carrying no derivative.
+
+    A bound method is a new object at each attribute access, so it is matched
+    by the object it is bound to rather than by identity.
+    """
+    global _NONDIFF_OWNERS
+    _NONDIFF_OWNERS = _NONDIFF_OWNERS + tuple(classes)
 
 
 def _scale(name, partial):
@@ -227,7 +358,7 @@ def lookup(func):
 
 
 def is_nondifferentiable(func):
-    return id(func) in _NONDIFF
+    return id(func) in _NONDIFF or isinstance(getattr(func, "__self__", None), _NONDIFF_OWNERS)
 
 
 def all_rules():
