@@ -12,6 +12,7 @@ import functools
 import inspect
 import weakref
 
+import gast
 import numpy as np
 
 from .codegen import exec_source, module_source, standalone_module
@@ -90,21 +91,34 @@ class Derivative:
     def mode(self):
         return "vjp" if self.kind == "vjp" else "grad"
 
-    def _generate(self, facts):
-        """Generate, optimize and compile a derivative for what ``facts`` knows of shapes."""
+    def _transform(self, facts, args):
+        """This derivative's function, built for what ``facts`` knows of shapes (``args``: the example call).
+
+        Returns ``(fn, program, facts, generated names)``. Reverse mode here;
+        :mod:`s2sgrad.higher` overrides it for the forward-mode derivatives.
+        """
         program = self.program.fork()
-        reverse = ReverseMode(program, self.wrt, facts, self.mode)
-        fn = reverse.build()
-        optimize(fn, program.namer, set(reverse.adjoint_names.values()), facts.shapes, program.externals.np)
+        reverse = ReverseMode(program, self.wrt, facts, self._mode_for(facts))
+        return reverse.build(), program, facts, set(reverse.adjoint_names.values())
+
+    def _mode_for(self, facts):
+        """The reverse transformer's mode for a specialization (a gradient may drop the value)."""
+        return self.mode
+
+    def _generate(self, facts, args=None):
+        """Generate, optimize and compile a derivative for what ``facts`` knows of shapes."""
+        value_free = self._mode_for(facts) == "gradient"
+        fn, program, facts, generated = self._transform(facts, args)
+        optimize(fn, program.namer, generated, facts.shapes, program.externals.np)
         source = module_source(fn, program.externals)
         namespace = exec_source(source, program.externals.namespace(), f"{self.kind} {self.func.__name__}")
-        return _Generated(fn.name, source, namespace[fn.name], program.externals)
+        return _Generated(fn.name, source, namespace[fn.name], program.externals, value_free)
 
     def _specialize(self, args):
         key = _shape_key(args)
         facts = probe(self.program, args)
         self._check_wrt_dtypes(args)
-        generated = self._generate(facts) if facts.shapes else self._generic
+        generated = self._generate(facts, args) if facts.shapes else self._generic
         self._specialized[key] = generated
         return generated
 
@@ -162,19 +176,46 @@ class Derivative:
     def __repr__(self):
         return f"<s2sgrad {self.kind} of {self.func.__qualname__} wrt {', '.join(self.wrt)}>"
 
+    @property
+    def __s2sgrad_primal__(self):
+        """What s2sgrad parses in place of this object: the generated code, so derivatives nest."""
+        from .higher import primal_function   # late import: higher builds on this module
+        return primal_function(self)
+
 
 class _Generated:
-    __slots__ = ("name", "source", "function", "externals")
+    __slots__ = ("name", "source", "function", "externals", "value_free")
 
-    def __init__(self, name, source, function, externals):
+    def __init__(self, name, source, function, externals, value_free=False):
         self.name, self.source, self.function, self.externals = name, source, function, externals
+        self.value_free = value_free
 
 
 class Gradient(Derivative):
     kind = "grad"
 
+    def _mode_for(self, facts):
+        """Once the output is known to be a scalar, the gradient need not compute the value.
+
+        Dropping it lets the cleanup passes drop whatever only the value needed
+        (the lecture's N x N broadcast, for one). Where the output's shape is
+        unknown, the value is computed and checked at each call.
+        """
+        out = self.program.node.body[-1]
+        shape = facts.shape(out.value.id) if isinstance(out, gast.Return) and isinstance(out.value, gast.Name) \
+            else None
+        if shape is None:
+            return "grad"
+        if int(np.prod(shape, dtype=np.int64)) != 1:
+            raise GradError(f"grad needs a scalar output, but {self.func.__name__} returns an array of "
+                            f"shape {shape}", self.program.parsed.origin,
+                            "reduce it (e.g. np.sum or np.mean), or use s2sgrad.vjp for array outputs")
+        return "gradient"
+
     def __call__(self, *args, **kwargs):
         fn, args = self._compiled(args, kwargs)
+        if self._latest.value_free:
+            return fn(*args)
         value, grads = fn(*args)
         _check_scalar(self, value)
         return grads

@@ -23,6 +23,7 @@ that are overwritten *and* read by the adjoint are recorded (see
 import builtins
 
 import gast
+import numpy as np
 
 from . import activity
 from . import tape as tape_
@@ -31,13 +32,14 @@ from .errors import GradError, origin_of
 from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
 from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS, transpose_attribute
-from .rules.registry import lookup_method
+from .rules.registry import RuleError, argument_value, lookup_method
 from .runtime import unbroadcast
 from .templates import instantiate
 
 
 class ReverseMode:
-    """Builds the gradient (``mode="grad"``) or vector-Jacobian product (``mode="vjp"``) function."""
+    """Builds the gradient, returned with the value (``mode="grad"``) or alone (``"gradient"``), or the
+    vector-Jacobian product (``mode="vjp"``)."""
 
     def __init__(self, program, wrt, facts, mode="grad"):
         self.program = program
@@ -50,6 +52,8 @@ class ReverseMode:
         self.adjoint_names = {}
         self.has_adjoint = set()     # primal names whose adjoint holds a value at this point of the sweep
         self.owned = set()           # adjoints known to be arrays of their own (safe to write into)
+        self.uniform = set()         # adjoints held as one number standing for a full array (see rules/uniform)
+        self.depth = 0               # nesting in loops and branches, where adjoints are always arrays
         self.out = []
 
     # ------------------------------------------------------------------ build
@@ -76,7 +80,7 @@ class ReverseMode:
         if isinstance(out, gast.Name) and out.id in self.active:
             seed = self.adjoint_name(out.id)
             self.has_adjoint.add(out.id)
-            if self.mode == "grad":
+            if self.mode in ("grad", "gradient"):
                 adjoint.append(assign(seed, const(1.0), ret))
             else:
                 seed_param = seed
@@ -86,6 +90,7 @@ class ReverseMode:
         self.reverse_block(body)
         grads = []
         for p in self.wrt:
+            self.materialize(p, ret)
             if p not in self.has_adjoint:
                 self.emit(assign(self.adjoint_name(p), self.call_np("zeros_like", name(p))), ret)
             grads.append(name(self.adjoint_name(p)))
@@ -102,7 +107,7 @@ class ReverseMode:
                               kwonlyargs=[name(seed_param, gast.Param())] if seed_param else [],
                               kw_defaults=[None] if seed_param else [], kwarg=None,
                               defaults=list(node.args.defaults))
-        prefix = "grad_" if self.mode == "grad" else "vjp_"
+        prefix = "vjp_" if self.mode == "vjp" else "grad_"
         fn = gast.FunctionDef(name=prefix + self.program.parsed.name.replace("<lambda>", "lambda"),
                               args=args, body=prologue + primal + adjoint + [gast.Return(value=result)],
                               decorator_list=[], returns=None, type_comment=None, type_params=[])
@@ -129,15 +134,36 @@ class ReverseMode:
         self.emit(assign(self.adjoint_name(primal), self.call_np("zeros_like", name(primal))), like)
         self.has_adjoint.add(primal)
         self.owned.add(primal)
+        self.uniform.discard(primal)
 
-    def accumulate(self, primal, like, expr=None, template=None, mapping=None, result_name=None):
-        """Add a contribution to ``primal``'s adjoint: assign on the first, add after."""
+    def materialize(self, primal, like=None):
+        """Turn an adjoint held as one number into the array it stands for."""
+        if primal in self.uniform:
+            adjoint = self.adjoint_name(primal)
+            self.emit(assign(adjoint, self.call_np("full_like", name(primal), name(adjoint))), like)
+            self.uniform.discard(primal)
+            self.owned.add(primal)
+
+    def accumulate(self, primal, like, expr=None, template=None, mapping=None, result_name=None,
+                   uniform=False):
+        """Add a contribution to ``primal``'s adjoint: assign on the first, add after.
+
+        A ``uniform`` contribution is one number standing for a full array; inside
+        loops and branches it is made the array at once.
+        """
+        if uniform and self.depth:
+            expr, uniform = self.call_np("full_like", name(primal), expr), False
         target = self.adjoint_name(primal)
         first = primal not in self.has_adjoint
+        if first and uniform:
+            self.uniform.add(primal)
+        elif not uniform:
+            self.uniform.discard(primal)
         if expr is None:
             piece = target if first else self.namer.temp_like(target)
             stmts, _ = instantiate(template, mapping, self.namer, self.np, target=piece,
-                                   result_name=result_name, shapes=self.facts.shapes)
+                                   result_name=result_name, shapes=self.facts.shapes,
+                                   externals=self.externals)
             for s in stmts:
                 self.emit(s, like)
             expr = None if first else name(piece)
@@ -288,6 +314,13 @@ class ReverseMode:
             if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
                 self.reverse_store(target, stmt.value, stmt)
                 return
+            if isinstance(target, gast.Tuple) and isinstance(stmt.value, gast.Call) \
+                    and all(isinstance(t, gast.Name) for t in target.elts):
+                if set(names_in(target, gast.Store)) & self.active & self.has_adjoint:
+                    self.reverse_outputs([t.id for t in target.elts], stmt.value, stmt)
+                for n in sorted(names_in(target, gast.Store)):
+                    self.consumed(n, stmt)
+                return
             if not (activity.names_in_store(target) & self.active):
                 for n in sorted(names_in(target, gast.Store)):
                     self.consumed(n, stmt)
@@ -313,6 +346,7 @@ class ReverseMode:
     def reverse_store(self, target, value, stmt):
         """``x[i] = v``: ``dv`` takes ``dx[i]``, whose old elements then get no adjoint."""
         array = target.value.id
+        self.materialize(array, stmt)
         if array in self.active and array in self.has_adjoint:
             g = gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice, ctx=gast.Load())
             if isinstance(value, gast.Name) and value.id in self.active:
@@ -332,6 +366,9 @@ class ReverseMode:
     def reverse_if(self, stmt):
         """Replay the branch that ran, backwards; afterwards both paths agree on which adjoints exist."""
         test = tape_.pop(self.tape) if self.condition_is_recorded(stmt) else stmt.test
+        for n in sorted(self.uniform):
+            self.materialize(n, stmt)
+        self.depth += 1
         start, start_owned, saved = set(self.has_adjoint), set(self.owned), self.out
         branches, states = [], []
         for block in (stmt.body, stmt.orelse):
@@ -349,6 +386,7 @@ class ReverseMode:
         self.out = saved
         self.has_adjoint = final
         self.owned = states[0][1] & states[1][1]
+        self.depth -= 1
         body, orelse = branches
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse), stmt)
 
@@ -359,6 +397,9 @@ class ReverseMode:
             assigned |= names_in(loop.target, gast.Store)
         read = names_in(gast.Module(body=loop.body, type_ignores=[]), gast.Load)
         bound = self.bound_before.get(id(loop), set())
+        for n in sorted(self.uniform):
+            self.materialize(n, loop)
+        self.depth += 1
         position = len(self.out)
         for n in sorted((read & self.active) - self.has_adjoint):
             if n not in assigned or n in bound:
@@ -381,6 +422,7 @@ class ReverseMode:
             self.out.insert(position, copy_origin(init, loop))
             position += 1
         self.has_adjoint = (self.has_adjoint | start) - (assigned - bound)
+        self.depth -= 1
         if isinstance(loop, gast.For) and self.loop_replays_range(loop):
             iterable = gast.Call(func=name("reversed"), args=[loop.iter], keywords=[])
             self.emit(gast.For(target=loop.target, iter=iterable, body=body or [gast.Pass()], orelse=[],
@@ -398,16 +440,34 @@ class ReverseMode:
         g = name(self.adjoint_name(y))
         if isinstance(rhs, gast.Name):
             if rhs.id in self.active:
-                self.accumulate(rhs.id, stmt, expr=g)
+                self.accumulate(rhs.id, stmt, expr=g, uniform=y in self.uniform)
             return
         if isinstance(rhs, gast.Constant) or not activity.carries_derivative(rhs):
+            return
+        if self.output_of(rhs) is not None:     # y = t[1], t holding several results
+            self.accumulate(self.output_of(rhs), stmt, expr=g)
+            self.has_adjoint.add(rhs.value.id)
             return
         rule, bound = self.rule_for(rhs, stmt)
         if rule is None:
             return
+        if rule.outputs is not None:            # t = np.linalg.slogdet(A): results read as t[0], t[1]
+            count = rule.outputs if isinstance(rule.outputs, int) else self.output_count(y)
+            self.reverse_outputs([(y, k) for k in range(count)], rhs, stmt, rule, bound)
+            return
         mapping = dict(bound)
         mapping["g"] = g
         mapping["ans"] = name(y)
+        mapping["uniform_g"] = const(y in self.uniform)
+        self.apply_rule(rule, bound, mapping, stmt, y)
+
+    def apply_rule(self, rule, bound, mapping, stmt, y=None):
+        """Send the adjoint of a call's result(s) (bound in ``mapping``) to each active argument."""
+        scalar_mapping = mapping
+        if y in self.uniform:      # where the adjoint must be an array after all: a broadcast view of it
+            g_array = self.call_np("broadcast_to", mapping["g"],
+                                   gast.Attribute(value=name(y), attr="shape", ctx=gast.Load()))
+            mapping = dict(mapping, g=g_array)
         for p in rule.params:
             if p not in rule.vjp:
                 continue
@@ -417,23 +477,163 @@ class ReverseMode:
                 continue
             if not (isinstance(arg, gast.Name) and arg.id in self.active):
                 continue
-            template = rule.vjp[p]
+            if self.uniform_contribution(rule, p, arg, bound, scalar_mapping, stmt, y):
+                continue
+            template = self.template_at(rule, rule.vjp[p], mapping, stmt)
+            if template is None:
+                continue
             if template.expr is None:
                 self.accumulate(arg.id, stmt, template=template, mapping=mapping, result_name="d" + p)
                 continue
-            _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes)
-            if rule.broadcasts:
+            _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
+                                  externals=self.externals)
+            if rule.broadcasts and y is not None:
                 expr = self.sum_to_operand(expr, arg, y, [bound[q] for q in rule.params if q != p])
             self.accumulate(arg.id, stmt, expr=expr)
 
+    def uniform_contribution(self, rule, p, arg, bound, mapping, stmt, y):
+        """Pass a uniform contribution on as one number, when the rule allows; True if done."""
+        if y is None:
+            return False
+        value = None
+        if p in rule.uniform:
+            _, value = instantiate(rule.uniform[p], mapping, self.namer, self.np, shapes=self.facts.shapes)
+            if isinstance(value, gast.Constant) and value.value is None:
+                value = None
+        elif y in self.uniform and rule.broadcasts and rule.vjp[p].expr is not None:
+            _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes)
+            read = {n for n in names_in(expr, gast.Load) if n != self.np}
+            if read <= {mapping["g"].id}:                       # g, -g: the partial is a constant
+                value = expr
+            elif self.covers_result(read - {mapping["g"].id}, y):  # g * Y with Y as large as the result
+                self.accumulate(arg.id, stmt, expr=self.sum_to_operand(
+                    expr, arg, y, [bound[q] for q in rule.params if q != p]))
+                return True
+        if value is None:
+            return False
+        if rule.broadcasts:
+            value = self.scale_to_operand(value, arg, y)
+        self.accumulate(arg.id, stmt, expr=value, uniform=True)
+        return True
+
+    def covers_result(self, names_read, y):
+        """Whether arrays with these names broadcast to the full shape of ``y`` (known shapes only)."""
+        shapes = [self.facts.shape(n) for n in names_read]
+        result = self.facts.shape(y)
+        if result is None or any(s is None for s in shapes) or not shapes:
+            return False
+        try:
+            return tuple(np.broadcast_shapes(*shapes)) == tuple(result)
+        except ValueError:
+            return False
+
+    def scale_to_operand(self, value, arg, y):
+        """A uniform adjoint of ``y`` summed down to ``arg``'s shape: the same number, times the count."""
+        arg_shape, result_shape = self.facts.shape(arg.id), self.facts.shape(y)
+        if arg_shape is not None and result_shape is not None:
+            count = int(np.prod(result_shape, dtype=np.int64)) // max(int(np.prod(arg_shape, dtype=np.int64)), 1)
+            return value if count == 1 else gast.BinOp(left=value, op=gast.Mult(), right=const(count))
+        size = lambda n: self.call_np("size", name(n))
+        return gast.BinOp(left=value, op=gast.Mult(),
+                          right=gast.BinOp(left=size(y), op=gast.FloorDiv(), right=size(arg.id)))
+
+    def template_at(self, rule, template, mapping, stmt):
+        """The rule's template for this call: a factory writes it from the call's arguments."""
+        if template.factory is None:
+            return template
+        arguments = {k: argument_value(v, self.facts.shapes) for k, v in mapping.items()}
+        try:
+            return template.at(arguments)
+        except RuleError as exc:
+            raise GradError(f"{rule.name}: {exc}", origin_of(stmt)) from None
+
+    # ------------------------------------------------------ several results
+    def reverse_outputs(self, outputs, rhs, stmt, rule=None, bound=None):
+        """A call with several results (``w, V = np.linalg.eigh(A)``): its templates see ``g0, g1, ...``.
+
+        ``outputs`` are the names the results were unpacked into, or ``(t, k)``
+        for results read as ``t[k]``. A result without an adjoint binds ``g<k>``
+        to ``None``, which the rule's templates fold away.
+        """
+        if rule is None:
+            rule, bound = self.rule_for(rhs, stmt)
+        if rule.outputs is None:
+            raise GradError(f"{rule.name} returns one value; its derivative rule cannot unpack it",
+                            origin_of(stmt), "assign the result to one name")
+        if isinstance(rule.outputs, int) and rule.outputs != len(outputs):
+            raise GradError(f"{rule.name} returns {rule.outputs} values, not {len(outputs)}", origin_of(stmt))
+        mapping = dict(bound)
+        gs, answers = [], []
+        for k, out in enumerate(outputs):
+            if isinstance(out, tuple):
+                t = out[0]
+                answers.append(gast.Subscript(value=name(t), slice=const(k), ctx=gast.Load()))
+                has = out in self.has_adjoint
+            else:
+                answers.append(name(out))
+                has = out in self.active and out in self.has_adjoint
+            gs.append(name(self.adjoint_name(out)) if has else const(None))
+            mapping[f"g{k}"], mapping[f"ans{k}"] = gs[-1], answers[-1]
+        mapping["g"] = gast.Tuple(elts=gs, ctx=gast.Load())
+        mapping["ans"] = gast.Tuple(elts=answers, ctx=gast.Load())
+        self.apply_rule(rule, bound, mapping, stmt)
+        for out in outputs:
+            if isinstance(out, tuple):
+                self.has_adjoint.discard(out)
+
+    def output_of(self, rhs):
+        """``(t, k)`` when ``rhs`` is ``t[k]`` and ``t`` holds the results of a several-result call."""
+        if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) \
+                and rhs.value.id in self.several_results and isinstance(rhs.slice, gast.Constant) \
+                and type(rhs.slice.value) is int:
+            key = (rhs.value.id, rhs.slice.value)
+            if key not in self.adjoint_names:
+                self.adjoint_names[key] = self.namer.temp_like(f"d{rhs.value.id}_{rhs.slice.value}")
+            return key
+        return None
+
+    @property
+    def several_results(self):
+        """Names assigned the whole result of a call with several results (``t = np.linalg.svd(A)``)."""
+        if not hasattr(self, "_several_results"):
+            self._several_results = {
+                n.targets[0].id for n in gast.walk(self.program.node)
+                if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
+                and isinstance(n.value, gast.Call) and getattr(lookup(getattr(n.value, "callee", None)),
+                                                               "outputs", None) is not None}
+        return self._several_results
+
+    def output_count(self, y):
+        """How many results of ``y = f(...)`` (a call with a variable count) the code reads: ``y[k]``, max k."""
+        used = [n.slice.value for n in gast.walk(self.program.node)
+                if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == y
+                and isinstance(n.slice, gast.Constant) and type(n.slice.value) is int]
+        if not used or min(used) < 0:
+            raise GradError(f"read the results of {y} by constant index, or unpack them: a, b = ...",
+                            None)
+        return max(used) + 1
+
     def reverse_sequence(self, rule, p, arg, mapping, stmt):
-        """A list argument (``np.stack([a, b])``): the template yields one adjoint per element."""
+        """A list argument (``np.stack([a, b])``): the template yields one adjoint per element.
+
+        A template that is a tuple display gives each element's adjoint on its
+        own, so elements that need none cost nothing.
+        """
         if not isinstance(arg, (gast.List, gast.Tuple)):
             raise GradError(f"{rule.name}: pass the arrays as a list literal, e.g. [a, b]", origin_of(stmt))
         elements = [e.id if isinstance(e, gast.Name) and e.id in self.active else None for e in arg.elts]
         if not any(elements):
             return
-        _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes)
+        template = self.template_at(rule, rule.vjp[p], mapping, stmt)
+        if template is None:
+            return
+        _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
+                              externals=self.externals)
+        if isinstance(expr, (gast.Tuple, gast.List)) and len(expr.elts) == len(elements):
+            for element, piece in zip(elements, expr.elts):
+                if element:
+                    self.accumulate(element, stmt, expr=piece)
+            return
         pieces = [self.namer.temp_like(self.adjoint_name(e)) if e else "_" for e in elements]
         self.emit(assign(gast.Tuple(elts=[store(n) for n in pieces], ctx=gast.Store()), expr), stmt)
         for element, piece in zip(elements, pieces):

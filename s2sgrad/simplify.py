@@ -10,6 +10,7 @@ floating point (``g * 1`` -> ``g``, never reassociation).
 import operator
 
 import gast
+import numpy as np
 
 from .astutil import const
 
@@ -56,10 +57,10 @@ class Simplifier(gast.NodeTransformer):
 
     def visit_Attribute(self, node):
         self.generic_visit(node)
-        if node.attr == "ndim" and isinstance(node.value, gast.Name):
+        if node.attr in ("ndim", "size") and isinstance(node.value, gast.Name):
             shape = self.shapes.get(node.value.id)
-            if shape is not None:
-                return const(len(shape))
+            if shape is not None:     # specialized code: the count is a constant of the shapes
+                return const(len(shape) if node.attr == "ndim" else int(np.prod(shape, dtype=np.int64)))
         return node
 
     def visit_Compare(self, node):
@@ -135,6 +136,9 @@ class Simplifier(gast.NodeTransformer):
         if (type(op) in _ARITH and is_const(left) and is_const(right)
                 and type(left.value) is int and type(right.value) is int):
             return const(_ARITH[type(op)](left.value, right.value))
+        if (isinstance(op, gast.Div) and is_const(left) and is_const(right) and type(left.value) is int
+                and type(right.value) is int and right.value and left.value % right.value == 0):
+            return const(float(left.value // right.value))     # 22500 / 1 -> 22500.0, exactly
         if isinstance(op, gast.Mult):
             if is_const(right, 1):
                 return left
@@ -177,6 +181,9 @@ class Simplifier(gast.NodeTransformer):
         self.generic_visit(node)
         fname = _numpy_function(node, self.np)
         args = node.args
+        if fname is not None:     # keepdims=False is every NumPy function's default: a template passing it on
+            node.keywords = [k for k in node.keywords if not (k.arg == "keepdims" and isinstance(k.value, gast.Constant)
+                                                              and k.value.value is False)]
         if fname == "logical_and" and len(args) == 2 and not node.keywords:
             if _is_true(args[0]):
                 return args[1]

@@ -7,6 +7,7 @@ from .registry import (Operand, Rule, RuleError, Template, all_nondifferentiable
                        elementwise, is_nondifferentiable, lookup, nondifferentiable)
 from .custom import adjoint, tangent
 from . import ufuncs, reductions, shapes, linalg, python, indexing, helpers, constructors  # noqa: F401
+from . import uniform as _uniform_table  # noqa: F401  (after the tables it annotates)
 
 __all__ = ["Rule", "Template", "Operand", "RuleError", "defrule", "elementwise", "nondifferentiable",
            "adjoint", "tangent", "lookup", "is_nondifferentiable", "all_rules", "all_nondifferentiable"]

@@ -191,6 +191,7 @@ class Rule:
     linear: bool = False
     varargs: str = None                # the ``*name`` parameter, if any (one of ``sequences``)
     outputs: object = None             # None: one result; n or "*": that many (see the module docstring)
+    uniform: dict = field(default_factory=dict)   # param -> Template (see defrule)
 
     @property
     def differentiable_params(self):
@@ -283,6 +284,23 @@ def defrule(func, params, vjp=None, jvp=None, *, linear=False, broadcasts=False,
                 rule.jvp[p] = Template(f"{rule.name}(..., d{p}, ...)")
     _store(func, rule)
     return rule
+
+
+def uniform(func, **templates):
+    """Declare when an adjoint flowing through ``func`` stays one number for every element.
+
+    The seed of ``np.mean(x)`` is the same for every element of ``x``; passing
+    it on as a scalar (instead of ``np.full_like(x, g)``) spares whole array
+    operations. Each template gives the scalar contribution to a parameter, in
+    the usual names plus ``uniform_g`` (whether ``g`` itself is such a scalar),
+    and folds to ``None`` where the contribution is not uniform.
+    """
+    rule = lookup(func)
+    if rule is None:
+        raise ValueError(f"uniform(): {func!r} has no rule yet")
+    for p, text in templates.items():
+        _check_param(rule, p)
+        rule.uniform[p] = Template.parse(text)
 
 
 def elementwise(func, params=None, *, name=None, namespace=None, **partials):

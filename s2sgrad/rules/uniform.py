@@ -1,0 +1,22 @@
+"""Adjoints that stay one number: where a uniform adjoint passes through unchanged.
+
+A loss ending in ``np.mean`` or ``np.sum`` seeds its input's adjoint with the
+same value everywhere. Kept as a scalar, it flows through additions,
+subtractions, reductions and reshapes without any array being built (the
+reverse transformer does this for elementwise rules whose partial derivative is
+constant); these entries say the same for the other rules it passes through.
+"""
+
+import numpy as np
+
+from .indexing import index_newaxis
+from .python import transpose_attribute
+from .registry import uniform
+
+uniform(np.sum, a="g if uniform_g or axis is None and not keepdims else None")
+uniform(np.mean, a="g / (a.size / ans.size) if uniform_g or axis is None and not keepdims else None")
+for _same_size in (np.reshape, np.ravel, np.squeeze, np.expand_dims, np.transpose, np.swapaxes,
+                   np.moveaxis, np.copy, transpose_attribute, np.atleast_1d, np.atleast_2d):
+    uniform(_same_size, a="g if uniform_g else None")
+uniform(index_newaxis, x="g if uniform_g else None")
+uniform(np.negative, x="-g if uniform_g else None")
