@@ -14,10 +14,11 @@ Python source you can read, debug and ship::
 """
 
 from .api import grad, value_and_grad, vjp
+from .higher import hessian, hvp, jacobian, jvp
 from .checks import check_grad
 from .errors import GradError
 from .rules import defrule, elementwise, nondifferentiable
 
-__all__ = ["grad", "value_and_grad", "vjp", "check_grad", "GradError",
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "check_grad", "GradError",
            "defrule", "elementwise", "nondifferentiable"]
 __version__ = "0.1.0"

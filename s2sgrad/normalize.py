@@ -604,6 +604,9 @@ class FunctionNormalizer:
         hint = func.attr if isinstance(func, gast.Attribute) else func.id
         if self.is_user_function(callee):
             return self.inline(callee, expr)
+        generated = getattr(callee, "__s2sgrad_primal__", None)
+        if generated is not None:      # a derivative s2sgrad made (grad(f)): its generated code, inlined
+            return self.inline(generated, expr)
         home = self.home(func.id) if isinstance(func, gast.Name) else None
         ref = self.external_value(callee, hint, home)
         if callee is builtins.abs:

@@ -6,7 +6,8 @@ function is the function applied to the tangent, so none is written here.
 
 import numpy as np
 
-from .registry import defrule
+from ..runtime import unbroadcast
+from .registry import Operand, defrule
 
 defrule(np.reshape, "a, shape=None, order='C'", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
 defrule(np.ravel, "a, order='C'", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
@@ -24,9 +25,31 @@ defrule(np.asarray, "a, dtype=None", linear=True, vjp={"a": "g"})
 defrule(np.array, "object, dtype=None", linear=True, vjp={"object": "g"})
 defrule(np.negative, "x", linear=True, vjp={"x": "-g"})
 defrule(np.flip, "m, axis=None", linear=True, vjp={"m": "np.flip(g, axis)"})
-defrule(np.broadcast_to, "array, shape", linear=True,
-        vjp={"array": "np.sum(g, axis=tuple(range(g.ndim - array.ndim))).reshape(array.shape) "
-                      "if g.shape != array.shape else g"})
+
+
+def _sum_back(array, ans):
+    """g summed over the axes broadcasting added to array (exactly those, where the shapes are known)"""
+    to_shape = array.shape if isinstance(array, Operand) else np.shape(array)
+    from_shape = getattr(ans, "shape", None)
+    if to_shape is None or from_shape is None:
+        return "unbroadcast(g, array)"
+    if tuple(to_shape) == tuple(from_shape):
+        return "g"
+    if not to_shape:
+        return "np.sum(g)"
+    lead = len(from_shape) - len(to_shape)
+    kept = tuple(lead + i for i, n in enumerate(to_shape) if n == 1 and from_shape[lead + i] != 1)
+    axes = tuple(range(lead)) + kept
+    axis = str(axes[0]) if len(axes) == 1 else str(axes)
+    if not kept:
+        return f"np.sum(g, axis={axis})"
+    if not lead:
+        return f"np.sum(g, axis={axis}, keepdims=True)"
+    return f"np.reshape(np.sum(g, axis={axis}), {tuple(to_shape)})"
+
+
+defrule(np.broadcast_to, "array, shape", linear=True, vjp={"array": _sum_back},
+        namespace={"unbroadcast": unbroadcast})
 
 # joins: the adjoint of a list argument is a list, one adjoint per element
 defrule(np.concatenate, "arrays: seq, axis=0", linear=True,

@@ -1,0 +1,508 @@
+"""Forward mode: a tangent carried beside each value.
+
+The generated function runs the primal statements in order and, after each one
+that computes an active value, the statement computing that value's tangent::
+
+    Q = np.dot(X, V)
+    dQ = np.dot(dX, V) + np.dot(X, dV)
+
+one contribution per active argument, from the ``jvp`` templates of the rules
+in :mod:`s2sgrad.rules` (beside the ``vjp`` templates reverse mode reads).
+Nothing is recorded and nothing runs backwards, so control flow needs no tape:
+loops and branches are copied, with tangent statements next to primal ones.
+
+One invariant makes that work without tracking paths: wherever an active name
+holds a value, its tangent name holds that value's tangent. Every assignment of
+an active name therefore assigns its tangent (a zero, ``np.zeros_like(x)``,
+where nothing active flows in), and active parameters outside ``wrt`` start
+with a zero tangent. In-place writes (``x[i] = v``, ``xs.append(v)``,
+``np.add.at(x, i, v)``) write the tangent the same way, into the tangent.
+"""
+
+import builtins
+
+import gast
+
+from . import activity
+from .astutil import assign, clone, const, copy_origin, name, names_in, substitute
+from .errors import GradError, origin_of
+from .reverse import ReverseMode
+from .templates import instantiate
+
+# list methods kept as method calls: what each positional argument is, so that the
+# same call on the tangent list passes tangents for elements and keeps indices
+LIST_METHODS = {
+    "append": ("element",),
+    "insert": ("index", "element"),
+    "extend": ("sequence",),
+    "pop": ("index",),
+    "reverse": (),
+    "clear": (),
+}
+
+_ANS = "__s2sgrad_ans__"   # stands for the result while a tangent is built; see define()
+
+
+class ForwardMode:
+    """Builds ``jvp_f(<f's params>, *, d<p> for each wrt p)`` returning ``(value, tangent)``.
+
+    ``prefix`` names tangents (``d`` + primal); forward-over-reverse passes
+    another one, since there ``dW`` already names an adjoint.
+    """
+
+    def __init__(self, program, wrt, facts, prefix="d"):
+        self.program = program
+        self.namer = program.namer
+        self.externals = program.externals
+        self.np = self.externals.np
+        self.wrt = list(wrt)
+        self.facts = facts
+        self.prefix = prefix
+        self.tangent_names = {}
+        self.rules = ReverseMode(program, self.wrt, facts)   # shares its rule lookup for a right-hand side
+        self.out = []
+
+    # ------------------------------------------------------------------ build
+    def build(self):
+        body = list(self.program.node.body)
+        ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
+        if ret is None:
+            raise GradError(f"{self.program.parsed.name} returns nothing to differentiate",
+                            self.program.parsed.origin, "return the value you want the derivative of")
+        value = ret.value
+        outputs = {value.id} if self.is_local(value) else set()
+        self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
+        self.mutated = _mutated_names(body)
+        self.single = _defined_once(body) - self.mutated
+        self.read = set()          # names whose tangent generated code reads
+        seeds = [self.tangent(p) for p in self.wrt]
+        prologue = [assign(self.tangent(p), self.zero_like(name(p)))
+                    for p in self.program.params if p in self.active and p not in self.wrt]
+        for stmt in prologue:
+            copy_origin(stmt, self.program.node)
+        new_body = prologue + self.block(body)
+        tangent = self.tangent_of_atom(value)
+        if tangent is None:
+            tangent = self.zero_like(value)
+        new_body.append(copy_origin(gast.Return(value=gast.Tuple(elts=[value, tangent], ctx=gast.Load())),
+                                    ret))
+        node = self.program.node
+        args = gast.arguments(args=list(node.args.args), posonlyargs=[], vararg=None,
+                              kwonlyargs=[name(s, gast.Param()) for s in seeds],
+                              kw_defaults=[None] * len(seeds), kwarg=None,
+                              defaults=list(node.args.defaults))
+        fn = gast.FunctionDef(name="jvp_" + self.program.parsed.name.replace("<lambda>", "lambda"),
+                              args=args, body=new_body, decorator_list=[], returns=None,
+                              type_comment=None, type_params=[])
+        copy_origin(fn, node)
+        return fn
+
+    # --------------------------------------------------------------- tangents
+    def tangent(self, primal):
+        """The tangent's name: ``dW`` for ``W`` (a temporary's tangent is a temporary)."""
+        if primal not in self.tangent_names:
+            self.tangent_names[primal] = self.namer.derivative(primal, self.prefix)
+        return self.tangent_names[primal]
+
+    def is_local(self, atom):
+        return isinstance(atom, gast.Name) and not getattr(atom, "external", False)
+
+    def is_active(self, atom):
+        return self.is_local(atom) and atom.id in self.active
+
+    def tangent_of_atom(self, atom):
+        """The tangent of an operand, None for an inactive one (reading it pins the name active)."""
+        if not self.is_active(atom):
+            return None
+        self.read.add(atom.id)
+        return name(self.tangent(atom.id))
+
+    def zero_like(self, atom):
+        if isinstance(atom, gast.Constant):     # a number's tangent is 0.0; None's (a placeholder) is None
+            return const(0.0 if isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool)
+                         else None)
+        return self.call_np("zeros_like", clone(atom))
+
+    def tangent_or_zero(self, atom):
+        return self.tangent_of_atom(atom) or self.zero_like(atom)
+
+    def zero_tangent(self, target, rhs):
+        """The tangent of a value no active value flows into: zeros shaped like it."""
+        if isinstance(rhs, (gast.List, gast.Tuple)) and isinstance(target, gast.Name):
+            return type(rhs)(elts=[self.zero_like(e) for e in rhs.elts], ctx=gast.Load())
+        return self.zero_like(gast.Name(id=target.id, ctx=gast.Load(), annotation=None,
+                                        type_comment=None))
+
+    def call_np(self, fname, *args):
+        return gast.Call(func=self.externals.numpy(fname), args=list(args), keywords=[])
+
+    def emit(self, stmt, like):
+        copy_origin(stmt, like)
+        self.out.append(stmt)
+
+    # ------------------------------------------------------------- statements
+    def block(self, stmts):
+        saved, self.out = self.out, []
+        for stmt in stmts:
+            self.statement(stmt)
+        out, self.out = self.out, saved
+        return out
+
+    def statement(self, stmt):
+        if isinstance(stmt, gast.Assign):
+            self.assign_statement(stmt)
+        elif isinstance(stmt, gast.Expr):
+            self.expression_statement(stmt)
+        elif isinstance(stmt, gast.If):
+            self.emit(gast.If(test=stmt.test, body=self.block(stmt.body),
+                              orelse=self.block(stmt.orelse)), stmt)
+        elif isinstance(stmt, gast.For):
+            self.for_statement(stmt)
+        elif isinstance(stmt, gast.While):
+            self.emit(gast.While(test=stmt.test, body=self.block(stmt.body), orelse=[]), stmt)
+        else:                     # break, continue, pass, assert, raise: the same in both sweeps
+            self.emit(stmt, stmt)
+
+    def assign_statement(self, stmt):
+        target = stmt.targets[0]
+        if isinstance(target, gast.Subscript):
+            self.emit(stmt, stmt)
+            base = target.value
+            if self.is_active(base):      # x[i] = v: the tangent is written the same way
+                self.emit(assign(gast.Subscript(value=self.tangent_of_atom(base), slice=clone(target.slice),
+                                                ctx=gast.Store()),
+                                 self.tangent_or_zero(stmt.value)), stmt)
+            return
+        stored = names_in(target, gast.Store)
+        if not stored & self.active:
+            self.emit(stmt, stmt)
+            method = getattr(stmt.value, "method", None)
+            if method in LIST_METHODS and self.is_active(stmt.value.func.value):   # keep the lists in step
+                self.emit(gast.Expr(value=self.list_method(stmt.value, method, stmt.value.func.value, stmt)), stmt)
+            return
+        self.define(target, stmt.value, stmt)
+
+    def define(self, target, rhs, stmt):
+        """Assign an active name (or tuple of names) and its tangent.
+
+        The tangent is built with a placeholder for the result (``ans`` in the
+        templates). When the statement overwrites one of its own operands (in a
+        loop: ``h = np.tanh(h)``), the tangent must read the operand before the
+        primal overwrites it: it goes first when it does not need the result,
+        else the result is computed into a temporary first.
+        """
+        tangent_target = self.tangent_target(target)
+        stmts, expr = self.tangent_of(rhs, stmt, target)
+        if expr is None:                              # nothing active flows in
+            self.emit(assign(target, rhs), stmt)
+            for t in _target_names(target):
+                if t.id in self.single and t.id not in self.read:
+                    self.active.discard(t.id)         # its only value has no tangent: it is not active after all
+                elif t.id in self.active:
+                    self.emit(assign(self.tangent(t.id), self.zero_tangent(t, rhs)), stmt)
+            return
+        overwrites = names_in(target, gast.Store) & activity.operand_names(rhs)
+        uses_result = _ANS in names_in(gast.Module(body=stmts + [gast.Expr(value=expr)], type_ignores=[]))
+        result = _load(target)
+        if overwrites and uses_result:
+            temp = self.namer.temp_like(target.id if isinstance(target, gast.Name) else "result")
+            self.emit(assign(temp, rhs), stmt)
+            result = name(temp)
+        elif not overwrites:
+            self.emit(assign(target, rhs), stmt)
+        stmts = [substitute(s, {_ANS: result}) for s in stmts]
+        expr = substitute(expr, {_ANS: result})
+        for s in stmts:
+            self.emit(s, stmt)
+        self.emit(assign(tangent_target, expr), stmt)
+        if overwrites:
+            self.emit(assign(target, result) if uses_result else assign(target, rhs), stmt)
+
+    def tangent_target(self, target):
+        if isinstance(target, gast.Name):
+            return gast.Name(id=self.tangent(target.id), ctx=gast.Store(), annotation=None, type_comment=None)
+        return gast.Tuple(elts=[self.tangent_target(e) for e in target.elts], ctx=gast.Store())
+
+    def expression_statement(self, stmt):
+        self.emit(stmt, stmt)
+        call = stmt.value
+        if not isinstance(call, gast.Call):
+            return
+        method = getattr(call, "method", None)
+        if method is not None:
+            receiver = call.func.value
+            if self.is_active(receiver):
+                self.emit(gast.Expr(value=self.list_method(call, method, receiver, stmt)), stmt)
+            return
+        if _is_ufunc_at(call) and self.is_active(call.args[0]):
+            if call.func.value.attr != "add" or len(call.args) != 3:
+                raise GradError(f"differentiating np.{call.func.value.attr}.at is not supported; "
+                                f"only np.add.at is", origin_of(stmt))
+            target, index, value = call.args
+            if self.is_active(value):
+                self.emit(gast.Expr(value=gast.Call(func=clone(call.func), keywords=[], args=[
+                    self.tangent_of_atom(target), clone(index), self.tangent_of_atom(value)])), stmt)
+
+    def list_method(self, call, method, receiver, stmt):
+        """The same list operation on the tangent list: ``hs.append(h)`` -> ``dhs.append(dh)``."""
+        kinds = LIST_METHODS.get(method)
+        if kinds is None or len(call.args) > len(kinds) or call.keywords:
+            raise GradError(f"differentiating the list method .{method}() is not supported", origin_of(stmt))
+        args = []
+        for kind, arg in zip(kinds, call.args):
+            if kind == "index":
+                args.append(clone(arg))
+            elif kind == "element":
+                args.append(self.tangent_or_zero(arg))
+            else:
+                args.append(self.tangent_of_atom(arg) or gast.Call(
+                    func=name("list"), keywords=[],
+                    args=[gast.Call(func=name("map"), keywords=[],
+                                    args=[self.externals.numpy("zeros_like"), clone(arg)])]))
+        new = gast.Call(func=gast.Attribute(value=self.tangent_of_atom(receiver), attr=method,
+                                            ctx=gast.Load()), args=args, keywords=[])
+        new.method = method
+        return new
+
+    def for_statement(self, stmt):
+        target, iterable = stmt.target, stmt.iter
+        active_targets = [t for t in _target_names(target) if t.id in self.active]
+        body = self.block(stmt.body)
+        if active_targets and self.is_active(iterable):       # for x, dx in zip(xs, dxs):
+            target = gast.Tuple(elts=[target, self.tangent_target(target)], ctx=gast.Store())
+            iterable = gast.Call(func=self.externals.reference(builtins.zip, "zip"), keywords=[],
+                                 args=[iterable, self.tangent_of_atom(iterable)])
+        elif active_targets:
+            body = [copy_origin(assign(self.tangent(t.id), self.zero_like(_load(t))), stmt)
+                    for t in active_targets] + body
+        self.emit(gast.For(target=target, iter=iterable, body=body, orelse=[], type_comment=None), stmt)
+
+    # ------------------------------------------------------------------ rules
+    def tangent_of(self, rhs, stmt, target):
+        """``(statements, expression)`` computing the tangent of ``rhs``; ``(_, None)`` if it has none.
+
+        The result appears in the code as the placeholder ``_ANS``.
+        """
+        if isinstance(rhs, gast.Name):
+            return [], self.tangent_of_atom(rhs)
+        if isinstance(rhs, (gast.List, gast.Tuple)):
+            if not any(self.is_active(e) for e in rhs.elts):
+                return [], None
+            return [], type(rhs)(elts=[self.tangent_or_zero(e) for e in rhs.elts], ctx=gast.Load())
+        if isinstance(rhs, gast.Constant) or not activity.carries_derivative(rhs):
+            return [], None
+        if not activity.operand_names(rhs) & self.active:
+            return [], None
+        method = getattr(rhs, "method", None)
+        if method in LIST_METHODS and self.is_active(rhs.func.value):   # h = hs.pop()
+            return [], self.list_method(rhs, method, rhs.func.value, stmt)
+        rule, bound = self.rules.rule_for(rhs, stmt)
+        mapping = dict(bound)
+        mapping["ans"] = name(_ANS)
+        answers = self.answers(rule, target, stmt)
+        if answers is not None:            # t = np.linalg.slogdet(A): the templates see ans0, ans1, ...
+            mapping["ans"] = gast.Tuple(elts=answers, ctx=gast.Load())
+            mapping.update((f"ans{k}", a) for k, a in enumerate(answers))
+        stmts, contributions = [], []
+        for p in rule.params:
+            if p not in rule.jvp:
+                continue
+            arg = bound[p]
+            if p in rule.sequences:
+                tangent = self.sequence_tangent(rule, arg, stmt)
+            else:
+                tangent = self.tangent_of_atom(arg)
+            if tangent is None:
+                continue
+            mapping["d" + p] = tangent
+            template = self.rules.template_at(rule, rule.jvp[p], mapping, stmt)
+            if template is None:
+                continue
+            if template.applies_function:          # a linear function: the same call on the tangent
+                contributions.append(_replace_node(rhs, arg, tangent))
+            elif template.expr is not None:
+                _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
+                                      externals=self.externals)
+                contributions.append(expr)
+            else:
+                piece = self.namer.temp_like(self.tangent_base(target))
+                more, _ = instantiate(template, mapping, self.namer, self.np, target=piece, result_name="dans",
+                                      shapes=self.facts.shapes, externals=self.externals)
+                stmts.extend(more)
+                contributions.append(name(piece))
+        if not contributions:
+            return stmts, None
+        if answers is not None:
+            return stmts, self.per_output(contributions, answers, rule, stmt)
+        expr = _sum(contributions)
+        if rule.broadcasts and isinstance(target, gast.Name):
+            expr = self.broadcast_to_result(expr, stmts, bound, rule, target)
+        if isinstance(target, gast.Name) and target.id in self.mutated and _is_view(expr):
+            expr = self.call_np("copy", expr)       # it will be written into: it must not alias
+        return stmts, expr
+
+    def answers(self, rule, target, stmt):
+        """For a call with several results, the expressions of the results (through ``_ANS``), else None."""
+        outputs = getattr(rule, "outputs", None)
+        if outputs is None:
+            return None
+        if isinstance(target, gast.Tuple):
+            count = len(target.elts)
+        else:
+            count = outputs if isinstance(outputs, int) else self.rules.output_count(target.id)
+        if isinstance(outputs, int) and count != outputs:
+            raise GradError(f"{rule.name} returns {outputs} values, not {count}", origin_of(stmt))
+        return [gast.Subscript(value=name(_ANS), slice=const(k), ctx=gast.Load()) for k in range(count)]
+
+    def per_output(self, contributions, answers, rule, stmt):
+        """Add the parameters' contributions output by output; an output nothing reaches gets zeros.
+
+        A contribution is a tuple display with an entry per output (``None``
+        where that parameter does not reach it), or one tuple-valued expression.
+        """
+        if len(contributions) == 1 and not isinstance(contributions[0], (gast.Tuple, gast.List)):
+            return contributions[0]
+        entries = []
+        for k, answer in enumerate(answers):
+            parts = []
+            for c in contributions:
+                if isinstance(c, (gast.Tuple, gast.List)):
+                    if len(c.elts) != len(answers):
+                        raise GradError(f"the tangent rule of {rule.name} gives {len(c.elts)} results, not "
+                                        f"{len(answers)}", origin_of(stmt))
+                    part = c.elts[k]
+                else:
+                    part = gast.Subscript(value=clone(c), slice=const(k), ctx=gast.Load())
+                if not (isinstance(part, gast.Constant) and part.value is None):
+                    parts.append(part)
+            entries.append(_sum(parts) if parts else self.call_np("zeros_like", clone(answer)))
+        return gast.Tuple(elts=entries, ctx=gast.Load())
+
+    def tangent_base(self, target):
+        return self.tangent(target.id) if isinstance(target, gast.Name) else self.prefix + "result"
+
+    def sequence_tangent(self, rule, arg, stmt):
+        """A list argument (``np.stack([a, b])``): the list of tangents, zeros for inactive elements."""
+        if not isinstance(arg, (gast.List, gast.Tuple)):
+            return self.tangent_of_atom(arg)         # a list built up elsewhere: its tangent list
+        if not any(self.is_active(e) for e in arg.elts):
+            return None
+        return type(arg)(elts=[self.tangent_or_zero(e) for e in arg.elts], ctx=gast.Load())
+
+    def broadcast_to_result(self, expr, stmts, bound, rule, target):
+        """Give an elementwise result's tangent the result's shape.
+
+        ``y = x + b`` with ``b`` inactive has the tangent ``dx``, whose shape is
+        ``x``'s; when broadcasting made ``y`` larger, so must the tangent be.
+        The tangent's shape is the broadcast of the shapes of the values it is
+        computed from (the partial derivatives are elementwise).
+        """
+        primal_of = {t: p for p, t in self.tangent_names.items()}
+        used = {primal_of.get(n, n) for n in names_in(gast.Module(body=stmts + [gast.Expr(value=expr)],
+                                                                   type_ignores=[]))}
+        operands = [a for a in (bound[p] for p in rule.params) if self.is_local(a) or getattr(a, "external", False)]
+        missing = [a for a in operands if not (self.is_local(a) and a.id in used)]
+        if all(self.facts.is_scalar(a) for a in missing):
+            return expr
+        result_shape = self.facts.shape(target.id)
+        if result_shape is not None:
+            shapes = [self.facts.shape(n) for n in used if n in self.facts.shapes or n in self.active]
+            if all(s is not None for s in shapes) and _broadcast_shape(shapes) == result_shape:
+                return expr
+            shape = gast.Attribute(value=name(target.id), attr="shape", ctx=gast.Load())
+        else:
+            shape = self.call_np("shape", name(target.id))
+        return self.call_np("broadcast_to", expr, shape)
+
+
+def _sum(terms):
+    expr = terms[0]
+    for term in terms[1:]:
+        expr = gast.BinOp(left=expr, op=gast.Add(), right=term)
+    return expr
+
+
+def _broadcast_shape(shapes):
+    import numpy as np
+    try:
+        return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+    except ValueError:
+        return None
+
+
+def _load(target):
+    if isinstance(target, gast.Name):
+        return name(target.id)
+    return gast.Tuple(elts=[_load(e) for e in target.elts], ctx=gast.Load())
+
+
+def _target_names(target):
+    if isinstance(target, gast.Name):
+        return [target]
+    return [n for e in target.elts for n in _target_names(e)]
+
+
+def _replace_node(tree, old, new):
+    """A copy of ``tree`` with its node ``old`` (found by identity) replaced by ``new``."""
+    if tree is old:
+        return clone(new)
+    copy = clone(tree)
+
+    def walk(original, copied):
+        for field in original._fields:
+            a, b = getattr(original, field, None), getattr(copied, field, None)
+            if isinstance(a, list):
+                for i, item in enumerate(a):
+                    if item is old:
+                        b[i] = clone(new)
+                    elif isinstance(item, gast.AST):
+                        walk(item, b[i])
+            elif a is old:
+                setattr(copied, field, clone(new))
+            elif isinstance(a, gast.AST):
+                walk(a, b)
+
+    walk(tree, copy)
+    return copy
+
+
+def _is_view(expr):
+    """Whether a tangent expression may share memory with another tangent."""
+    if isinstance(expr, gast.Name):
+        return True
+    return (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+            and expr.func.attr == "broadcast_to")
+
+
+def _is_ufunc_at(call):
+    """``np.add.at(x, index, v)``: an unbuffered in-place update of ``x``."""
+    func = call.func
+    return (isinstance(func, gast.Attribute) and func.attr == "at" and isinstance(func.value, gast.Attribute)
+            and call.args and isinstance(call.args[0], gast.Name))
+
+
+def _defined_once(body):
+    """Names assigned in exactly one place (a loop may run that place many times)."""
+    counts = {}
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                counts[node.id] = counts.get(node.id, 0) + 1
+    return {n for n, c in counts.items() if c == 1}
+
+
+def _mutated_names(body):
+    """Names written into in place (``x[i] = v``, ``xs.append(v)``, ``np.add.at(x, ...)``)."""
+    names = set()
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                    and isinstance(node.value, gast.Name):
+                names.add(node.value.id)
+            elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call):
+                call = node.value
+                if getattr(call, "method", None) and isinstance(call.func.value, gast.Name):
+                    names.add(call.func.value.id)
+                elif _is_ufunc_at(call):
+                    names.add(call.args[0].id)
+    return names
