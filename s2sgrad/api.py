@@ -111,7 +111,10 @@ class Derivative:
         fn, program, facts, generated = self._transform(facts, args)
         optimize(fn, program.namer, generated, facts.shapes, program.externals.np)
         source = module_source(fn, program.externals)
-        namespace = exec_source(source, program.externals.namespace(), f"{self.kind} {self.func.__name__}")
+        namespace = program.externals.namespace()
+        for _, externals in getattr(fn, "companions", ()):
+            namespace.update(externals.namespace())
+        namespace = exec_source(source, namespace, f"{self.kind} {self.func.__name__}")
         return _Generated(fn.name, source, namespace[fn.name], program.externals, value_free)
 
     def _specialize(self, args):

@@ -3,7 +3,7 @@
 import gast
 
 # Annotations our phases attach to nodes; clone() carries them over uncopied.
-_ANNOTATIONS = ("origin", "external", "value_of", "callee", "method")
+_ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function")
 
 
 def name(id_, ctx=None):

@@ -39,6 +39,8 @@ def module_source(fn, externals):
     for bound, helper in sorted(helper_names(externals).items()):
         text = inspect.getsource(helper)
         parts.append(text.replace(f"def {helper.__name__}(", f"def {bound}(", 1))
+    for companion, _ in getattr(fn, "companions", ()):     # generated vjps of recursive helpers
+        parts.append(to_source(companion))
     parts.append(to_source(fn))
     return "\n\n".join(p.rstrip() + "\n" for p in parts)
 

@@ -43,6 +43,7 @@ from .parsing import parse_function
 from .references import Externals
 from .rules import lookup, is_nondifferentiable
 from .rules.methods import ARRAY_METHODS, KEPT_METHODS
+from .simplify import simplify
 from .structure import single_exit
 
 UNSUPPORTED_STATEMENTS = {
@@ -275,6 +276,9 @@ class FunctionNormalizer:
                              "assign to a local variable")
 
     def stmt_Return(self, s, last):
+        if len(self.stack) > 1 and last and isinstance(s.value, gast.Tuple):
+            self.returned = self.simple(s.value)    # `return a, b`: unpacked by the caller, no tuple built
+            return
         atom = self.atom(s.value) if s.value is not None else const(None)
         if len(self.stack) > 1 and last:
             self.returned = atom
@@ -286,6 +290,10 @@ class FunctionNormalizer:
 
     def stmt_If(self, s):
         test = self.atom(s.test)
+        if isinstance(test, gast.Constant):      # decided when the code is generated (`if depth == 0`)
+            for stmt in (s.body if test.value else s.orelse):
+                self.statement(stmt)
+            return
         self.depth += 1
         body = self.block(s.body) or [gast.Pass()]
         orelse = self.block(s.orelse)
@@ -295,16 +303,22 @@ class FunctionNormalizer:
     def stmt_For(self, s):
         if s.orelse:
             raise self.error("for ... else is not supported", s, "use a flag variable")
-        if isinstance(s.iter, gast.Call) and isinstance(s.iter.func, gast.Name) \
-                and s.iter.func.id in ("range", "enumerate", "zip", "reversed") and not s.iter.keywords:
-            iterable = self.simple(s.iter)        # keep `for t in range(T)` readable
-        else:
-            iterable = self.atom(s.iter)
+        iterable = self.loop_iterable(s.iter)
         self.depth += 1
         target = self.store_target(s.target, s)
         body = self.block(s.body) or [gast.Pass()]
         self.depth -= 1
         self.emit(gast.For(target=target, iter=iterable, body=body, orelse=[], type_comment=None), s)
+
+    def loop_iterable(self, iterable):
+        """``range(T)``, ``enumerate(zip(a, b))``, ... kept whole in the loop header, for readability."""
+        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name) \
+                and iterable.func.id in ("range", "enumerate", "zip", "reversed") and not iterable.keywords \
+                and self.parsed.lookup(iterable.func.id)[1] is getattr(builtins, iterable.func.id):
+            args = [self.loop_iterable(a) for a in iterable.args]
+            return self.make_call(self.load(iterable.func), getattr(builtins, iterable.func.id), args, [],
+                                  iterable)
+        return self.atom(iterable)
 
     def stmt_While(self, s):
         if s.orelse:
@@ -370,6 +384,10 @@ class FunctionNormalizer:
                 self.store(t, a, s)
             return
         simple = self.simple(value)
+        if isinstance(simple, (gast.Tuple, gast.List)) and len(simple.elts) == len(target.elts):
+            for t, a in zip(target.elts, simple.elts):
+                self.store(t, a, s)
+            return
         if isinstance(simple, gast.Call) and all(isinstance(t, gast.Name) for t in target.elts):
             names = [self.store_name(t.id) for t in target.elts]
             self.emit(assign(gast.Tuple(elts=[name(n, gast.Store()) for n in names], ctx=gast.Store()),
@@ -443,8 +461,8 @@ class FunctionNormalizer:
                 return self.atom(expr.operand)
             return gast.UnaryOp(op=expr.op, operand=self.atom(expr.operand))
         if isinstance(expr, gast.Compare):
-            return gast.Compare(left=self.atom(expr.left), ops=expr.ops,
-                                comparators=[self.atom(c) for c in expr.comparators])
+            return simplify(gast.Compare(left=self.atom(expr.left), ops=expr.ops,
+                                         comparators=[self.atom(c) for c in expr.comparators]))
         if isinstance(expr, gast.Call):
             return self.call(expr)
         if isinstance(expr, gast.Subscript):
@@ -654,8 +672,7 @@ class FunctionNormalizer:
 
     def inline(self, callee, expr):
         if callee in self.stack:
-            raise self.error(f"recursive call to {callee.__name__} is not supported yet", expr,
-                             "write the recursion as a loop")
+            return self.recursive_call(callee, expr)
         parsed = parse_function(callee)
         check_signature(parsed)
         parsed.node.body = single_exit(parsed.node.body, self.namer, parsed.origin)
@@ -675,6 +692,22 @@ class FunctionNormalizer:
         if child.returned is None:
             return const(None)
         return child.returned
+
+    def recursive_call(self, callee, expr):
+        """A call back into a function being inlined: kept as a call; its adjoint is a generated vjp.
+
+        The reverse transformer differentiates the callee as a function of its
+        own (see ``ReverseMode.reverse_user_call``), recursively.
+        """
+        args = [self.atom(a) for a in expr.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
+        if keywords:
+            raise self.error(f"pass the arguments of the recursive call to {callee.__name__} by position",
+                             expr)
+        ref = self.external_value(callee, callee.__name__, (callee.__module__, callee.__name__))
+        call = self.make_call(ref, callee, args, [], expr)
+        call.user_function = True
+        return call
 
     def bind_arguments(self, parsed, expr):
         params = [a.id for a in parsed.node.args.args]

@@ -21,6 +21,7 @@ that are overwritten *and* read by the adjoint are recorded (see
 """
 
 import builtins
+import inspect
 
 import gast
 import numpy as np
@@ -29,6 +30,7 @@ from . import activity
 from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, names_in, store
 from .errors import GradError, origin_of
+from .normalize import constant_node
 from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
 from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS, transpose_attribute
@@ -41,8 +43,10 @@ class ReverseMode:
     """Builds the gradient, returned with the value (``mode="grad"``) or alone (``"gradient"``), or the
     vector-Jacobian product (``mode="vjp"``)."""
 
-    def __init__(self, program, wrt, facts, mode="grad"):
+    def __init__(self, program, wrt, facts, mode="grad", subroutines=None, seed_positional=False):
         self.program = program
+        self.subroutines = subroutines if subroutines is not None else Subroutines()
+        self.seed_positional = seed_positional
         self.namer = program.namer
         self.externals = program.externals
         self.np = self.externals.np
@@ -103,15 +107,20 @@ class ReverseMode:
         result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
         if self.mode == "grad":
             result = gast.Tuple(elts=[out, result], ctx=gast.Load())
-        args = gast.arguments(args=list(node.args.args), posonlyargs=[], vararg=None,
-                              kwonlyargs=[name(seed_param, gast.Param())] if seed_param else [],
-                              kw_defaults=[None] if seed_param else [], kwarg=None,
-                              defaults=list(node.args.defaults))
+        if self.seed_positional:     # a generated vjp that generated code calls: all positional
+            args = gast.arguments(args=list(node.args.args) + [name(seed_param, gast.Param())], posonlyargs=[],
+                                  vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        else:
+            args = gast.arguments(args=list(node.args.args), posonlyargs=[], vararg=None,
+                                  kwonlyargs=[name(seed_param, gast.Param())] if seed_param else [],
+                                  kw_defaults=[None] if seed_param else [], kwarg=None,
+                                  defaults=list(node.args.defaults))
         prefix = "vjp_" if self.mode == "vjp" else "grad_"
         fn = gast.FunctionDef(name=prefix + self.program.parsed.name.replace("<lambda>", "lambda"),
                               args=args, body=prologue + primal + adjoint + [gast.Return(value=result)],
                               decorator_list=[], returns=None, type_comment=None, type_params=[])
         copy_origin(fn, node)
+        fn.companions = self.subroutines.functions
         return fn
 
     # --------------------------------------------------------------- adjoints
@@ -129,9 +138,28 @@ class ReverseMode:
         return gast.Call(func=self.externals.numpy(fname), args=list(args),
                          keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
 
+    def kind_of(self, primal):
+        """``"list"``, ``"tuple"`` or ``"dict"`` for a container (its adjoint is one too), else None."""
+        return self.facts.kinds.get(primal)
+
+    def zero_value(self, primal):
+        """A zero adjoint for ``primal``: an array, or a container of arrays shaped like it."""
+        kind = self.kind_of(primal)
+        if kind in ("list", "tuple"):
+            return gast.Call(func=name("list"), args=[gast.Call(func=name("map"), args=[
+                self.externals.numpy("zeros_like"), name(primal)], keywords=[])], keywords=[])
+        if kind == "dict":
+            key, value = self.namer.fresh("key"), self.namer.fresh("value")
+            items = gast.Call(func=gast.Attribute(value=name(primal), attr="items", ctx=gast.Load()),
+                              args=[], keywords=[])
+            return gast.DictComp(key=name(key), value=self.call_np("zeros_like", name(value)), generators=[
+                gast.comprehension(target=gast.Tuple(elts=[store(key), store(value)], ctx=gast.Store()),
+                                   iter=items, ifs=[], is_async=0)])
+        return self.call_np("zeros_like", name(primal))
+
     def zeros(self, primal, like=None):
         """``dx = np.zeros_like(x)``: an adjoint that nothing has reached yet."""
-        self.emit(assign(self.adjoint_name(primal), self.call_np("zeros_like", name(primal))), like)
+        self.emit(assign(self.adjoint_name(primal), self.zero_value(primal)), like)
         self.has_adjoint.add(primal)
         self.owned.add(primal)
         self.uniform.discard(primal)
@@ -200,28 +228,33 @@ class ReverseMode:
         return rewrite(body)
 
     def indexed_loop(self, loop):
-        iterable, target = loop.iter, loop.target
-        callee = getattr(iterable, "callee", None)
+        """The loop rewritten over an index, its targets read from each sequence at that index."""
         index = self.namer.fresh("i")
-        header = []
-        if callee is builtins.enumerate and len(iterable.args) == 1 and isinstance(target, gast.Tuple):
-            counter, element = target.elts
-            sequences, targets = [iterable.args[0]], [element]
-            header.append(assign(counter.id, name(index)))
-        elif callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
-            sequences, targets = list(iterable.args), list(target.elts)
-        elif callee is None and isinstance(iterable, gast.Name):
-            sequences, targets = [iterable], [target]
-        else:
-            raise GradError("differentiating a loop over this kind of iterable is not supported",
-                            origin_of(loop), "loop over range(len(x)) and index x[i]")
-        lengths = [gast.Call(func=name("len"), args=[name(s.id)], keywords=[]) for s in sequences]
-        count = lengths[0] if len(lengths) == 1 else gast.Call(func=name("min"), args=lengths, keywords=[])
-        for seq, tgt in zip(sequences, targets):
-            header.append(assign(tgt if isinstance(tgt, gast.Name) else tgt,
-                                 gast.Subscript(value=name(seq.id), slice=name(index), ctx=gast.Load())))
+        pairs, counters = [], []
+
+        def unpack(iterable, target):
+            callee = getattr(iterable, "callee", None)
+            if callee is builtins.enumerate and len(iterable.args) == 1 and isinstance(target, gast.Tuple) \
+                    and len(target.elts) == 2:
+                counters.append(target.elts[0])
+                unpack(iterable.args[0], target.elts[1])
+            elif callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
+                for arg, element in zip(iterable.args, target.elts):
+                    unpack(arg, element)
+            elif isinstance(iterable, gast.Name) and isinstance(target, gast.Name):
+                pairs.append((iterable.id, target))
+            else:
+                raise GradError("differentiating a loop over this kind of iterable is not supported",
+                                origin_of(loop), "loop over range(len(x)) and index x[i]")
+
+        unpack(loop.iter, loop.target)
+        header = [assign(counter.id, name(index)) for counter in counters]
+        header += [assign(target, gast.Subscript(value=name(seq), slice=name(index), ctx=gast.Load()))
+                   for seq, target in pairs]
         for stmt in header:
             copy_origin(stmt, loop)
+        lengths = [gast.Call(func=name("len"), args=[name(seq)], keywords=[]) for seq, _ in pairs]
+        count = lengths[0] if len(lengths) == 1 else gast.Call(func=name("min"), args=lengths, keywords=[])
         rng = gast.Call(func=name("range"), args=[count], keywords=[])
         rng.callee = builtins.range
         new = gast.For(target=name(index, gast.Store()), iter=rng, body=header + loop.body, orelse=[],
@@ -332,6 +365,9 @@ class ReverseMode:
         if isinstance(stmt, (gast.For, gast.While)):
             self.reverse_loop(stmt)
             return
+        if isinstance(stmt, gast.Expr) and getattr(stmt.value, "method", None) == "append":
+            self.reverse_append(stmt.value, stmt)
+            return
         if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Pass, gast.Break)):
             return
         raise GradError(f"differentiating {type(stmt).__name__} is not supported yet", origin_of(stmt))
@@ -342,6 +378,54 @@ class ReverseMode:
             self.has_adjoint.discard(primal)
             if primal in getattr(stmt, "pushed", ()):
                 self.emit(tape_.restore(self.tape, primal, primal), stmt)
+
+    def reverse_append(self, call, stmt):
+        """``xs.append(x)``: the list gets its element back off (``xs.pop()``), ``x`` the last adjoint."""
+        receiver = call.func.value
+        if not isinstance(receiver, gast.Name) or len(call.args) != 1:
+            return
+        xs = receiver.id
+        if xs in self.active and xs in self.has_adjoint:
+            piece = gast.Call(func=gast.Attribute(value=name(self.adjoint_name(xs)), attr="pop",
+                                                  ctx=gast.Load()), args=[], keywords=[])
+            element = call.args[0]
+            if isinstance(element, gast.Name) and element.id in self.active:
+                self.accumulate(element.id, stmt, expr=piece)
+            else:
+                self.emit(gast.Expr(value=piece), stmt)
+        self.emit(gast.Expr(value=gast.Call(func=gast.Attribute(value=name(xs), attr="pop", ctx=gast.Load()),
+                                            args=[], keywords=[])), stmt)
+
+    def reverse_user_call(self, y, call, stmt):
+        """``y = f(a, n)`` for a recursive user function: ``da = vjp_f(a, n, dy)``, generated alongside."""
+        self.materialize(y, stmt)
+        func = call.callee
+        params = list(inspect.signature(func).parameters.values())
+        args = list(call.args)
+        for param in params[len(args):]:
+            if param.default is inspect.Parameter.empty:
+                raise GradError(f"{func.__name__} is missing its argument {param.name}", origin_of(stmt))
+            args.append(constant_node(param.default))
+        active = tuple(i for i, a in enumerate(args) if isinstance(a, gast.Name) and a.id in self.active)
+        if not active:
+            return
+        vjp_name = self.subroutines.request(func, active)
+        result = gast.Call(func=name(vjp_name), args=args + [name(self.adjoint_name(y))], keywords=[])
+        if len(active) == 1:
+            self.accumulate(args[active[0]].id, stmt, expr=result)
+            return
+        pieces = [self.namer.temp_like(self.adjoint_name(args[i].id)) for i in active]
+        self.emit(assign(gast.Tuple(elts=[store(p) for p in pieces], ctx=gast.Store()), result), stmt)
+        for i, piece in zip(active, pieces):
+            self.accumulate(args[i].id, stmt, expr=name(piece))
+
+    def container_element(self, container, index, g, stmt):
+        """``y = c[k]`` on a list, tuple or dict: ``dc[k]`` gains ``dy``."""
+        if container not in self.has_adjoint:
+            self.zeros(container, stmt)
+        element = gast.Subscript(value=name(self.adjoint_name(container)), slice=index, ctx=gast.Load())
+        self.emit(assign(gast.Subscript(value=name(self.adjoint_name(container)), slice=index, ctx=gast.Store()),
+                         gast.BinOp(left=element, op=gast.Add(), right=g)), stmt)
 
     def reverse_store(self, target, value, stmt):
         """``x[i] = v``: ``dv`` takes ``dx[i]``, whose old elements then get no adjoint."""
@@ -366,7 +450,7 @@ class ReverseMode:
     def reverse_if(self, stmt):
         """Replay the branch that ran, backwards; afterwards both paths agree on which adjoints exist."""
         test = tape_.pop(self.tape) if self.condition_is_recorded(stmt) else stmt.test
-        for n in sorted(self.uniform):
+        for n in sorted(self.uniform & names_in(stmt)):
             self.materialize(n, stmt)
         self.depth += 1
         start, start_owned, saved = set(self.has_adjoint), set(self.owned), self.out
@@ -397,7 +481,7 @@ class ReverseMode:
             assigned |= names_in(loop.target, gast.Store)
         read = names_in(gast.Module(body=loop.body, type_ignores=[]), gast.Load)
         bound = self.bound_before.get(id(loop), set())
-        for n in sorted(self.uniform):
+        for n in sorted(self.uniform & names_in(loop)):
             self.materialize(n, loop)
         self.depth += 1
         position = len(self.out)
@@ -443,6 +527,21 @@ class ReverseMode:
                 self.accumulate(rhs.id, stmt, expr=g, uniform=y in self.uniform)
             return
         if isinstance(rhs, gast.Constant) or not activity.carries_derivative(rhs):
+            return
+        if isinstance(rhs, (gast.List, gast.Tuple, gast.Dict)):     # y = [a, b]: a gains dy[0], ...
+            keys = [const(i) for i in range(len(rhs.elts))] if not isinstance(rhs, gast.Dict) else rhs.keys
+            values = rhs.values if isinstance(rhs, gast.Dict) else rhs.elts
+            for key, value in zip(keys, values):
+                if isinstance(value, gast.Name) and value.id in self.active:
+                    self.accumulate(value.id, stmt, expr=gast.Subscript(value=g, slice=key, ctx=gast.Load()))
+            return
+        if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and self.kind_of(rhs.value.id) \
+                and self.output_of(rhs) is None:
+            if rhs.value.id in self.active:
+                self.container_element(rhs.value.id, rhs.slice, g, stmt)
+            return
+        if getattr(rhs, "user_function", False):
+            self.reverse_user_call(y, rhs, stmt)
             return
         if self.output_of(rhs) is not None:     # y = t[1], t holding several results
             self.accumulate(self.output_of(rhs), stmt, expr=g)
@@ -619,6 +718,18 @@ class ReverseMode:
         A template that is a tuple display gives each element's adjoint on its
         own, so elements that need none cost nothing.
         """
+        if isinstance(arg, gast.Name) and self.kind_of(arg.id):      # np.stack(hs) on a list built earlier
+            if arg.id in self.active:
+                template = self.template_at(rule, rule.vjp[p], mapping, stmt)
+                _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
+                                      externals=self.externals)
+                if arg.id in self.has_adjoint:
+                    expr = gast.Call(func=name("map"), args=[self.externals.numpy("add"),
+                                                             name(self.adjoint_name(arg.id)), expr], keywords=[])
+                self.emit(assign(self.adjoint_name(arg.id), gast.Call(func=name("list"), args=[expr],
+                                                                      keywords=[])), stmt)
+                self.has_adjoint.add(arg.id)
+            return
         if not isinstance(arg, (gast.List, gast.Tuple)):
             raise GradError(f"{rule.name}: pass the arrays as a list literal, e.g. [a, b]", origin_of(stmt))
         elements = [e.id if isinstance(e, gast.Name) and e.id in self.active else None for e in arg.elts]
@@ -736,6 +847,40 @@ class ReverseMode:
             return self.call_np("sum", expr, axis=axis, keepdims=const(True))
         return self.call_np("reshape", self.call_np("sum", expr, axis=axis),
                             gast.Attribute(value=name(arg.id), attr="shape", ctx=gast.Load()))
+
+
+class Subroutines:
+    """The vjp functions generated for recursive user functions, one per (function, active arguments).
+
+    A recursive call cannot be inlined; its adjoint calls ``vjp_f``, generated
+    from ``f``'s own source into the same module (and calling itself where
+    ``f`` does).
+    """
+
+    def __init__(self):
+        self.names = {}
+        self.functions = []      # (FunctionDef, Externals), in the order generated
+
+    def request(self, func, active):
+        key = (func, active)
+        if key in self.names:
+            return self.names[key]
+        from .naming import Namer
+        from .normalize import normalize
+        from .optimize import optimize
+        from .parsing import parse_function
+        from .shapes import static_facts
+        suffix = "" if not any(k[0] is func for k in self.names) else f"_{len(self.names)}"
+        vjp_name = self.names[key] = f"vjp_{func.__name__}{suffix}"
+        program = normalize(parse_function(func), Namer())
+        facts = static_facts(program)
+        wrt = [program.params[i] for i in active]
+        reverse = ReverseMode(program, wrt, facts, "vjp", subroutines=self, seed_positional=True)
+        fn = reverse.build()
+        fn.name = vjp_name
+        optimize(fn, program.namer, set(reverse.adjoint_names.values()), facts.shapes, program.externals.np)
+        self.functions.append((fn, program.externals))
+        return vjp_name
 
 
 def _append_before_break(block, stmt):

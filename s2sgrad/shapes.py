@@ -32,12 +32,20 @@ DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere
 _INT_RESULTS = {id(f) for f in (builtins.len, builtins.int, np.argmax, np.argmin, np.size, np.ndim)}
 
 
-class Facts:
-    """Known shapes (``name -> tuple``) and which names hold Python integers."""
+CONTAINER_KINDS = {list: "list", tuple: "tuple", dict: "dict"}
 
-    def __init__(self, shapes=None, integers=None):
+
+class Facts:
+    """Known shapes (``name -> tuple``), names holding Python integers, and containers' kinds.
+
+    ``kinds`` maps names that hold Python lists, tuples or dicts to ``"list"``,
+    ``"tuple"`` or ``"dict"``: their adjoints are containers of adjoints.
+    """
+
+    def __init__(self, shapes=None, integers=None, kinds=None):
         self.shapes = dict(shapes or {})
         self.integers = set(integers or ())
+        self.kinds = dict(kinds or {})
 
     def shape(self, name_):
         return self.shapes.get(name_)
@@ -57,7 +65,7 @@ class Facts:
 
 def static_facts(program):
     """Facts that hold for any arguments: scalars made from shapes, sizes and counters."""
-    facts = Facts()
+    facts = Facts(kinds=static_kinds(program.node))
     for node in gast.walk(program.node):
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
                 and isinstance(node.iter, gast.Call) and getattr(node.iter, "callee", None) is builtins.range:
@@ -77,6 +85,23 @@ def static_facts(program):
                 facts.shapes[target] = ()
                 changed = True
     return facts
+
+
+def static_kinds(func):
+    """Containers recognizable from the code alone: list, tuple and dict displays, and list receivers."""
+    kinds = {}
+    for node in gast.walk(func):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            value = node.value
+            kind = {gast.List: "list", gast.Tuple: "tuple", gast.Dict: "dict"}.get(type(value))
+            if isinstance(value, gast.Call) and getattr(value, "callee", None) in (builtins.list, builtins.dict):
+                kind = "list" if value.callee is builtins.list else "dict"
+            if kind:
+                kinds[node.targets[0].id] = kind
+        elif isinstance(node, gast.Call) and getattr(node, "method", None) == "append" \
+                and isinstance(node.func.value, gast.Name):
+            kinds[node.func.value.id] = "list"
+    return kinds
 
 
 def _is_integer_expression(rhs, facts):
@@ -168,7 +193,15 @@ def probe(program, args):
     for t in tainted:
         shapes.pop(t, None)
     integers -= tainted
-    return Facts(shapes, {i for i in integers if shapes.get(i) == ()})
+    kinds = static_kinds(program.node)
+    for p, a in zip(params, args):
+        if type(a) in CONTAINER_KINDS:
+            kinds[p] = CONTAINER_KINDS[type(a)]
+    for site, (target, _) in enumerate(sites):
+        seen = recorder.kinds.get(site)
+        if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
+            kinds.setdefault(target, CONTAINER_KINDS[seen[0]])
+    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds)
 
 
 def _data_dependent(rhs, shapes, integers):
@@ -187,9 +220,12 @@ class _Recorder:
     def __init__(self):
         self.seen = {}
         self.ints = {}
+        self.kinds = {}
 
     def __call__(self, site, value):
         self.seen.setdefault(site, []).append(shape_of(value))
+        if type(value) in CONTAINER_KINDS:
+            self.kinds.setdefault(site, []).append(type(value))
         if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
             self.ints.setdefault(site, []).append(int(value))
         return value

@@ -25,6 +25,8 @@ def transpose_attribute(a):
 
 defrule(transpose_attribute, "a", linear=True, vjp={"a": "g.T"}, name=".T")
 defrule(builtins.float, "x", vjp={"x": "g"}, jvp={"x": "dx"}, name="float")
+defrule(builtins.sum, "iterable: seq, start=0", linear=True, vjp={"iterable": "[g] * len(iterable)"},
+        name="sum")
 
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
                   builtins.print, builtins.isinstance, builtins.enumerate, builtins.zip,

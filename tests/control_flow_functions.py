@@ -1,0 +1,130 @@
+"""User functions with loops, branches and containers, written as users write them."""
+
+import numpy as np
+
+
+def rnn(x, h0, Wx, Wh, Wy, y):
+    h = h0
+    for t in range(x.shape[0]):
+        h = np.tanh(x[t] @ Wx + h @ Wh)
+    return np.sum((h @ Wy - y) ** 2)
+
+
+def rnn_hidden_states(x, h0, Wx, Wh):
+    h = h0
+    hs = []
+    for t in range(x.shape[0]):
+        h = np.tanh(x[t] @ Wx + h @ Wh)
+        hs.append(h)
+    H = np.stack(hs)
+    return np.sum(H ** 2) + np.sum(hs[-1]) + np.sum(sum(hs))
+
+
+def branch_on_value(x, w):
+    s = np.sum(x * w)
+    if s > 0:
+        out = np.sum(np.sin(x * w))
+    elif s > -1:
+        out = np.sum(w ** 2) * s
+    else:
+        out = np.sum(x)
+    return out
+
+
+def return_in_branch(x, w):
+    if np.all(x > 0):
+        return np.sum(np.log(x) * w)
+    y = np.exp(w)
+    return np.sum(y * x)
+
+
+def branch_on_counter(x, w):
+    acc = 0.0
+    for i in range(4):
+        if i % 2 == 0:
+            acc = acc + np.sum(x * w ** i)
+        else:
+            acc = acc * 0.5
+    return acc
+
+
+def while_data_dependent(x, w):
+    acc = x
+    steps = 0
+    while np.sum(acc) < 10.0:
+        acc = acc * w + 1.0
+        steps = steps + 1
+    return np.sum(acc)
+
+
+def loop_with_break(x, w):
+    acc = 0.0
+    for i in range(10):
+        acc = acc + np.sum(x * w ** i)
+        if acc > 5:
+            break
+    return acc
+
+
+def loop_with_continue(x, w):
+    acc = 0.0
+    for i in range(x.shape[0]):
+        if x[i] < 0:
+            continue
+        acc = acc + x[i] * w[i]
+    return acc
+
+
+def nested_loops(x, w):
+    acc = 0.0
+    for i in range(3):
+        for j in range(2):
+            acc = acc + np.sum(np.sin(x * i + w * j) * w)
+    return acc
+
+
+def array_writes(x, w):
+    out = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        out[i] = np.sin(x[i] * w[i])
+    out[:, 0] += w[:, 1]
+    return np.sum(out ** 2)
+
+
+def loop_over_rows(X, w):
+    total = 0.0
+    for row in X:
+        total = total + np.tanh(row @ w)
+    return total
+
+
+def loop_over_zip_and_enumerate(X, w):
+    total = 0.0
+    for i, (row, weight) in enumerate(zip(X, w)):
+        total = total + weight * np.sum(row ** 2) * (i + 1)
+    return total
+
+
+def dict_parameters(p, x):
+    h = np.tanh(x @ p["W"] + p["b"])
+    return np.sum(h ** 2)
+
+
+def _split(x):
+    return np.sin(x), np.cos(x)
+
+
+def tuple_from_helper(x, w):
+    s, c = _split(x * w)
+    pair = (s, c)
+    return np.sum(pair[0] * pair[1])
+
+
+def power_tower(x, depth):
+    if depth == 0:
+        return x
+    return np.sin(power_tower(x, depth - 1)) * x
+
+
+def recursion(x, w):
+    return np.sum(power_tower(x * w, 3))

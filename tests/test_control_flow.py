@@ -1,0 +1,109 @@
+"""Reverse mode through loops, branches, array writes and containers, checked numerically."""
+
+import numpy as np
+import pytest
+
+from s2sgrad import GradError, grad
+
+import control_flow_functions as cf
+from conftest import assert_grads_close
+
+
+def check(f, args, wrt):
+    grads = grad(f, wrt=wrt)(*args)
+    grads = grads if isinstance(wrt, tuple) else (grads,)
+    indices = wrt if isinstance(wrt, tuple) else (wrt,)
+    assert_grads_close(f, grads, args, indices)
+
+
+@pytest.mark.parametrize("T", [1, 7, 50])
+def test_rnn(rng, T):
+    args = (rng.normal(size=(T, 2, 3)), rng.normal(size=(2, 4)), 0.5 * rng.normal(size=(3, 4)),
+            0.3 * rng.normal(size=(4, 4)), rng.normal(size=(4, 2)), rng.normal(size=(2, 2)))
+    check(cf.rnn, args, (1, 2, 3, 4))
+
+
+def test_list_of_hidden_states(rng):
+    args = (rng.normal(size=(5, 2, 3)), rng.normal(size=(2, 4)), 0.5 * rng.normal(size=(3, 4)),
+            0.3 * rng.normal(size=(4, 4)))
+    check(cf.rnn_hidden_states, args, (1, 2, 3))
+
+
+@pytest.mark.parametrize("scale", [1.0, -0.1, -3.0])   # each branch in turn
+def test_branches(rng, scale):
+    x, w = rng.random(4), rng.random(4)
+    check(cf.branch_on_value, (x * scale, w), (0, 1))
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_return_inside_a_branch(rng, sign):
+    check(cf.return_in_branch, (sign * (rng.random(4) + 0.1), rng.normal(size=4)), (0, 1))
+
+
+def test_branch_on_loop_counter(rng):
+    check(cf.branch_on_counter, (rng.normal(size=3), rng.random(3) + 0.5), (0, 1))
+
+
+@pytest.mark.parametrize("start", [0.1, 2.0, 20.0])   # several trips, one, none
+def test_while_loop_with_data_dependent_trip_count(rng, start):
+    check(cf.while_data_dependent, (start * rng.random(3), rng.random(3) + 1.0), (0, 1))
+
+
+def test_break(rng):
+    check(cf.loop_with_break, (rng.random(3), rng.random(3) + 0.5), (0, 1))
+
+
+def test_continue(rng):
+    check(cf.loop_with_continue, (rng.normal(size=6), rng.normal(size=6)), (0, 1))
+
+
+def test_nested_loops(rng):
+    check(cf.nested_loops, (rng.normal(size=3), rng.normal(size=3)), (0, 1))
+
+
+def test_array_writes_inside_loops(rng):
+    check(cf.array_writes, (rng.normal(size=(4, 3)), rng.normal(size=(4, 3))), (0, 1))
+
+
+def test_loop_over_rows(rng):
+    check(cf.loop_over_rows, (rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 1))
+
+
+def test_loop_over_zip_and_enumerate(rng):
+    check(cf.loop_over_zip_and_enumerate, (rng.normal(size=(4, 3)), rng.normal(size=4)), (0, 1))
+
+
+def test_dict_parameters_give_a_dict_of_gradients(rng):
+    p = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    x = rng.normal(size=(4, 3))
+    dp = grad(cf.dict_parameters)(p, x)
+    assert set(dp) == {"W", "b"}
+    as_arrays = lambda W, b: cf.dict_parameters({"W": W, "b": b}, x)
+    assert_grads_close(as_arrays, (dp["W"], dp["b"]), (p["W"], p["b"]), (0, 1))
+
+
+def test_tuples(rng):
+    check(cf.tuple_from_helper, (rng.normal(size=3), rng.normal(size=3)), (0, 1))
+
+
+def test_recursion(rng):
+    check(cf.recursion, (rng.normal(size=3), rng.normal(size=3)), (0, 1))
+
+
+def test_the_tape_is_a_plain_list_and_only_what_is_needed_is_pushed(rng):
+    args = (rng.normal(size=(6, 2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(3, 4)),
+            rng.normal(size=(4, 4)), rng.normal(size=(4, 2)), rng.normal(size=(2, 2)))
+    g = grad(cf.rnn, wrt=("Wx", "Wh"))
+    g(*args)
+    assert "tape = []" in g.source and "s2sgrad" not in g.source
+    assert "for t in reversed(range(" in g.source       # the loop structure stays visible
+    pushed = [line.strip() for line in g.source.splitlines() if "tape.append(" in line]
+    assert pushed == ["tape.append(t3)", "tape.append(h)"], pushed  # the input slice and the state
+
+
+def test_print_runs_in_the_primal_only(rng, capsys):
+    def noisy_source():
+        pass
+    g = grad(cf.branch_on_value, wrt=1)
+    g(rng.random(3), rng.random(3))
+    assert capsys.readouterr().out == ""
