@@ -15,6 +15,7 @@ import weakref
 import gast
 import numpy as np
 
+from . import dispatch
 from .codegen import exec_source, module_source, standalone_module
 from .errors import GradError
 from .naming import Namer
@@ -119,7 +120,9 @@ class Derivative:
 
     def _specialize(self, args):
         key = _shape_key(args)
-        facts = probe(self.program, args)
+        findings = dispatch.check(self.program, args)    # CuPy, Dask...: constructs that cannot follow them
+        with dispatch.explained(findings):
+            facts = probe(self.program, args)
         self._check_wrt_dtypes(args)
         generated = self._generate(facts, args) if facts.shapes else self._generic
         self._specialized[key] = generated

@@ -61,6 +61,7 @@ class Cleanup:
             changed |= self.propagate_copies()
             changed |= self.eliminate_dead_code()
             changed |= self.inline_single_use()
+            changed |= self.propagate_block_copies()
             if not changed:
                 break
 
@@ -123,23 +124,31 @@ class Cleanup:
         return False
 
     def eliminate_dead_code(self):
-        body = self.fn.body
+        """Drop assignments nobody reads, in every block (flow-insensitively: a read anywhere keeps one)."""
+        blocks = self.blocks()
+        simple = [s for block in blocks for s in block if not isinstance(s, (gast.If, gast.For, gast.While))]
+        headers = [s for block in blocks for s in block if isinstance(s, (gast.If, gast.For, gast.While))]
         live = set()
-        keep = [False] * len(body)
+        for stmt in headers:
+            live |= names_in(stmt.test if not isinstance(stmt, gast.For) else stmt.iter, gast.Load)
+            if isinstance(stmt, gast.For):
+                live |= names_in(stmt.target, gast.Store)
+        keep = set()
         changed = True
         while changed:
             changed = False
-            for i, stmt in enumerate(body):
-                if keep[i]:
-                    continue
-                if self.needed(stmt, live):
-                    keep[i] = True
+            for stmt in simple:
+                if id(stmt) not in keep and self.needed(stmt, live):
+                    keep.add(id(stmt))
                     live |= names_in(stmt, gast.Load)
                     changed = True
-        if all(keep):
-            return False
-        self.fn.body = [s for s, k in zip(body, keep) if k]
-        return True
+        removed = False
+        for block in blocks:
+            kept = [s for s in block if id(s) in keep or isinstance(s, (gast.If, gast.For, gast.While))]
+            if len(kept) != len(block):
+                removed = True
+                block[:] = kept or [gast.Pass()]
+        return removed
 
     def needed(self, stmt, live):
         if self.simple_assign(stmt):
@@ -153,26 +162,70 @@ class Cleanup:
             return stmt.value.args[0].id in live
         return True   # returns, calls with effects, loops and branches
 
+    def blocks(self):
+        """Every statement list of the function: its body, and the bodies of its loops and branches."""
+        found = []
+
+        def visit(block):
+            found.append(block)
+            for stmt in block:
+                for field in ("body", "orelse"):
+                    inner = getattr(stmt, field, None)
+                    if inner and isinstance(stmt, (gast.If, gast.For, gast.While)):
+                        visit(inner)
+
+        visit(self.fn.body)
+        return found
+
     def inline_single_use(self):
+        """``t = e`` then one use of ``t`` later in the same block: write ``e`` there instead."""
         defs, uses = self.counts()
-        body = self.fn.body
-        for i, stmt in enumerate(body):
-            if not self.simple_assign(stmt):
-                continue
-            t = stmt.targets[0].id
-            if t not in self.namer.temps or defs.get(t) != 1 or uses.get(t) != 1:
-                continue
-            read = names_in(stmt.value, gast.Load)
-            for j in range(i + 1, len(body)):
-                later = body[j]
-                if t in names_in(later, gast.Load):
-                    if isinstance(later, (gast.If, gast.For, gast.While)) or _stores_into(later, t):
+        for body in self.blocks():
+            for i, stmt in enumerate(body):
+                if not self.simple_assign(stmt):
+                    continue
+                t = stmt.targets[0].id
+                if t not in self.namer.temps or defs.get(t) != 1 or uses.get(t) != 1:
+                    continue
+                read = names_in(stmt.value, gast.Load)
+                for j in range(i + 1, len(body)):
+                    later = body[j]
+                    if t in names_in(later, gast.Load):
+                        if isinstance(later, (gast.If, gast.For, gast.While)) or _stores_into(later, t):
+                            break
+                        body[j] = substitute(later, {t: stmt.value})
+                        del body[i]
+                        return True
+                    if (names_in(later, gast.Store) | _subscript_bases(later)) & read:
                         break
-                    body[j] = substitute(later, {t: stmt.value})
-                    del body[i]
-                    return True
-                if (names_in(later, gast.Store) | _subscript_bases(later)) & read:
-                    break
+        return False
+
+    def propagate_block_copies(self):
+        """``dt4 = dt6`` inside a loop or branch: later uses in that block read ``dt6`` directly."""
+        defs, _ = self.counts()
+        for body in self.blocks():
+            if body is self.fn.body:
+                continue                          # the top level has propagate_copies
+            for i, stmt in enumerate(body):
+                if not (self.simple_assign(stmt) and isinstance(stmt.value, gast.Name)
+                        and not getattr(stmt.value, "external", False)):
+                    continue
+                a, b = stmt.targets[0].id, stmt.value.id
+                if defs.get(a) != 1 or a not in self.generated or a in self.params:
+                    continue
+                users = [j for j in range(i + 1, len(body)) if a in names_in(body[j], gast.Load)]
+                total = sum(1 for n in gast.walk(self.fn) if isinstance(n, gast.Name) and n.id == a
+                            and isinstance(n.ctx, gast.Load))
+                found = sum(1 for j in users for n in gast.walk(body[j]) if isinstance(n, gast.Name)
+                            and n.id == a and isinstance(n.ctx, gast.Load))
+                if not users or found != total:
+                    continue
+                if any(b in names_in(body[j], gast.Store) for j in range(i + 1, users[-1])):
+                    continue
+                for j in users:
+                    body[j] = substitute(body[j], {a: stmt.value})
+                del body[i]
+                return True
         return False
 
 

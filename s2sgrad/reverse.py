@@ -167,9 +167,11 @@ class ReverseMode:
     def materialize(self, primal, like=None):
         """Turn an adjoint held as one number into the array it stands for."""
         if primal in self.uniform:
+            self.uniform.discard(primal)
+            if self.facts.shape(primal) == ():
+                return                        # a scalar's adjoint is a scalar already
             adjoint = self.adjoint_name(primal)
             self.emit(assign(adjoint, self.call_np("full_like", name(primal), name(adjoint))), like)
-            self.uniform.discard(primal)
             self.owned.add(primal)
 
     def accumulate(self, primal, like, expr=None, template=None, mapping=None, result_name=None,
@@ -179,8 +181,6 @@ class ReverseMode:
         A ``uniform`` contribution is one number standing for a full array; inside
         loops and branches it is made the array at once.
         """
-        if uniform and self.depth:
-            expr, uniform = self.call_np("full_like", name(primal), expr), False
         target = self.adjoint_name(primal)
         first = primal not in self.has_adjoint
         if first and uniform:
@@ -455,13 +455,19 @@ class ReverseMode:
         self.depth += 1
         start, start_owned, saved = set(self.has_adjoint), set(self.owned), self.out
         branches, states = [], []
+        start_uniform = set(self.uniform)
+        bound = self.bound_before.get(id(stmt), set())
         for block in (stmt.body, stmt.orelse):
             self.has_adjoint, self.owned, self.out = set(start), set(start_owned), []
+            self.uniform = set(start_uniform)
             self.reverse_block(block)
+            for n in sorted(self.uniform - start_uniform):   # both paths must agree: arrays by the merge
+                if n in self.has_adjoint and (n in bound or n in start):
+                    self.materialize(n, stmt)
+            self.uniform = set(start_uniform)
             branches.append(self.out)
             states.append((self.has_adjoint, self.owned))
         self.out = saved
-        bound = self.bound_before.get(id(stmt), set())
         final = {n for n in states[0][0] | states[1][0] if n in bound or n in start}
         for (state, _), branch in zip(states, branches):
             self.out = branch
@@ -495,8 +501,13 @@ class ReverseMode:
                 self.emit(assign(self.adjoint_name(n), self.call_np("copy", name(self.adjoint_name(n)))), loop)
                 self.owned.add(n)
         start, saved = set(self.has_adjoint), self.out
+        start_uniform = set(self.uniform)
         self.out = []
         self.reverse_block(loop.body)
+        for n in sorted(self.uniform - start_uniform):      # every pass must leave arrays behind
+            if n in self.has_adjoint and (n in bound or n in start):
+                self.materialize(n, loop)
+        self.uniform = set(start_uniform)
         for n in sorted((start & assigned) - self.has_adjoint):
             self.zeros(n, loop)
         late = sorted((self.has_adjoint - start) & bound)

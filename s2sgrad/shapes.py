@@ -179,6 +179,7 @@ def probe(program, args):
     for target, seen in observed.items():
         if seen and seen[0] is not None and all(s == seen[0] for s in seen):
             shapes[target] = seen[0]
+    _infer_elementwise(sites, shapes, observed)
     # a data-dependent shape, and every shape computed from one, is unknown
     tainted = set()
     changed = True
@@ -202,6 +203,41 @@ def probe(program, args):
         if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
             kinds.setdefault(target, CONTAINER_KINDS[seen[0]])
     return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds)
+
+
+def _infer_elementwise(sites, shapes, observed):
+    """Shapes of elementwise results the probe did not reach (a branch not taken): their operands'."""
+    from .rules import lookup
+    from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS
+    counts = {}
+    for target, _ in sites:
+        counts[target] = counts.get(target, 0) + 1
+    changed = True
+    while changed:
+        changed = False
+        for target, rhs in sites:
+            if target in shapes or counts[target] != 1 or any(s is not None for s in observed.get(target, [])):
+                continue
+            if isinstance(rhs, gast.BinOp):
+                func, operands = BINARY_OPERATORS.get(type(rhs.op)), [rhs.left, rhs.right]
+            elif isinstance(rhs, gast.UnaryOp):
+                func, operands = UNARY_OPERATORS.get(type(rhs.op)), [rhs.operand]
+            elif isinstance(rhs, gast.Call) and not rhs.keywords:
+                func, operands = getattr(rhs, "callee", None), list(rhs.args)
+            else:
+                continue
+            rule = lookup(func) if func is not None else None
+            if rule is None or not rule.broadcasts:
+                continue
+            operand_shapes = [() if isinstance(o, gast.Constant) else shapes.get(o.id) if isinstance(o, gast.Name)
+                              else None for o in operands]
+            if any(s is None for s in operand_shapes):
+                continue
+            try:
+                shapes[target] = tuple(np.broadcast_shapes(*operand_shapes))
+                changed = True
+            except ValueError:
+                pass
 
 
 def _data_dependent(rhs, shapes, integers):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..runtime import unbroadcast
-from .registry import Operand, defrule
+from ..runtime import add_at, eye_like, unbroadcast
+from .registry import Operand, defrule, nondifferentiable
 
 
 def _spread_back(value, ans):
@@ -15,3 +15,7 @@ def _spread_back(value, ans):
 
 
 defrule(unbroadcast, "value, like", linear=True, vjp={"value": _spread_back}, name="unbroadcast")
+defrule(add_at, "array, index, values", name="add_at", namespace={"add_at": add_at},
+        vjp={"array": "g", "values": "g[index]"},
+        jvp={"array": "darray", "values": "add_at(np.zeros_like(array), index, dvalues)"})
+nondifferentiable(eye_like)

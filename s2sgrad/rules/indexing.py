@@ -5,11 +5,12 @@ generated code keeps the subscript syntax. Which rule applies is decided from
 the index's form (see :func:`s2sgrad.reverse`): a basic index (ints, slices,
 ``None``) selects each element at most once, so its adjoint can be assigned;
 an advanced index may repeat elements, so its adjoint must be added with
-``np.add.at``.
+``np.add.at`` (through :func:`s2sgrad.runtime.add_at`, which also runs on Dask).
 """
 
 import numpy as np
 
+from ..runtime import add_at
 from .registry import defrule
 
 
@@ -30,7 +31,7 @@ def index_newaxis(x, index, restore):
 
 defrule(index_basic, "x, index", vjp={"x": "dx = np.zeros_like(x)\ndx[index] = g"},
         jvp={"x": "dx[index]"}, name="x[...]")
-defrule(index_advanced, "x, index", vjp={"x": "dx = np.zeros_like(x)\nnp.add.at(dx, index, g)"},
-        jvp={"x": "dx[index]"}, name="x[array]")
+defrule(index_advanced, "x, index", vjp={"x": "add_at(np.zeros_like(x), index, g)"},
+        jvp={"x": "dx[index]"}, name="x[array]", namespace={"add_at": add_at})
 defrule(index_newaxis, "x, index, restore", vjp={"x": "g[restore]"}, jvp={"x": "dx[index]"},
         name="x[:, None]")

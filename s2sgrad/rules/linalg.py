@@ -8,6 +8,7 @@ branch is kept.
 
 import numpy as np
 
+from ..runtime import eye_like
 from .registry import defrule
 
 _PRODUCT_VJP = {
@@ -22,7 +23,8 @@ defrule(np.matmul, "a, b", vjp={
 defrule(np.outer, "a, b",
         vjp={"a": "np.reshape(g @ np.ravel(b), a.shape)", "b": "np.reshape(np.ravel(a) @ g, b.shape)"},
         jvp={"a": "np.outer(da, b)", "b": "np.outer(a, db)"})
-defrule(np.trace, "a", linear=True, vjp={"a": "g * np.eye(a.shape[0], a.shape[1], dtype=a.dtype)"})
+defrule(np.trace, "a, offset=0", linear=True, namespace={"eye_like": eye_like},
+        vjp={"a": "g * eye_like(a) if offset == 0 else g * eye_like(a, offset)"})
 
 # the 2-norm of vectors and the Frobenius norm of matrices (ord=None, 2 on vectors, "fro"),
 # and the 1-norm of vectors

@@ -7,7 +7,7 @@ function is the function applied to the tangent, so none is written here.
 import numpy as np
 
 from ..runtime import unbroadcast
-from .registry import Operand, defrule
+from .registry import Operand, RuleError, defrule
 
 defrule(np.reshape, "a, shape=None, order='C'", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
 defrule(np.ravel, "a, order='C'", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
@@ -51,8 +51,260 @@ def _sum_back(array, ans):
 defrule(np.broadcast_to, "array, shape", linear=True, vjp={"array": _sum_back},
         namespace={"unbroadcast": unbroadcast})
 
-# joins: the adjoint of a list argument is a list, one adjoint per element
-defrule(np.concatenate, "arrays: seq, axis=0", linear=True,
-        vjp={"arrays": "np.split(g, np.cumsum([a.shape[axis] for a in arrays[:-1]]), axis)"})
-defrule(np.stack, "arrays: seq, axis=0", linear=True,
-        vjp={"arrays": "np.moveaxis(g, axis, 0)"})
+
+# --------------------------------------------------------------------------------------------
+# Joins and splits. A join's adjoint is a tuple display with one slice of g per element, so an
+# element that needs no adjoint costs nothing; a split's adjoint joins the pieces' adjoints.
+
+def _size(text, known):
+    """A length as the generated code will read it: the number where the shapes are known."""
+    return str(known) if known is not None else text
+
+
+def _offsets(sizes):
+    """Running starts and ends, as text: ``["0", "n"], ["n", "n + m"]`` (numbers added up where known)."""
+    starts, ends, total = [], [], "0"
+    for size in sizes:
+        starts.append(total)
+        if total == "0":
+            total = size
+        elif total.isdigit() and size.isdigit():
+            total = str(int(total) + int(size))
+        else:
+            total = f"{total} + {size}"
+        ends.append(total)
+    return starts, ends
+
+
+def along(expr, axis, lo, hi, ndim=None):
+    """``expr[lo:hi]`` along ``axis``, as text: ``g[:, 2:5]``, ``g[..., :3]``, or ``np.take`` where unknown."""
+    part = f"{'' if lo == '0' else lo}:{hi}"
+    if isinstance(axis, int) and ndim is not None and axis < 0:
+        axis += ndim
+    if isinstance(axis, int) and axis >= 0:
+        return f"{expr}[{':, ' * axis}{part}]"
+    if isinstance(axis, int):
+        return f"{expr}[..., {part}{', :' * (-axis - 1)}]"
+    return f"np.take({expr}, np.arange({lo}, {hi}), axis={axis})"
+
+
+def _join_pieces(arrays, axis, size, piece=None, param="arrays"):
+    """One slice of g per element: ``size(name, element)`` is the element's length along the axis, as text."""
+    names = [f"{param}[{i}]" for i in range(len(arrays))]
+    starts, ends = _offsets([size(n, a) for n, a in zip(names, arrays)])
+    ndim = max((a.ndim for a in arrays if getattr(a, "ndim", None) is not None), default=None)
+    pieces = []
+    for n, a, lo, hi in zip(names, arrays, starts, ends):
+        text = along("g", axis, lo, hi, ndim)
+        pieces.append(piece(n, a, text) if piece else text)
+    return "(" + ", ".join(pieces) + ("," if len(pieces) == 1 else "") + ")"
+
+
+def _dim(a, axis):
+    """``a.shape[axis]`` of an Operand where it is known, else None."""
+    shape = getattr(a, "shape", None)
+    if shape is None or not isinstance(axis, int) or not -len(shape) <= axis < len(shape):
+        return None
+    return shape[axis]
+
+
+def concatenate_vjp(arrays, axis, param="arrays"):
+    """(g[..., :n0], g[..., n0:n0 + n1], ...): each element's slice along the axis"""
+    if not isinstance(arrays, (list, tuple)):      # a list built earlier (xs.append(x)): split at run time
+        return (f"np.split(g, np.cumsum([a.shape[axis] for a in {param}[:-1]]), axis)" if axis is not None
+                else f"[np.reshape(p, a.shape) for p, a in zip(np.split(g, np.cumsum([a.size for a in {param}[:-1]])), {param})]")
+    if axis is None:
+        return _join_pieces(arrays, 0, lambda n, a: _size(f"{n}.size", getattr(a, "shape", None) and
+                                                          int(np.prod(a.shape))),
+                            lambda n, a, text: f"np.reshape({text}, {n}.shape)", param)
+    axis_text = axis if isinstance(axis, (int, str)) else "axis"
+    return _join_pieces(arrays, axis_text, lambda n, a: _size(f"{n}.shape[{axis_text}]", _dim(a, axis)),
+                        param=param)
+
+
+def stack_vjp(arrays, axis):
+    """(g[0], g[1], ...) along the new axis"""
+    if not isinstance(arrays, (list, tuple)):      # a list built earlier (xs.append(x))
+        return "list(g)" if axis == 0 else "list(np.moveaxis(g, axis, 0))"
+    ndim = next((a.ndim + 1 for a in arrays if getattr(a, "ndim", None) is not None), None)
+    if isinstance(axis, int) and ndim is not None:
+        axis = axis % ndim
+    pieces = []
+    for i in range(len(arrays)):
+        if isinstance(axis, int) and axis >= 0:
+            pieces.append(f"g[{':, ' * axis}{i}]")
+        else:
+            pieces.append(f"np.take(g, {i}, axis=axis)")
+    return "(" + ", ".join(pieces) + ("," if len(pieces) == 1 else "") + ")"
+
+
+def _promoted(axis, min_ndim):
+    """The adjoint of a join that first gives each element ``min_ndim`` dimensions (a vector: one row)."""
+    def size(n, a):
+        if a.ndim is None:
+            return f"({n}.shape[{axis}] if {n}.ndim >= {min_ndim} else 1)"
+        return _size(f"{n}.shape[{axis}]", _dim(a, axis)) if a.ndim >= min_ndim else "1"
+
+    def piece(n, a, text):
+        return text if a.ndim is not None and a.ndim >= min_ndim else f"np.reshape({text}, {n}.shape)"
+
+    return lambda tup: _join_pieces(tup, axis, size, piece, "tup")
+
+
+def hstack_vjp(tup):
+    """(g[:, :n0], g[:, n0:n0 + n1], ...): slices along axis 1, or along axis 0 for vectors"""
+    ndim = next((a.ndim for a in tup if getattr(a, "ndim", None) is not None), None)
+    return concatenate_vjp(tup, "(0 if tup[0].ndim == 1 else 1)" if ndim is None else 0 if ndim == 1 else 1,
+                           "tup")
+
+
+def vstack_vjp(tup):
+    """(g[:n0], g[n0:n0 + n1], ...): slices along axis 0, a vector taking one row"""
+    return _promoted(0, 2)(tup)
+
+
+def dstack_vjp(tup):
+    """(g[:, :, :n0], ...): slices along axis 2"""
+    return _promoted(2, 3)(tup)
+
+
+def column_stack_vjp(tup):
+    """(g[:, :n0], ...): slices along axis 1, a vector taking one column"""
+    return _promoted(1, 2)(tup)
+
+
+defrule(np.concatenate, "arrays: seq, axis=0", linear=True, vjp={"arrays": concatenate_vjp})
+defrule(np.stack, "arrays: seq, axis=0", linear=True, vjp={"arrays": stack_vjp})
+defrule(np.hstack, "tup: seq", linear=True, vjp={"tup": hstack_vjp})
+defrule(np.vstack, "tup: seq", linear=True, vjp={"tup": vstack_vjp})
+defrule(np.dstack, "tup: seq", linear=True, vjp={"tup": dstack_vjp})
+defrule(np.column_stack, "tup: seq", linear=True, vjp={"tup": column_stack_vjp})
+
+
+def _append_vjp(which):
+    def vjp(arr, values, axis):
+        if axis is None:
+            size = _size("arr.size", getattr(arr, "shape", None) and int(np.prod(arr.shape)))
+            text = f"g[:{size}]" if which == "arr" else f"g[{size}:]"
+            return f"np.reshape({text}, {which}.shape)"
+        size = _size(f"arr.shape[{axis}]", _dim(arr, axis)) if isinstance(axis, int) else "arr.shape[axis]"
+        lo, hi = ("0", size) if which == "arr" else (size, "")
+        return along("g", axis if isinstance(axis, int) else "axis", lo, hi, getattr(arr, "ndim", None))
+    vjp.__doc__ = f"the {'first' if which == 'arr' else 'last'} part of g (flattened where axis is None)"
+    return vjp
+
+
+defrule(np.append, "arr, values, axis=None", linear=True,
+        vjp={"arr": _append_vjp("arr"), "values": _append_vjp("values")})
+
+
+def split_vjp(g, ans, axis):
+    """np.concatenate([g0, g1, ...], axis), zeros for the pieces nobody used"""
+    pieces = [f"g[{k}]" if gk is not None else f"np.zeros_like(ans[{k}])" for k, gk in enumerate(g)]
+    return f"np.concatenate([{', '.join(pieces)}], axis={axis if isinstance(axis, int) else 'axis'})"
+
+
+def _split_along(axis_text):
+    def vjp(g, ans):
+        pieces = [f"g[{k}]" if gk is not None else f"np.zeros_like(ans[{k}])" for k, gk in enumerate(g)]
+        return f"np.concatenate([{', '.join(pieces)}], axis={axis_text})"
+    vjp.__doc__ = f"np.concatenate([g0, g1, ...], axis={axis_text}), zeros for the pieces nobody used"
+    return vjp
+
+
+defrule(np.split, "ary, indices_or_sections, axis=0", linear=True, outputs="*", vjp={"ary": split_vjp})
+defrule(np.array_split, "ary, indices_or_sections, axis=0", linear=True, outputs="*", vjp={"ary": split_vjp})
+defrule(np.hsplit, "ary, indices_or_sections", linear=True, outputs="*",
+        vjp={"ary": _split_along("1 if ary.ndim > 1 else 0")})
+defrule(np.vsplit, "ary, indices_or_sections", linear=True, outputs="*", vjp={"ary": _split_along("0")})
+defrule(np.dsplit, "ary, indices_or_sections", linear=True, outputs="*", vjp={"ary": _split_along("2")})
+
+
+# --------------------------------------------------------------------------------------------
+# Repetition, padding, rotation
+
+def tile_vjp(A, reps):
+    """g folded into (reps, A's shape) pairs of axes and summed over the repetitions"""
+    ndim = getattr(A, "ndim", None)
+    if ndim is None or not (isinstance(reps, int) or isinstance(reps, tuple) and all(isinstance(r, int) for r in reps)):
+        return """
+reps_ = (1,) * (A.ndim - np.size(reps)) + tuple(np.atleast_1d(reps))
+shape_ = (1,) * (len(reps_) - A.ndim) + A.shape
+dA = np.reshape(np.sum(np.reshape(g, [n for pair in zip(reps_, shape_) for n in pair]), axis=tuple(range(0, 2 * len(reps_), 2))), A.shape)
+"""
+    reps = (reps,) if isinstance(reps, int) else reps
+    d = max(ndim, len(reps))
+    reps = (1,) * (d - len(reps)) + reps
+    dims, axes = [], []
+    for i, r in enumerate(reps):
+        if r != 1:
+            axes.append(len(dims))
+            dims.append(str(r))
+        j = i - (d - ndim)
+        if j >= 0:
+            dims.append(_size(f"A.shape[{j}]", _dim(A, j)))
+    if not axes:
+        return "np.reshape(g, A.shape)"
+    axis = str(axes[0]) if len(axes) == 1 else str(tuple(axes))
+    shape = dims[0] + "," if len(dims) == 1 else ", ".join(dims)
+    summed = f"np.sum(np.reshape(g, ({shape})), axis={axis})"
+    return summed if d == ndim else f"np.reshape({summed}, A.shape)"
+
+
+defrule(np.tile, "A, reps", linear=True, vjp={"A": tile_vjp})
+
+
+def repeat_vjp(a, repeats, axis):
+    """g summed over each element's repeats (np.add.at where the counts differ)"""
+    ndim = getattr(a, "ndim", None)
+    if isinstance(repeats, int) and axis is None:
+        return f"np.reshape(np.sum(np.reshape(g, ({_size('a.size', ndim is not None and a.shape and int(np.prod(a.shape)))}, " \
+               f"{repeats})), axis=1), a.shape)"
+    if isinstance(repeats, int) and isinstance(axis, int) and ndim is not None:
+        axis %= ndim
+        dims = [_size(f"a.shape[{j}]", _dim(a, j)) for j in range(ndim)]
+        dims.insert(axis + 1, str(repeats))
+        return f"np.sum(np.reshape(g, ({', '.join(dims)})), axis={axis + 1})"
+    if axis is None:
+        return """
+da = np.zeros_like(np.ravel(a))
+np.add.at(da, np.repeat(np.arange(a.size), repeats), g)
+da = np.reshape(da, a.shape)
+"""
+    return """
+da = np.zeros_like(a)
+np.add.at(np.moveaxis(da, axis, 0), np.repeat(np.arange(a.shape[axis]), repeats), np.moveaxis(g, axis, 0))
+"""
+
+
+defrule(np.repeat, "a, repeats, axis=None", linear=True, vjp={"a": repeat_vjp})
+
+
+def pad_vjp(array, pad_width, mode):
+    """g without the padding: g[1:-1, 2:]"""
+    if mode != "constant":
+        raise RuleError(f"mode={mode!r} has no derivative rule; only mode='constant' does")
+    ndim = getattr(array, "ndim", None)
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2)) if ndim is not None else None
+    except (TypeError, ValueError):
+        widths = None
+    if widths is None:
+        return "g[tuple(slice(lo, n - hi) for (lo, hi), n in zip(np.broadcast_to(pad_width, (g.ndim, 2)), g.shape))]"
+    parts = [f"{'' if lo == 0 else lo}:{'' if hi == 0 else -hi}" for lo, hi in widths.tolist()]
+    while parts and parts[-1] == ":":
+        parts.pop()
+    return f"g[{', '.join(parts)}]" if parts else "g"
+
+
+defrule(np.pad, "array, pad_width, mode='constant', constant_values=0", vjp={"array": pad_vjp},
+        jvp={"array": "np.pad(darray, pad_width)"})
+defrule(np.roll, "a, shift, axis=None", linear=True, vjp={"a": "np.roll(g, -shift, axis)"})
+defrule(np.rot90, "m, k=1, axes=(0, 1)", linear=True, vjp={"m": "np.rot90(g, -k, axes)"})
+defrule(np.fliplr, "m", linear=True, vjp={"m": "np.fliplr(g)"})
+defrule(np.flipud, "m", linear=True, vjp={"m": "np.flipud(g)"})
+defrule(np.atleast_3d, "a", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
+defrule(np.ascontiguousarray, "a, dtype=None", linear=True, vjp={"a": "g"})
+defrule(np.asfortranarray, "a, dtype=None", linear=True, vjp={"a": "g"})
+if hasattr(np, "matrix_transpose"):
+    defrule(np.matrix_transpose, "x", linear=True, vjp={"x": "np.matrix_transpose(g)"})
