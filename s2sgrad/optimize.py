@@ -110,6 +110,8 @@ class Cleanup:
                     and not getattr(stmt.value, "external", False)):
                 continue
             a, b = stmt.targets[0].id, stmt.value.id
+            if defs.get(a, 0) > 1 and self.rename_first_definition(stmt, a, b, defs):
+                return True
             if defs.get(a) != 1 or defs.get(b, 0) + (b in self.params) != 1:
                 continue
             if self.rank(b) > self.rank(a) and b not in self.params:
@@ -122,6 +124,27 @@ class Cleanup:
                 self.replace_loads(a, stmt.value)
                 return True
         return False
+
+    def rename_first_definition(self, copy, a, b, defs):
+        """``dt8 = e; ...; dU = dt8; ...; dU = dU + c``: write ``dU = e`` and read ``dU`` until then."""
+        body = self.fn.body
+        if self.rank(b) <= self.rank(a) or defs.get(b) != 1 or b in self.params:
+            return False
+        i = body.index(copy)
+        k = next((j for j in range(i) if b in names_in(body[j], gast.Store)), None)
+        if k is None or not self.simple_assign(body[k]):
+            return False
+        if any(a in names_in(body[j]) for j in range(i)):
+            return False                      # the copy must be a's first appearance
+        m = next((j for j in range(i + 1, len(body)) if a in names_in(body[j], gast.Store)), len(body))
+        if any(b in names_in(body[j], gast.Load) for j in range(m, len(body))):
+            return False
+        rename = {b: gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)}
+        for j in range(k, m):
+            if j != i:
+                body[j] = substitute(body[j], rename)
+        del body[i]
+        return True
 
     def eliminate_dead_code(self):
         """Drop assignments nobody reads, in every block (flow-insensitively: a read anywhere keeps one)."""

@@ -1,0 +1,31 @@
+def grad_branch_on_value(x, w):
+    s = np.sum(x * w)
+    t2 = s > 0
+    if t2:
+        t3 = x * w
+        out = np.sum(np.sin(t3))
+    else:
+        t5 = s > -1
+        if t5:
+            t7 = np.sum(w ** 2)
+            out = t7 * s
+        else:
+            out = np.sum(x)
+    if t2:
+        dt3 = np.cos(t3)
+        dx = dt3 * w
+        dw = dt3 * x
+        ds = np.zeros_like(s)
+    elif t5:
+        ds = np.sum(t7)
+        dw = s * (2 * w)
+        dx = np.zeros_like(x)
+    else:
+        dx = 1.0
+        dx = np.full_like(x, dx)
+        ds = np.zeros_like(s)
+        dw = np.zeros_like(w)
+    dt1 = ds
+    dx = dx + dt1 * w
+    dw = dw + dt1 * x
+    return out, (dx, dw)
