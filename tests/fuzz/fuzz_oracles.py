@@ -1,0 +1,293 @@
+"""The oracles every generated program is held to.
+
+For one program (see :mod:`fuzz_programs`), written to a real module file and
+imported as a user's module would be:
+
+``value``     ``value_and_grad`` returns the function's own value, and a gradient
+              of each ``wrt`` argument's shape;
+``fd``        reverse mode against central finite differences (Richardson-
+              extrapolated, along a random direction), at the arguments and at
+              other values of the same shapes (which reuse the specialization);
+``vjp``       ``vjp`` with a unit cotangent against ``grad``;
+``jvp``       forward mode against reverse mode, the dot-product test
+              ``<jvp(v), 1> == <grad, v>`` (once ``s2sgrad.jvp`` exists);
+``optimize``  the optimized derivative against the one generated without the
+              cleanup passes;
+``generic``   the shape-generic derivative against the specialized one;
+``emit``      the exec'd derivative against the same derivative written out as
+              a module (atomically, as ``s2sgrad emit`` does) and imported;
+``purity``    nothing changed the arguments or the user's module globals.
+
+A finite-difference comparison at a point where the function is not smooth
+(``abs``, ``max``, a branch on a value, within reach of the step) is
+*inconclusive*, not a failure: one-sided differences that disagree, or
+extrapolations at two step sizes that disagree, say so.
+"""
+
+import importlib.util
+import itertools
+import os
+import sys
+import warnings
+
+import numpy as np
+
+import s2sgrad
+from s2sgrad import GradError
+from s2sgrad.api import Gradient, ValueAndGradient, VectorJacobianProduct
+from s2sgrad.cli import write_atomically
+from s2sgrad.optimize import disabled as optimizer_disabled
+
+CHECKS = ("value", "fd", "vjp", "jvp", "optimize", "generic", "emit", "purity")
+_counter = itertools.count()
+
+
+class Failure(AssertionError):
+    """s2sgrad gave a wrong or inconsistent answer on a valid program."""
+
+    def __init__(self, check, message):
+        self.check = check
+        super().__init__(f"[{check}] {message}")
+
+
+class Unsupported(Exception):
+    """s2sgrad rejected the program with a GradError saying a construct is not supported (yet)."""
+
+    def __init__(self, error):
+        self.error = error
+        super().__init__(str(error))
+
+    @property
+    def construct(self):
+        text = self.error.message
+        for marker in ("differentiating ", "no derivative rule for "):
+            if marker in text:
+                return text.split(marker, 1)[1].split(" is not")[0]
+        return text.split(" is not supported")[0]
+
+
+class GeneratorBug(Exception):
+    """The generated program itself does not run: a bug in the generator, not in s2sgrad."""
+
+
+def load(program, directory):
+    """Write the program as a module file in ``directory`` and import it."""
+    name = f"s2sfuzz_{os.getpid()}_{next(_counter)}"
+    path = os.path.join(directory, name + ".py")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(program.source)
+    return import_file(name, path)
+
+
+def import_file(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def unload(module):
+    sys.modules.pop(module.__name__, None)
+    path = getattr(module, "__file__", None)
+    if path and os.path.exists(path):
+        os.unlink(path)
+
+
+def check_program(program, directory, checks=CHECKS):
+    """Run the oracles on ``program``; returns notes on inconclusive checks.
+
+    Raises :class:`Failure` for a wrong answer, :class:`Unsupported` when
+    s2sgrad rejects a construct as not supported yet, and lets any other
+    exception from s2sgrad through (a crash is a failure too).
+    """
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    module = load(program, directory)
+    try:
+        return _check(program, module, directory, checks)
+    finally:
+        unload(module)
+
+
+def _check(program, module, directory, checks):
+    f = getattr(module, program.name)
+    args, args2 = program.args, program.args2
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = f(*_copies(args))
+            expected2 = f(*_copies(args2))
+    except Exception as exc:
+        raise GeneratorBug(f"the generated program does not run: {exc!r}") from exc
+    if not (np.isfinite(expected) and np.isfinite(expected2)):
+        raise GeneratorBug("the generated program's value is not finite")
+
+    globals_before = dict(vars(module))
+    saved = _copies(args)
+    notes = []
+    try:
+        vg = ValueAndGradient(f, program.wrt)
+        value, grads = vg(*args)
+    except GradError as exc:
+        if "not supported" in exc.message:
+            raise Unsupported(exc) from exc
+        raise
+    grads = _as_tuple(grads, program)
+    wrt = program.wrt_indices
+
+    if "value" in checks:
+        if not np.allclose(value, expected, rtol=1e-11, atol=1e-12):
+            raise Failure("value", f"value_and_grad gives the value {value!r}, the function {expected!r}")
+        for i, g in zip(wrt, grads):
+            if np.shape(g) != np.shape(args[i]):
+                raise Failure("value", f"the gradient of argument {i} has shape {np.shape(g)}, "
+                                       f"the argument {np.shape(args[i])}")
+            if np.asarray(g).dtype.kind != "f":
+                raise Failure("value", f"the gradient of argument {i} has dtype {np.asarray(g).dtype}")
+
+    if "fd" in checks:
+        for point, label in ((args, "the arguments"), (args2, "other arguments of the same shapes")):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                g = grads if point is args else _as_tuple(vg(*point)[1], program)
+                note = directional_check(f, point, wrt, g, seed=len(program.source))
+            if note:
+                notes.append(f"fd at {label}: {note}")
+
+    if "vjp" in checks:
+        cotangents = _as_tuple(VectorJacobianProduct(f, program.wrt)(*args, 1.0), program)
+        _same("vjp", cotangents, grads, "vjp with a unit cotangent", "grad")
+
+    if "jvp" in checks and hasattr(s2sgrad, "jvp"):
+        rng = np.random.default_rng(7)
+        directions = [_like(args[i], rng.standard_normal(np.shape(args[i]))) for i in wrt]
+        tangent = forward_derivative(f, program, args, directions)
+        reverse = sum(float(np.sum(np.asarray(g) * d)) for g, d in zip(grads, directions))
+        scale = 1 + sum(float(np.sum(np.abs(np.asarray(g) * d))) for g, d in zip(grads, directions))
+        if abs(tangent - reverse) > 1e-9 * scale:
+            raise Failure("jvp", f"forward mode gives <J v> = {tangent!r}, reverse mode <grad, v> = {reverse!r}")
+
+    if "optimize" in checks:
+        with optimizer_disabled():
+            plain = ValueAndGradient(f, program.wrt)
+            plain_value, plain_grads = plain(*args)
+        _same("optimize", _as_tuple(plain_grads, program), grads, "unoptimized", "optimized")
+        _same("optimize", (plain_value,), (value,), "unoptimized value", "optimized value")
+
+    if "generic" in checks:
+        generic_value, generic_grads = vg._generic.function(*args)
+        _same("generic", _as_tuple(generic_grads, program), grads, "shape-generic", "specialized")
+
+    if "emit" in checks:
+        text = vg.module_source()
+        name = f"s2sfuzz_emitted_{os.getpid()}_{next(_counter)}"
+        path = os.path.join(directory, name + ".py")
+        write_atomically(path, text, force=False)
+        emitted = import_file(name, path)
+        try:
+            out = getattr(emitted, vg._latest.name)(*args)
+            ref = vg._latest.function(*args)
+            for a, b in zip(_flatten(out), _flatten(ref)):
+                if not np.array_equal(a, b, equal_nan=True):
+                    raise Failure("emit", f"the emitted module gives {a!r}, the exec'd function {b!r}")
+        finally:
+            unload(emitted)
+
+    if "purity" in checks:
+        for i, (a, b) in enumerate(zip(saved, args)):
+            if not np.array_equal(a, b):
+                raise Failure("purity", f"argument {i} was changed by s2sgrad")
+        after = vars(module)
+        added = set(after) - set(globals_before)
+        changed = [k for k in globals_before if after.get(k) is not globals_before[k]]
+        if added or changed:
+            raise Failure("purity", f"s2sgrad added {sorted(added)} / rebound {changed} in the user's module")
+    return notes
+
+
+def forward_derivative(f, program, args, directions):
+    """<J v, 1>: the forward-mode directional derivative of the scalar output."""
+    jvp = s2sgrad.jvp(f, wrt=program.wrt)
+    tangents = tuple(directions) if isinstance(program.wrt, tuple) else directions[0]
+    _, tangent = jvp(*args, tangents)
+    return float(np.sum(tangent))
+
+
+def directional_check(f, args, wrt, grads, seed, tolerance=1e-5):
+    """Compare ``<grads, v>`` with finite differences of ``f`` along a random ``v``.
+
+    Returns None when they agree, a note when the finite differences are
+    inconclusive (a kink or a branch within reach of the step), and raises
+    :class:`Failure` when they disagree.
+    """
+    rng = np.random.default_rng(seed)
+    directions = [rng.standard_normal(np.shape(args[i])) for i in wrt]
+    products = [np.asarray(g, dtype=float) * d for g, d in zip(grads, directions)]
+    analytic = sum(float(np.sum(p)) for p in products)
+    scale = 1 + sum(float(np.sum(np.abs(p))) for p in products)
+
+    def phi(t):
+        moved = list(args)
+        for i, d in zip(wrt, directions):
+            moved[i] = _like(args[i], np.asarray(args[i]) + t * d)
+        return float(f(*moved))
+
+    def central(h):
+        return (phi(h) - phi(-h)) / (2 * h)
+
+    def richardson(h):
+        return (4 * central(h / 2) - central(h)) / 3
+
+    f0 = phi(0.0)
+    coarse, fine = richardson(1e-3), richardson(1e-4)
+    if not (np.isfinite(coarse) and np.isfinite(fine)):
+        return "finite differences are not finite"
+    step = 1e-6
+    one_sided = abs((phi(step) - f0) / step - (f0 - phi(-step)) / step)
+    if one_sided > 1e-3 * scale:
+        return f"not differentiable here (one-sided differences differ by {one_sided:.3g})"
+    if abs(coarse - fine) > tolerance * scale:
+        return f"finite differences do not settle ({coarse!r} vs {fine!r})"
+    if abs(analytic - coarse) > tolerance * scale:
+        raise Failure("fd", f"<grad, v> = {analytic!r}, finite differences give {coarse!r} "
+                            f"(difference {abs(analytic - coarse):.3g}, scale {scale:.3g})")
+    return None
+
+
+# ------------------------------------------------------------------ helpers
+def _like(original, value):
+    """``value`` in the type of ``original`` (a Python float stays a float)."""
+    if isinstance(original, float):
+        return float(value)
+    if isinstance(original, np.floating):
+        return type(original)(value)
+    return np.asarray(value, dtype=np.asarray(original).dtype)
+
+
+def _copies(args):
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+
+
+def _as_tuple(grads, program):
+    return tuple(grads) if isinstance(program.wrt, tuple) else (grads,)
+
+
+def _flatten(out):
+    if isinstance(out, tuple):
+        for item in out:
+            yield from _flatten(item)
+    else:
+        yield out
+
+
+def _same(check, got, want, got_label, want_label):
+    for k, (a, b) in enumerate(zip(got, want)):
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        if a.shape != b.shape:
+            raise Failure(check, f"{got_label} gives shape {a.shape} for output {k}, {want_label} {b.shape}")
+        bound = 1e-10 * max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
+        if not np.allclose(a, b, rtol=1e-9, atol=bound, equal_nan=True):
+            worst = float(np.max(np.abs(a - b)))
+            raise Failure(check, f"{got_label} and {want_label} differ in output {k} by {worst:.3g}:\n"
+                                 f"{a!r}\n{b!r}")
