@@ -65,28 +65,34 @@ def _assignments(body):
                     yield {receiver.id}, node.value, set()
 
 
-def varied_names(body, wrt):
+def _flows(body):
+    """(targets, operands) of every assignment through which a derivative can flow."""
+    return [(targets, operand_names(rhs) | extra) for targets, rhs, extra in _assignments(body)
+            if carries_derivative(rhs)]
+
+
+def varied_names(body, wrt, flows=None):
+    flows = _flows(body) if flows is None else flows
     varied = set(wrt)
     changed = True
     while changed:
         changed = False
-        for targets, rhs, extra in _assignments(body):
-            if not carries_derivative(rhs):
-                continue
-            if (operand_names(rhs) | extra) & varied and not targets <= varied:
+        for targets, operands in flows:
+            if operands & varied and not targets <= varied:
                 varied |= targets
                 changed = True
     return varied
 
 
-def useful_names(body, outputs):
+def useful_names(body, outputs, flows=None):
+    flows = _flows(body) if flows is None else flows
     useful = set(outputs)
     changed = True
     while changed:
         changed = False
-        for targets, rhs, extra in _assignments(body):
-            if targets & useful and carries_derivative(rhs):
-                new = operand_names(rhs) - useful
+        for targets, operands in flows:
+            if targets & useful:
+                new = operands - useful
                 if new:
                     useful |= new
                     changed = True
@@ -95,7 +101,8 @@ def useful_names(body, outputs):
 
 def active_names(body, wrt, outputs):
     """Names that are both varied by ``wrt`` and useful to ``outputs``."""
-    return varied_names(body, wrt) & useful_names(body, outputs)
+    flows = _flows(body)
+    return varied_names(body, wrt, flows) & useful_names(body, outputs, flows)
 
 
 def names_in_store(node):

@@ -84,8 +84,25 @@ class Derivative:
         self._signature = inspect.signature(func)
         self._nparams = len(self.program.params)
         self._specialized = {}
-        self._generic = self._generate(static_facts(self.program))
-        self._latest = self._generic
+        self._generic = None
+        if self.lazy_generic:
+            self._check()      # mistakes surface here; code is generated at the first call
+        else:
+            self._generic = self._generate(static_facts(self.program))
+        self._latest = None
+
+    lazy_generic = False
+
+    def _check(self):
+        """Raise GradError now for what would stop generation later (a call with no rule, say)."""
+        ReverseMode(self.program.fork(), self.wrt, static_facts(self.program), self.mode).check()
+
+    @property
+    def generic(self):
+        """The shape-generic derivative (the code for arguments of any shape), generated on demand."""
+        if self._generic is None:
+            self._generic = self._generate(static_facts(self.program))
+        return self._generic
 
     # ------------------------------------------------------------ generation
     @property
@@ -124,7 +141,7 @@ class Derivative:
         with dispatch.explained(findings):
             facts = probe(self.program, args)
         self._check_wrt_dtypes(args)
-        generated = self._generate(facts, args) if facts.shapes else self._generic
+        generated = self._generate(facts, args) if facts.shapes else self.generic
         self._specialized[key] = generated
         return generated
 
@@ -156,11 +173,11 @@ class Derivative:
     @property
     def source(self):
         """The generated source: of the latest call's specialization, else the shape-generic one."""
-        return self._latest.source
+        return (self._latest or self.generic).source
 
     @property
     def generic_source(self):
-        return self._generic.source
+        return self.generic.source
 
     def source_for(self, *args, **kwargs):
         """The generated source specialized to these example arguments."""
@@ -169,7 +186,7 @@ class Derivative:
 
     def module_source(self, description=None):
         """A standalone module holding the latest generated derivative, as text."""
-        generated = self._latest
+        generated = self._latest or self.generic
         text, problems = standalone_module(generated.source, generated.externals,
                                            description or f"{self.kind} of {self.func.__name__} with "
                                                           f"respect to {', '.join(self.wrt)}.")
@@ -199,6 +216,7 @@ class _Generated:
 
 class Gradient(Derivative):
     kind = "grad"
+    lazy_generic = True
 
     def _mode_for(self, facts):
         """Once the output is known to be a scalar, the gradient need not compute the value.
@@ -229,6 +247,7 @@ class Gradient(Derivative):
 
 class ValueAndGradient(Derivative):
     kind = "value_and_grad"
+    lazy_generic = True
 
     def __call__(self, *args, **kwargs):
         fn, args = self._compiled(args, kwargs)
@@ -239,6 +258,7 @@ class ValueAndGradient(Derivative):
 
 class VectorJacobianProduct(Derivative):
     kind = "vjp"
+    lazy_generic = True
 
     def __call__(self, *args, **kwargs):
         if not args:

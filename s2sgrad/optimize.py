@@ -48,12 +48,22 @@ def optimize(fn, namer, generated, shapes=None, numpy_alias="np"):
     return fn
 
 
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
 class Cleanup:
+    """The passes, over one generated function. Each pass makes all the changes it can in one sweep.
+
+    Name sets are cached per statement object; a changed statement is always
+    replaced by a new object (``substitute`` copies), so the cache never goes stale.
+    """
+
     def __init__(self, fn, namer, generated):
         self.fn = fn
         self.namer = namer
         self.generated = set(generated) | set(namer.temps)
         self.params = {a.id for a in fn.args.args} | {a.id for a in fn.args.kwonlyargs}
+        self._names = {}
 
     def run(self):
         for _ in range(20):
@@ -65,13 +75,73 @@ class Cleanup:
             if not changed:
                 break
 
-    # ------------------------------------------------------------- counting
+    # ------------------------------------------------------------- names
+    def names(self, stmt):
+        """``(loads, stores, load counts)`` of a statement and everything nested in it."""
+        if isinstance(stmt, _COMPOUND):
+            loads, stores, counter = set(), set(), {}
+            for part in self.header(stmt):
+                for node in gast.walk(part):
+                    if isinstance(node, gast.Name):
+                        (loads if isinstance(node.ctx, gast.Load) else stores).add(node.id)
+                        if isinstance(node.ctx, gast.Load):
+                            counter[node.id] = counter.get(node.id, 0) + 1
+            for field in ("body", "orelse"):
+                for inner in getattr(stmt, field, None) or []:
+                    l, st, c = self.names(inner)
+                    loads |= l
+                    stores |= st
+                    for k, v in c.items():
+                        counter[k] = counter.get(k, 0) + v
+            return loads, stores, counter
+        return self._simple_names(stmt)[1:4]
+
+    def _simple_names(self, stmt):
+        entry = self._names.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            loads, stores, counter, store_counter = set(), set(), {}, {}
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.Name):
+                    if isinstance(node.ctx, gast.Load):
+                        loads.add(node.id)
+                        counter[node.id] = counter.get(node.id, 0) + 1
+                    else:
+                        stores.add(node.id)
+                        store_counter[node.id] = store_counter.get(node.id, 0) + 1
+            entry = self._names[id(stmt)] = (stmt, loads, stores, counter, store_counter)
+        return entry
+
+    def loads(self, stmt):
+        return self.names(stmt)[0]
+
+    def stores(self, stmt):
+        return self.names(stmt)[1]
+
+    @staticmethod
+    def header(stmt):
+        if isinstance(stmt, gast.For):
+            return [stmt.target, stmt.iter]
+        return [stmt.test]
+
     def counts(self):
         defs, uses = {}, {}
-        for node in gast.walk(self.fn):
-            if isinstance(node, gast.Name):
-                table = uses if isinstance(node.ctx, gast.Load) else defs
-                table[node.id] = table.get(node.id, 0) + 1
+        for arg in self.params:
+            defs[arg] = defs.get(arg, 0) + 1
+        for block in self.blocks():
+            for stmt in block:
+                if isinstance(stmt, _COMPOUND):
+                    parts = self.header(stmt)
+                    for part in parts:
+                        for node in gast.walk(part):
+                            if isinstance(node, gast.Name):
+                                table = uses if isinstance(node.ctx, gast.Load) else defs
+                                table[node.id] = table.get(node.id, 0) + 1
+                    continue
+                _, _, _, counter, store_counter = self._simple_names(stmt)
+                for k, v in counter.items():
+                    uses[k] = uses.get(k, 0) + v
+                for k, v in store_counter.items():
+                    defs[k] = defs.get(k, 0) + v
         return defs, uses
 
     def rank(self, name_):
@@ -87,43 +157,73 @@ class Cleanup:
         return (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], gast.Name))
 
-    def replace_loads(self, old, new):
-        self.fn.body = [substitute(s, {old: new}) for s in self.fn.body]
+    def replace_everywhere(self, mapping):
+        """Substitute ``mapping`` in every statement that mentions one of its names."""
+        keys = set(mapping)
+
+        def visit(block):
+            for i, stmt in enumerate(block):
+                if isinstance(stmt, _COMPOUND):
+                    if any(keys & set(names_in(part)) for part in self.header(stmt)):
+                        for part_name in ("test", "iter", "target"):
+                            part = getattr(stmt, part_name, None)
+                            if part is not None:
+                                setattr(stmt, part_name, substitute(part, mapping))
+                    for field in ("body", "orelse"):
+                        visit(getattr(stmt, field, None) or [])
+                elif keys & (self.loads(stmt) | self.stores(stmt)):
+                    block[i] = substitute(stmt, mapping)
+
+        visit(self.fn.body)
 
     # --------------------------------------------------------------- passes
     def propagate_constants(self):
         defs, _ = self.counts()
-        for stmt in self.fn.body:
+        mapping = {}
+        for stmt in list(self.fn.body):
             if self.simple_assign(stmt) and isinstance(stmt.value, gast.Constant):
                 target = stmt.targets[0].id
                 if target in self.generated and defs.get(target) == 1 and target not in self.params:
                     self.fn.body.remove(stmt)
-                    self.replace_loads(target, stmt.value)
-                    simplify(self.fn)
-                    return True
-        return False
+                    mapping[target] = stmt.value
+        if not mapping:
+            return False
+        self.replace_everywhere(mapping)
+        simplify(self.fn)
+        self._names.clear()                     # simplify rewrote statements in place
+        return True
 
     def propagate_copies(self):
         defs, _ = self.counts()
-        for stmt in self.fn.body:
+        changed = False
+        body = self.fn.body
+        i = 0
+        while i < len(body):
+            stmt = body[i]
+            i += 1
             if not (self.simple_assign(stmt) and isinstance(stmt.value, gast.Name)
                     and not getattr(stmt.value, "external", False)):
                 continue
             a, b = stmt.targets[0].id, stmt.value.id
-            if defs.get(a, 0) > 1 and self.rename_first_definition(stmt, a, b, defs):
-                return True
-            if defs.get(a) != 1 or defs.get(b, 0) + (b in self.params) != 1:
+            if defs.get(a, 0) > 1:
+                if self.rename_first_definition(stmt, a, b, defs):
+                    defs[b] = 0
+                    changed, i = True, 0
                 continue
+            if defs.get(a) != 1 or defs.get(b, 0) != 1:
+                continue
+            name_a = gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
             if self.rank(b) > self.rank(a) and b not in self.params:
-                self.fn.body.remove(stmt)            # rename b to a: `t4 = ...; Z = t4` -> `Z = ...`
-                self.fn.body = [substitute(s, {b: gast.Name(id=a, ctx=gast.Load(), annotation=None,
-                                                              type_comment=None)}) for s in self.fn.body]
-                return True
-            if a in self.generated and a not in self.params:
-                self.fn.body.remove(stmt)            # drop a: `dZ_1 = dZ` -> uses read dZ
-                self.replace_loads(a, stmt.value)
-                return True
-        return False
+                body.remove(stmt)                    # rename b to a: `t4 = ...; Z = t4` -> `Z = ...`
+                self.replace_everywhere({b: name_a})
+                defs[b] = 0
+                changed, i = True, 0
+            elif a in self.generated and a not in self.params:
+                body.remove(stmt)                    # drop a: `dZ_1 = dZ` -> uses read dZ
+                self.replace_everywhere({a: stmt.value})
+                defs[a] = 0
+                changed, i = True, 0
+        return changed
 
     def rename_first_definition(self, copy, a, b, defs):
         """``dt8 = e; ...; dU = dt8; ...; dU = dU + c``: write ``dU = e`` and read ``dU`` until then."""
@@ -131,13 +231,13 @@ class Cleanup:
         if self.rank(b) <= self.rank(a) or defs.get(b) != 1 or b in self.params:
             return False
         i = body.index(copy)
-        k = next((j for j in range(i) if b in names_in(body[j], gast.Store)), None)
+        k = next((j for j in range(i) if b in self.stores(body[j])), None)
         if k is None or not self.simple_assign(body[k]):
             return False
-        if any(a in names_in(body[j]) for j in range(i)):
+        if any(a in self.loads(body[j]) or a in self.stores(body[j]) for j in range(i)):
             return False                      # the copy must be a's first appearance
-        m = next((j for j in range(i + 1, len(body)) if a in names_in(body[j], gast.Store)), len(body))
-        if any(b in names_in(body[j], gast.Load) for j in range(m, len(body))):
+        m = next((j for j in range(i + 1, len(body)) if a in self.stores(body[j])), len(body))
+        if any(b in self.loads(body[j]) for j in range(m, len(body))):
             return False
         rename = {b: gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)}
         for j in range(k, m):
@@ -149,8 +249,8 @@ class Cleanup:
     def eliminate_dead_code(self):
         """Drop assignments nobody reads, in every block (flow-insensitively: a read anywhere keeps one)."""
         blocks = self.blocks()
-        simple = [s for block in blocks for s in block if not isinstance(s, (gast.If, gast.For, gast.While))]
-        headers = [s for block in blocks for s in block if isinstance(s, (gast.If, gast.For, gast.While))]
+        simple = [s for block in blocks for s in block if not isinstance(s, _COMPOUND)]
+        headers = [s for block in blocks for s in block if isinstance(s, _COMPOUND)]
         live = set()
         for stmt in headers:
             live |= names_in(stmt.test if not isinstance(stmt, gast.For) else stmt.iter, gast.Load)
@@ -163,11 +263,11 @@ class Cleanup:
             for stmt in simple:
                 if id(stmt) not in keep and self.needed(stmt, live):
                     keep.add(id(stmt))
-                    live |= names_in(stmt, gast.Load)
+                    live |= self.loads(stmt)
                     changed = True
         removed = False
         for block in blocks:
-            kept = [s for s in block if id(s) in keep or isinstance(s, (gast.If, gast.For, gast.While))]
+            kept = [s for s in block if id(s) in keep or isinstance(s, _COMPOUND)]
             if len(kept) != len(block):
                 removed = True
                 block[:] = kept or [gast.Pass()]
@@ -192,64 +292,82 @@ class Cleanup:
         def visit(block):
             found.append(block)
             for stmt in block:
-                for field in ("body", "orelse"):
-                    inner = getattr(stmt, field, None)
-                    if inner and isinstance(stmt, (gast.If, gast.For, gast.While)):
-                        visit(inner)
+                if isinstance(stmt, _COMPOUND):
+                    for field in ("body", "orelse"):
+                        inner = getattr(stmt, field, None)
+                        if inner:
+                            visit(inner)
 
         visit(self.fn.body)
         return found
 
     def inline_single_use(self):
-        """``t = e`` then one use of ``t`` later in the same block: write ``e`` there instead."""
+        """``t = e`` then one use of ``t`` later in the same block: write ``e`` there instead.
+
+        Moving an expression does not change any name's count of definitions
+        or uses, so one sweep can move many.
+        """
         defs, uses = self.counts()
+        changed = False
         for body in self.blocks():
-            for i, stmt in enumerate(body):
+            i = 0
+            while i < len(body):
+                stmt = body[i]
                 if not self.simple_assign(stmt):
+                    i += 1
                     continue
                 t = stmt.targets[0].id
                 if t not in self.namer.temps or defs.get(t) != 1 or uses.get(t) != 1:
+                    i += 1
                     continue
-                read = names_in(stmt.value, gast.Load)
+                read = self.loads(stmt)
+                moved = False
                 for j in range(i + 1, len(body)):
                     later = body[j]
-                    if t in names_in(later, gast.Load):
-                        if isinstance(later, (gast.If, gast.For, gast.While)) or _stores_into(later, t):
-                            break
-                        body[j] = substitute(later, {t: stmt.value})
-                        del body[i]
-                        return True
-                    if (names_in(later, gast.Store) | _subscript_bases(later)) & read:
+                    if t in self.loads(later):
+                        if not isinstance(later, _COMPOUND) and not _stores_into(later, t):
+                            body[j] = substitute(later, {t: stmt.value})
+                            del body[i]
+                            moved = changed = True
                         break
-        return False
+                    if (self.stores(later) | _subscript_bases(later)) & read:
+                        break
+                if not moved:
+                    i += 1
+        return changed
 
     def propagate_block_copies(self):
         """``dt4 = dt6`` inside a loop or branch: later uses in that block read ``dt6`` directly."""
-        defs, _ = self.counts()
+        defs, uses = self.counts()
+        changed = False
         for body in self.blocks():
             if body is self.fn.body:
                 continue                          # the top level has propagate_copies
-            for i, stmt in enumerate(body):
+            i = 0
+            while i < len(body):
+                stmt = body[i]
+                i += 1
                 if not (self.simple_assign(stmt) and isinstance(stmt.value, gast.Name)
                         and not getattr(stmt.value, "external", False)):
                     continue
                 a, b = stmt.targets[0].id, stmt.value.id
                 if defs.get(a) != 1 or a not in self.generated or a in self.params:
                     continue
-                users = [j for j in range(i + 1, len(body)) if a in names_in(body[j], gast.Load)]
-                total = sum(1 for n in gast.walk(self.fn) if isinstance(n, gast.Name) and n.id == a
-                            and isinstance(n.ctx, gast.Load))
-                found = sum(1 for j in users for n in gast.walk(body[j]) if isinstance(n, gast.Name)
-                            and n.id == a and isinstance(n.ctx, gast.Load))
-                if not users or found != total:
+                users = [j for j in range(i, len(body)) if a in self.loads(body[j])]
+                found = sum(self.names(body[j])[2].get(a, 0) for j in users)
+                if not users or found != uses.get(a, 0):
                     continue
-                if any(b in names_in(body[j], gast.Store) for j in range(i + 1, users[-1])):
+                if any(b in self.stores(body[j]) for j in range(i, users[-1])):
                     continue
                 for j in users:
                     body[j] = substitute(body[j], {a: stmt.value})
-                del body[i]
-                return True
-        return False
+                uses[b] = uses.get(b, 0) + found - 1
+                uses[a] = 0
+                defs[a] = 0
+                del body[i - 1]
+                i -= 1
+                changed = True
+        return changed
 
 
 def _is_add_at(stmt):

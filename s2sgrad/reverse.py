@@ -123,6 +123,23 @@ class ReverseMode:
         fn.companions = self.subroutines.functions
         return fn
 
+    def check(self):
+        """Find every call on the active path and its rule, without generating code (GradError if none)."""
+        body = list(self.program.node.body)
+        ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
+        if ret is None:
+            raise GradError(f"{self.program.parsed.name} returns nothing to differentiate",
+                            self.program.parsed.origin, "return the scalar you want the gradient of")
+        out = ret.value
+        outputs = {out.id} if isinstance(out, gast.Name) else set()
+        active = activity.active_names(body, self.wrt, outputs)
+        for stmt in tape_.walk_statements(body):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                    and stmt.targets[0].id in active and isinstance(stmt.value, (gast.Call, gast.Attribute)) \
+                    and activity.carries_derivative(stmt.value) and not getattr(stmt.value, "user_function", False) \
+                    and activity.operand_names(stmt.value) & active:
+                self.rule_for(stmt.value, stmt)
+
     # --------------------------------------------------------------- adjoints
     def adjoint_name(self, primal):
         if primal not in self.adjoint_names:

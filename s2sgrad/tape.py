@@ -115,18 +115,19 @@ def restore(tape, target, of):
     return stmt
 
 
-def _walk_statements(stmts):
+def walk_statements(stmts):
+    """Every statement, nested ones included, in order."""
     for stmt in stmts:
         yield stmt
         for field in ("body", "orelse"):
-            yield from _walk_statements(getattr(stmt, field, None) or [])
+            yield from walk_statements(getattr(stmt, field, None) or [])
 
 
 def keep_needed(primal, adjoint):
     """Drop the push/pop pairs of names the adjoint statements never read. Mutates the blocks."""
     needed = set()
     records = []
-    for stmt in _walk_statements(adjoint):
+    for stmt in walk_statements(adjoint):
         if getattr(stmt, "records", None) is None:
             needed |= _loads(stmt)
         else:
@@ -174,7 +175,7 @@ def initialize_unbound(primal, params, pushed_names):
     """``x = None`` at the start for names pushed where they may not be bound yet."""
     bound = must_bound(primal, params)
     unbound = []
-    for stmt in _walk_statements(primal):
+    for stmt in walk_statements(primal):
         of = getattr(stmt, "records", None)
         if of is not None and of in pushed_names and of not in bound.get(id(stmt), set()) and of not in unbound:
             unbound.append(of)
@@ -182,4 +183,4 @@ def initialize_unbound(primal, params, pushed_names):
 
 
 def uses_tape(stmts, tape):
-    return any(tape in names_in(s, gast.Load) for s in _walk_statements(stmts))
+    return any(tape in names_in(s, gast.Load) for s in walk_statements(stmts))
