@@ -18,6 +18,7 @@ import numpy as np
 from . import dispatch
 from .codegen import exec_source, module_source, standalone_module
 from .errors import GradError
+from .known_branches import fold_known_branches
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
@@ -116,6 +117,7 @@ class Derivative:
         :mod:`s2sgrad.higher` overrides it for the forward-mode derivatives.
         """
         program = self.program.fork()
+        fold_known_branches(program.node, facts.shapes)
         reverse = ReverseMode(program, self.wrt, facts, self._mode_for(facts))
         return reverse.build(), program, facts, set(reverse.adjoint_names.values())
 
@@ -199,6 +201,14 @@ class Derivative:
     def __repr__(self):
         return f"<s2sgrad {self.kind} of {self.func.__qualname__} wrt {', '.join(self.wrt)}>"
 
+    def _as_requested(self, result):
+        """A tuple ``wrt`` gets a tuple back, even of one: ``(dW,) = grad(f, wrt=("W",))(...)``.
+
+        Generated code returns a lone adjoint bare; unpacking that would split
+        the array along its first axis and look right.
+        """
+        return (result,) if not self.single and len(self.wrt) == 1 else result
+
     @property
     def __s2sgrad_primal__(self):
         """What s2sgrad parses in place of this object: the generated code, so derivatives nest."""
@@ -239,10 +249,10 @@ class Gradient(Derivative):
     def __call__(self, *args, **kwargs):
         fn, args = self._compiled(args, kwargs)
         if self._latest.value_free:
-            return fn(*args)
+            return self._as_requested(fn(*args))
         value, grads = fn(*args)
         _check_scalar(self, value)
-        return grads
+        return self._as_requested(grads)
 
 
 class ValueAndGradient(Derivative):
@@ -253,7 +263,7 @@ class ValueAndGradient(Derivative):
         fn, args = self._compiled(args, kwargs)
         value, grads = fn(*args)
         _check_scalar(self, value)
-        return value, grads
+        return value, self._as_requested(grads)
 
 
 class VectorJacobianProduct(Derivative):
@@ -266,7 +276,7 @@ class VectorJacobianProduct(Derivative):
                             f"cotangent", self.program.parsed.origin)
         *primal, dout = args
         fn, primal = self._compiled(tuple(primal), kwargs)
-        return fn(*primal, **{_seed_name(fn): dout})
+        return self._as_requested(fn(*primal, **{_seed_name(fn): dout}))
 
 
 @functools.lru_cache(maxsize=None)

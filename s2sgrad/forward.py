@@ -22,6 +22,7 @@ with a zero tangent. In-place writes (``x[i] = v``, ``xs.append(v)``,
 import builtins
 
 import gast
+import numpy as np
 
 from . import activity
 from .astutil import assign, clone, const, copy_origin, name, names_in, substitute
@@ -71,7 +72,7 @@ class ForwardMode:
                             self.program.parsed.origin, "return the value you want the derivative of")
         value = ret.value
         outputs = {value.id} if self.is_local(value) else set()
-        self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
+        self.active = activity.active_names(_activity_view(body), self.wrt, outputs) | (outputs & set(self.wrt))
         self.mutated = _mutated_names(body)
         self.single = _defined_once(body) - self.mutated
         self.read = set()          # names whose tangent generated code reads
@@ -235,8 +236,8 @@ class ForwardMode:
                 self.emit(gast.Expr(value=self.list_method(call, method, receiver, stmt)), stmt)
             return
         if _is_ufunc_at(call) and self.is_active(call.args[0]):
-            if call.func.value.attr != "add" or len(call.args) != 3:
-                raise GradError(f"differentiating np.{call.func.value.attr}.at is not supported; "
+            if call.callee.__self__ is not np.add or len(call.args) != 3:
+                raise GradError(f"differentiating np.{call.callee.__self__.__name__}.at is not supported; "
                                 f"only np.add.at is", origin_of(stmt))
             target, index, value = call.args
             if self.is_active(value):
@@ -265,17 +266,59 @@ class ForwardMode:
         return new
 
     def for_statement(self, stmt):
-        target, iterable = stmt.target, stmt.iter
-        active_targets = [t for t in _target_names(target) if t.id in self.active]
         body = self.block(stmt.body)
-        if active_targets and self.is_active(iterable):       # for x, dx in zip(xs, dxs):
-            target = gast.Tuple(elts=[target, self.tangent_target(target)], ctx=gast.Store())
-            iterable = gast.Call(func=self.externals.reference(builtins.zip, "zip"), keywords=[],
-                                 args=[iterable, self.tangent_of_atom(iterable)])
-        elif active_targets:
-            body = [copy_origin(assign(self.tangent(t.id), self.zero_like(_load(t))), stmt)
-                    for t in active_targets] + body
+        loop = self.loop_with_tangents(stmt.target, stmt.iter, stmt)
+        target, iterable = loop if loop is not None else (stmt.target, stmt.iter)
+        covered = names_in(target, gast.Store)
+        zeros = [t for t in _target_names(stmt.target) if t.id in self.active and self.tangent(t.id) not in covered]
+        body = [copy_origin(assign(self.tangent(t.id), self.zero_like(_load(t))), stmt) for t in zeros] + body
         self.emit(gast.For(target=target, iter=iterable, body=body, orelse=[], type_comment=None), stmt)
+
+    def loop_with_tangents(self, target, iterable, stmt):
+        """The loop's target and iterable extended with the tangents of the items, or None if none flow.
+
+        ``for x in xs`` -> ``for x, dx in zip(xs, dxs)``; ``for i, x in
+        enumerate(xs)`` -> ``for i, (x, dx) in enumerate(zip(xs, dxs))``;
+        ``for a, b in zip(as_, bs)`` -> ``for a, b, da, db in zip(as_, bs, das, dbs)``;
+        ``reversed(xs)`` -> ``zip(reversed(xs), reversed(dxs))``.
+        """
+        callee = getattr(iterable, "callee", None)
+        args = getattr(iterable, "args", [])
+        if self.is_local(iterable):
+            if not (self.is_active(iterable) and names_in(target, gast.Store) & self.active):
+                return None
+            return (gast.Tuple(elts=[target, self.tangent_target(target)], ctx=gast.Store()),
+                    self.builtin_call(builtins.zip, iterable, self.tangent_of_atom(iterable)))
+        if callee is builtins.enumerate and len(args) == 1 and _pair(target):
+            inner = self.loop_with_tangents(target.elts[1], args[0], stmt)
+            if inner is None:
+                return None
+            return (gast.Tuple(elts=[target.elts[0], inner[0]], ctx=gast.Store()),
+                    self.builtin_call(builtins.enumerate, inner[1]))
+        if callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(args) \
+                and all(self.is_local(a) for a in args):
+            flowing = [(t, a) for t, a in zip(target.elts, args)
+                       if self.is_active(a) and names_in(t, gast.Store) & self.active]
+            if not flowing:
+                return None
+            return (gast.Tuple(elts=list(target.elts) + [self.tangent_target(t) for t, _ in flowing],
+                               ctx=gast.Store()),
+                    self.builtin_call(builtins.zip, *args, *[self.tangent_of_atom(a) for _, a in flowing]))
+        if callee is builtins.reversed and len(args) == 1 and self.is_local(args[0]):
+            if not (self.is_active(args[0]) and names_in(target, gast.Store) & self.active):
+                return None
+            return (gast.Tuple(elts=[target, self.tangent_target(target)], ctx=gast.Store()),
+                    self.builtin_call(builtins.zip, self.builtin_call(builtins.reversed, args[0]),
+                                      self.builtin_call(builtins.reversed, self.tangent_of_atom(args[0]))))
+        if activity.operand_names(iterable) & self.active and names_in(target, gast.Store) & self.active:
+            raise GradError("differentiating a loop over this kind of iterable is not supported in forward mode",
+                            origin_of(stmt), "loop over an array or list, enumerate(x), zip(a, b) or reversed(x)")
+        return None
+
+    def builtin_call(self, function, *args):
+        call = gast.Call(func=self.externals.reference(function, function.__name__), args=list(args), keywords=[])
+        call.callee = function
+        return call
 
     # ------------------------------------------------------------------ rules
     def tangent_of(self, rhs, stmt, target):
@@ -299,7 +342,7 @@ class ForwardMode:
         rule, bound = self.rules.rule_for(rhs, stmt)
         mapping = dict(bound)
         mapping["ans"] = name(_ANS)
-        answers = self.answers(rule, target, stmt)
+        answers = self.answers(rule, target, stmt, bound)
         if answers is not None:            # t = np.linalg.slogdet(A): the templates see ans0, ans1, ...
             mapping["ans"] = gast.Tuple(elts=answers, ctx=gast.Load())
             mapping.update((f"ans{k}", a) for k, a in enumerate(answers))
@@ -323,7 +366,12 @@ class ForwardMode:
             elif template.expr is not None:
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                       externals=self.externals)
-                contributions.append(expr)
+                if p in rule.sequences and rule.outputs is None and isinstance(expr, gast.Tuple) \
+                        and isinstance(arg, (gast.List, gast.Tuple)) and len(expr.elts) == len(arg.elts):
+                    # one entry per element (np.einsum's operands): only the active elements' count
+                    contributions.extend(e for e, a in zip(expr.elts, arg.elts) if self.is_active(a))
+                else:
+                    contributions.append(expr)
             else:
                 piece = self.namer.temp_like(self.tangent_base(target))
                 more, _ = instantiate(template, mapping, self.namer, self.np, target=piece, result_name="dans",
@@ -341,9 +389,9 @@ class ForwardMode:
             expr = self.call_np("copy", expr)       # it will be written into: it must not alias
         return stmts, expr
 
-    def answers(self, rule, target, stmt):
+    def answers(self, rule, target, stmt, bound=None):
         """For a call with several results, the expressions of the results (through ``_ANS``), else None."""
-        outputs = getattr(rule, "outputs", None)
+        outputs = rule.result_count(bound) if bound is not None else getattr(rule, "outputs", None)
         if outputs is None:
             return None
         if isinstance(target, gast.Tuple):
@@ -415,6 +463,56 @@ class ForwardMode:
         return self.call_np("broadcast_to", expr, shape)
 
 
+def _pair(target):
+    return isinstance(target, gast.Tuple) and len(target.elts) == 2
+
+
+def _activity_view(body):
+    """A copy of ``body`` for activity analysis, seeing through ``enumerate``, ``zip`` and ``reversed``.
+
+    They are nondifferentiable functions, yet the items of ``for i, row in
+    enumerate(X)`` vary with ``X``: in this copy the loop reads ``for row in X``
+    (a ``zip`` becomes nested loops, one per sequence), and any other use of
+    them passes its arguments through, so nothing that depends on an active
+    sequence is mistaken for a constant. ``np.add.at(x, i, v)`` reads as an
+    assignment to ``x``, which it is.
+    """
+    iterators = (builtins.enumerate, builtins.zip, builtins.reversed)
+
+    def sequences(target, iterable):
+        callee = getattr(iterable, "callee", None)
+        args = getattr(iterable, "args", [])
+        if callee is builtins.enumerate and len(args) == 1 and _pair(target):
+            return sequences(target.elts[1], args[0])
+        if callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(args):
+            return [pair for t, a in zip(target.elts, args) for pair in sequences(t, a)]
+        if callee is builtins.reversed and len(args) == 1:
+            return sequences(target, args[0])
+        return [(target, iterable)]
+
+    class View(gast.NodeTransformer):
+        def visit_For(self, node):
+            body = [self.visit(s) for s in node.body]
+            for target, iterable in reversed(sequences(node.target, node.iter)):
+                body = [gast.For(target=target, iter=iterable, body=body, orelse=[], type_comment=None)]
+            return body[0]
+
+        def visit_Expr(self, node):
+            if isinstance(node.value, gast.Call) and _is_ufunc_at(node.value):   # np.add.at(x, i, v) writes x
+                x = node.value.args[0]
+                return assign(gast.Name(id=x.id, ctx=gast.Store(), annotation=None, type_comment=None),
+                              gast.Tuple(elts=list(node.value.args), ctx=gast.Load()))
+            return self.generic_visit(node)
+
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if any(getattr(node, "callee", None) is f for f in iterators):
+                return gast.Tuple(elts=node.args, ctx=gast.Load())
+            return node
+
+    return View().visit(gast.Module(body=clone(body), type_ignores=[])).body
+
+
 def _sum(terms):
     expr = terms[0]
     for term in terms[1:]:
@@ -423,7 +521,6 @@ def _sum(terms):
 
 
 def _broadcast_shape(shapes):
-    import numpy as np
     try:
         return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
     except ValueError:
@@ -475,10 +572,10 @@ def _is_view(expr):
 
 
 def _is_ufunc_at(call):
-    """``np.add.at(x, index, v)``: an unbuffered in-place update of ``x``."""
-    func = call.func
-    return (isinstance(func, gast.Attribute) and func.attr == "at" and isinstance(func.value, gast.Attribute)
-            and call.args and isinstance(call.args[0], gast.Name))
+    """``np.add.at(x, index, v)`` (any ufunc's ``.at``): an unbuffered in-place update of ``x``."""
+    callee = getattr(call, "callee", None)
+    return (getattr(callee, "__name__", None) == "at" and isinstance(getattr(callee, "__self__", None), np.ufunc)
+            and bool(call.args) and isinstance(call.args[0], gast.Name))
 
 
 def _defined_once(body):

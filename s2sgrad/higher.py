@@ -11,12 +11,14 @@ again (``grad(grad(f))``, or a function calling ``grad(f)``):
 :func:`primal_function` is what s2sgrad parses in place of a derivative object.
 """
 
+import gast
 import numpy as np
 
-from .api import Derivative, VectorJacobianProduct, _decorator_or_call, program_of
+from .api import Derivative, VectorJacobianProduct, _check_scalar, _decorator_or_call, program_of
 from .codegen import exec_source, helper_names, module_source
 from .errors import GradError
 from .forward import ForwardMode
+from .known_branches import fold_known_branches
 from .optimize import optimize
 from .reverse import ReverseMode
 from .shapes import probe, static_facts
@@ -33,6 +35,7 @@ class JacobianVectorProduct(Derivative):
 
     def _transform(self, facts, args):
         program = self.program.fork()
+        fold_known_branches(program.node, facts.shapes)
         forward = ForwardMode(program, self.wrt, facts)
         return forward.build(), program, facts, set(forward.tangent_names.values())
 
@@ -119,10 +122,15 @@ class HessianVectorProduct(Derivative):
     kind = "hvp"
 
     def _transform(self, facts, args):
+        out = self.program.node.body[-1].value
+        shape = facts.shape(out.id) if isinstance(out, gast.Name) else None
+        if shape is not None:
+            _check_scalar(self, np.empty(shape))      # a Hessian is of a scalar
         gradient = gradient_function(self.program, self.wrt, facts, self.func)
         program = program_of(gradient)
         inner = probe(program, args) if args is not None else static_facts(program)
         program = program.fork()
+        fold_known_branches(program.node, inner.shapes)
         forward = ForwardMode(program, self.wrt, inner, prefix=HVP_PREFIX)
         fn = forward.build()
         fn.name = "hvp_" + self.program.parsed.name.replace("<lambda>", "lambda")
@@ -142,6 +150,8 @@ class HessianVectorProduct(Derivative):
             raise GradError(f"hvp of {self.func.__name__} takes {len(names)} vectors (one per wrt argument: "
                             f"{', '.join(self.wrt)}), got {len(vectors)}", self.program.parsed.origin)
         grads, product = fn(*args, **dict(zip(names, vectors)))
+        if len(self.wrt) == 1 and not self.single:
+            return (product,)         # wrt=("V",): the generated gradient returns dV itself
         return product
 
 
@@ -180,6 +190,7 @@ def gradient_function(program, wrt, facts, func, with_value=False):
     calling ``grad`` (``value_and_grad``) would.
     """
     program = program.fork()
+    fold_known_branches(program.node, facts.shapes)
     reverse = ReverseMode(program, wrt, facts, "grad" if with_value else "gradient")
     fn = reverse.build()
     optimize(fn, program.namer, set(reverse.adjoint_names.values()), facts.shapes, program.externals.np)
