@@ -459,7 +459,11 @@ class FunctionNormalizer:
                 return self.atom(expr)
             if isinstance(expr.op, gast.UAdd):
                 return self.atom(expr.operand)
-            return gast.UnaryOp(op=expr.op, operand=self.atom(expr.operand))
+            operand = self.atom(expr.operand)
+            if isinstance(expr.op, gast.USub) and isinstance(operand, gast.Constant) \
+                    and type(operand.value) in (int, float):
+                return const(-operand.value)      # -np.inf: a constant, as a rule's argument
+            return gast.UnaryOp(op=expr.op, operand=operand)
         if isinstance(expr, gast.Compare):
             return simplify(gast.Compare(left=self.atom(expr.left), ops=expr.ops,
                                          comparators=[self.atom(c) for c in expr.comparators]))
@@ -629,6 +633,10 @@ class FunctionNormalizer:
         ref = self.external_value(callee, hint, home)
         if callee is builtins.abs:
             callee, ref = np.abs, self.externals.numpy("abs")
+        if callee in (builtins.max, builtins.min) and len(expr.args) == 2 and not expr.keywords:
+            # max(a, b) of two numbers is np.maximum(a, b): it then has a rule
+            callee = np.maximum if callee is builtins.max else np.minimum
+            ref = self.externals.numpy(callee.__name__)
         lists = _list_arguments(callee, len(expr.args))
         args = [self.display(a) if i in lists else self.atom(a) for i, a in enumerate(expr.args)]
         keywords = [gast.keyword(arg=k.arg, value=self.display(k.value) if k.arg in lists else self.atom(k.value))
