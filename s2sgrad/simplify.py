@@ -192,6 +192,9 @@ class Simplifier(gast.NodeTransformer):
         if fname == "moveaxis" and len(args) == 3 and is_literal(args[1]) and is_literal(args[2]) \
                 and literal(args[1]) == literal(args[2]):
             return args[0]
+        if fname == "sum" and args and _is_neg(args[0]):      # np.sum(-x) -> -np.sum(x): negate the small one
+            node.args = [args[0].operand] + args[1:]
+            return gast.UnaryOp(op=gast.USub(), operand=node)
         return node
 
 
