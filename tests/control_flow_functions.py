@@ -128,3 +128,20 @@ def power_tower(x, depth):
 
 def recursion(x, w):
     return np.sum(power_tower(x * w, 3))
+
+
+def prints_progress(x, w):
+    acc = 0.0
+    for i in range(3):
+        acc = acc + np.sum(np.sin(x * w) * i)
+        print("step", i)
+    return acc
+
+
+def make_closure_model(scale):
+    def activation(z):
+        return np.tanh(scale * z)
+
+    def model(x, w):
+        return np.sum(activation(x @ w) ** 2)
+    return model
