@@ -20,6 +20,7 @@ with a zero tangent. In-place writes (``x[i] = v``, ``xs.append(v)``,
 """
 
 import builtins
+import inspect
 
 import gast
 import numpy as np
@@ -27,6 +28,7 @@ import numpy as np
 from . import activity
 from .astutil import assign, clone, const, copy_origin, name, names_in, substitute
 from .errors import GradError, origin_of
+from .normalize import constant_node
 from .reverse import ReverseMode
 from .templates import instantiate
 
@@ -51,7 +53,7 @@ class ForwardMode:
     another one, since there ``dW`` already names an adjoint.
     """
 
-    def __init__(self, program, wrt, facts, prefix="d"):
+    def __init__(self, program, wrt, facts, prefix="d", subroutines=None, seed_positional=False):
         self.program = program
         self.namer = program.namer
         self.externals = program.externals
@@ -61,6 +63,8 @@ class ForwardMode:
         self.prefix = prefix
         self.tangent_names = {}
         self.rules = ReverseMode(program, self.wrt, facts)   # shares its rule lookup for a right-hand side
+        self.subroutines = subroutines if subroutines is not None else Subroutines(prefix, self.function_name)
+        self.seed_positional = seed_positional   # a generated jvp that generated code calls: all positional
         self.out = []
 
     # ------------------------------------------------------------------ build
@@ -88,15 +92,20 @@ class ForwardMode:
         new_body.append(copy_origin(gast.Return(value=gast.Tuple(elts=[value, tangent], ctx=gast.Load())),
                                     ret))
         node = self.program.node
-        args = gast.arguments(args=list(node.args.args), posonlyargs=[], vararg=None,
-                              kwonlyargs=[name(s, gast.Param()) for s in seeds],
-                              kw_defaults=[None] * len(seeds), kwarg=None,
-                              defaults=list(node.args.defaults))
-        fn = gast.FunctionDef(name="jvp_" + self.program.parsed.name.replace("<lambda>", "lambda"),
-                              args=args, body=new_body, decorator_list=[], returns=None,
+        seeds = [name(s, gast.Param()) for s in seeds]
+        positional, keyword = (seeds, []) if self.seed_positional else ([], seeds)
+        args = gast.arguments(args=list(node.args.args) + positional, posonlyargs=[], vararg=None,
+                              kwonlyargs=keyword, kw_defaults=[None] * len(keyword), kwarg=None,
+                              defaults=list(node.args.defaults) if not positional else [])
+        fn = gast.FunctionDef(name=self.function_name, args=args, body=new_body, decorator_list=[], returns=None,
                               type_comment=None, type_params=[])
         copy_origin(fn, node)
+        fn.companions = self.subroutines.functions
         return fn
+
+    @property
+    def function_name(self):
+        return "jvp_" + self.program.parsed.name.replace("<lambda>", "lambda")
 
     # --------------------------------------------------------------- tangents
     def tangent(self, primal):
@@ -175,6 +184,9 @@ class ForwardMode:
                                  self.tangent_or_zero(stmt.value)), stmt)
             return
         stored = names_in(target, gast.Store)
+        if stored & self.active and getattr(stmt.value, "user_function", False):
+            self.user_call(target, stmt.value, stmt)
+            return
         if not stored & self.active:
             self.emit(stmt, stmt)
             method = getattr(stmt.value, "method", None)
@@ -218,6 +230,27 @@ class ForwardMode:
         self.emit(assign(tangent_target, expr), stmt)
         if overwrites:
             self.emit(assign(target, result) if uses_result else assign(target, rhs), stmt)
+
+    def user_call(self, target, call, stmt):
+        """``y = f(a, n)`` for a recursive user function: ``y, dy = jvp_f(a, n, da)``, generated alongside."""
+        func = call.callee
+        args = list(call.args)
+        for param in list(inspect.signature(func).parameters.values())[len(args):]:
+            if param.default is inspect.Parameter.empty:
+                raise GradError(f"{func.__name__} is missing its argument {param.name}", origin_of(stmt))
+            args.append(constant_node(param.default))
+        active = tuple(i for i, a in enumerate(args) if self.is_active(a))
+        if not active:
+            self.emit(assign(target, call), stmt)
+            for t in _target_names(target):
+                if t.id in self.active:
+                    self.emit(assign(self.tangent(t.id), self.zero_like(_load(t))), stmt)
+            return
+        jvp_name = self.subroutines.request(func, active)
+        jvp_call = gast.Call(func=name(jvp_name), keywords=[],
+                             args=args + [self.tangent_of_atom(args[i]) for i in active])
+        self.emit(assign(gast.Tuple(elts=[target, self.tangent_target(target)], ctx=gast.Store()), jvp_call),
+                  stmt)
 
     def tangent_target(self, target):
         if isinstance(target, gast.Name):
@@ -461,6 +494,48 @@ class ForwardMode:
         else:
             shape = self.call_np("shape", name(target.id))
         return self.call_np("broadcast_to", expr, shape)
+
+
+class Subroutines:
+    """The jvp functions generated for recursive user functions, one per (function, active arguments).
+
+    A recursive call cannot be inlined; its tangent comes from ``jvp_f``,
+    generated from ``f``'s own source into the same module (and calling itself
+    where ``f`` does). It takes the tangents after the arguments, positionally,
+    and returns ``(value, tangent)``.
+    """
+
+    def __init__(self, prefix, caller):
+        self.prefix = prefix
+        self.caller = caller     # the name of the function they are generated for
+        self.names = {}
+        self.functions = []      # (FunctionDef, Externals), in the order generated
+
+    def request(self, func, active):
+        key = (func, active)
+        if key in self.names:
+            return self.names[key]
+        from .naming import Namer
+        from .normalize import normalize
+        from .optimize import optimize
+        from .parsing import parse_function
+        from .shapes import static_facts
+        taken = set(self.names.values()) | {self.caller}
+        jvp_name = f"jvp_{func.__name__}"
+        count = 0
+        while jvp_name in taken:
+            count += 1
+            jvp_name = f"jvp_{func.__name__}_{count}"
+        self.names[key] = jvp_name
+        program = normalize(parse_function(func), Namer())
+        facts = static_facts(program)
+        forward = ForwardMode(program, [program.params[i] for i in active], facts, self.prefix,
+                              subroutines=self, seed_positional=True)
+        fn = forward.build()
+        fn.name = jvp_name
+        optimize(fn, program.namer, set(forward.tangent_names.values()), facts.shapes, program.externals.np)
+        self.functions.append((fn, program.externals))
+        return jvp_name
 
 
 def _pair(target):

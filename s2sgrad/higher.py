@@ -203,12 +203,17 @@ def live_function(fn, externals, tag, module_name):
     Its source is registered in :mod:`linecache` (so :func:`inspect.getsource`
     finds it), and the runtime helpers it calls are bound to themselves, not
     to the copies of their source the module text carries, so that their
-    derivative rules apply.
+    derivative rules apply. Functions generated alongside (the vjps of
+    recursive helpers) bring the outside names they use.
     """
-    namespace = externals.namespace()
+    tables = [externals] + [table for _, table in getattr(fn, "companions", ())]
+    namespace = {}
+    for table in reversed(tables):
+        namespace.update(table.namespace())
     namespace["__name__"] = module_name or "__main__"
     exec_source(module_source(fn, externals), namespace, tag)
-    namespace.update(helper_names(externals))
+    for table in tables:
+        namespace.update(helper_names(table))
     return namespace[fn.name]
 
 

@@ -168,6 +168,16 @@ def joins(a, b):
     return np.concatenate([a, np.zeros(2), b]) * np.stack([a, b]).sum()
 
 
+def power_tower(x, depth):
+    if depth == 0:
+        return x
+    return np.sin(power_tower(x, depth - 1)) * x     # recursion: a generated jvp_power_tower calls itself
+
+
+def recursive(x, w):
+    return power_tower(x * w, 3) + power_tower(w, 2)
+
+
 CONSTRUCTS = {
     "broadcast into a larger result": (broadcast_into_larger, lambda r: (r.normal(size=3), r.normal(size=(4, 3))),
                                        [(0,), (1,), (0, 1)]),
@@ -192,6 +202,7 @@ CONSTRUCTS = {
     "array writes": (array_writes, lambda r: (r.normal(size=4),), [(0,)]),
     "np.add.at": (scatter_add, lambda r: (r.normal(size=3), np.array([0, 2, 0])), [(0,)]),
     "list append and np.stack": (list_of_states, lambda r: (r.normal(size=3),), [(0,)]),
+    "recursion": (recursive, lambda r: (r.normal(size=3), r.normal(size=3)), [(0, 1), (0,)]),
     "joins with constants": (joins, lambda r: (r.normal(size=3), r.normal(size=3)), [(0,), (0, 1)]),
 }
 
