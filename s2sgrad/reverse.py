@@ -578,8 +578,9 @@ class ReverseMode:
         rule, bound = self.rule_for(rhs, stmt)
         if rule is None:
             return
-        if rule.outputs is not None:            # t = np.linalg.slogdet(A): results read as t[0], t[1]
-            count = rule.outputs if isinstance(rule.outputs, int) else self.output_count(y)
+        outputs = rule.result_count(bound)
+        if outputs is not None:                 # t = np.linalg.slogdet(A): results read as t[0], t[1]
+            count = outputs if isinstance(outputs, int) else self.output_count(y)
             self.reverse_outputs([(y, k) for k in range(count)], rhs, stmt, rule, bound)
             return
         mapping = dict(bound)
@@ -684,11 +685,12 @@ class ReverseMode:
         """
         if rule is None:
             rule, bound = self.rule_for(rhs, stmt)
-        if rule.outputs is None:
+        count = rule.result_count(bound)
+        if count is None:
             raise GradError(f"{rule.name} returns one value; its derivative rule cannot unpack it",
                             origin_of(stmt), "assign the result to one name")
-        if isinstance(rule.outputs, int) and rule.outputs != len(outputs):
-            raise GradError(f"{rule.name} returns {rule.outputs} values, not {len(outputs)}", origin_of(stmt))
+        if isinstance(count, int) and count != len(outputs):
+            raise GradError(f"{rule.name} returns {count} values, not {len(outputs)}", origin_of(stmt))
         mapping = dict(bound)
         gs, answers = [], []
         for k, out in enumerate(outputs):
@@ -726,8 +728,7 @@ class ReverseMode:
             self._several_results = {
                 n.targets[0].id for n in gast.walk(self.program.node)
                 if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
-                and isinstance(n.value, gast.Call) and getattr(lookup(getattr(n.value, "callee", None)),
-                                                               "outputs", None) is not None}
+                and isinstance(n.value, gast.Call) and _result_count(n.value) is not None}
         return self._several_results
 
     def output_count(self, y):
@@ -941,6 +942,15 @@ def _same_loop_nodes(stmts):
             continue
         for field in ("body", "orelse"):
             yield from _same_loop_nodes(getattr(stmt, field, None) or [])
+
+
+def _result_count(call):
+    """How many results a call to a rule with several results returns (None: one, or no such rule)."""
+    rule = lookup(getattr(call, "callee", None))
+    if rule is None or rule.outputs is None:
+        return None
+    bound, error = rule.bind(list(call.args), {k.arg: k.value for k in call.keywords})
+    return None if error else rule.result_count(bound)
 
 
 def _is_full_slice(part):

@@ -33,7 +33,7 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
     if template.namespace and externals is not None:
         mapping.update(outside_names(body, template.namespace, mapping, externals))
     if template.expr is not None:
-        expr = substitute(template.expr, mapping)
+        expr = _SlicesAsCalls().visit(substitute(template.expr, mapping))
         return [], simplify(expr, shapes, numpy_alias)
     body = clone(template.stmts)
     for local in sorted(names_in(gast.Module(body=body, type_ignores=[]), gast.Store)):
@@ -43,7 +43,7 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
             mapping[local] = name(namer.temp_like(local))
     stmts = []
     for s in body:
-        s = simplify(substitute(s, mapping), shapes, numpy_alias)
+        s = simplify(_SlicesAsCalls().visit(substitute(s, mapping)), shapes, numpy_alias)
         stmts.extend(s if isinstance(s, list) else [s])
     return stmts, None
 
@@ -62,3 +62,33 @@ def outside_names(body, namespace, mapping, externals):
         ref.value_of = obj
         found[n] = ref
     return found
+
+
+class _SlicesAsCalls(gast.NodeTransformer):
+    """An index substituted outside brackets (``add_at(dx, index, g)`` for ``x[:, i]``) needs
+    ``slice(None)`` where the subscript had ``:``; inside brackets a slice stays as written."""
+
+    def visit_Subscript(self, node):
+        node.value = self.visit(node.value)
+        index = node.slice
+        if isinstance(index, gast.Tuple):
+            index.elts = [self.inside(e) for e in index.elts]
+        else:
+            node.slice = self.inside(index)
+        return node
+
+    def inside(self, part):
+        if isinstance(part, gast.Slice):
+            for field in ("lower", "upper", "step"):
+                if getattr(part, field) is not None:
+                    setattr(part, field, self.visit(getattr(part, field)))
+            return part
+        return self.visit(part)
+
+    def visit_Slice(self, node):
+        self.generic_visit(node)
+        args = [v if v is not None else gast.Constant(value=None, kind=None)
+                for v in (node.lower, node.upper, node.step)]
+        if node.step is None:             # slice(lower, upper); slice(None) for ':'
+            args = args[:2] if node.lower is not None else [args[1]]
+        return gast.Call(func=name("slice"), args=args, keywords=[])

@@ -7,7 +7,23 @@ from .registry import (Operand, Rule, RuleError, Template, all_nondifferentiable
                        elementwise, is_nondifferentiable, lookup, nondifferentiable)
 from .custom import adjoint, tangent
 from . import ufuncs, reductions, shapes, linalg, python, indexing, helpers, constructors  # noqa: F401
+from . import random_numbers, einsum, pymath  # noqa: F401
+try:
+    import scipy.special  # noqa: F401  (SciPy is optional: its rules are registered where it is installed)
+except ImportError:  # pragma: no cover
+    pass
+else:
+    from . import scipy_special  # noqa: F401
 from . import uniform as _uniform_table  # noqa: F401  (after the tables it annotates)
 
+_BUILTIN = tuple(all_rules())
+
+
+def builtin_rules():
+    """The rules s2sgrad comes with (not those users register): what the coverage page and tests list."""
+    return list(_BUILTIN)
+
+
 __all__ = ["Rule", "Template", "Operand", "RuleError", "defrule", "elementwise", "nondifferentiable",
-           "adjoint", "tangent", "lookup", "is_nondifferentiable", "all_rules", "all_nondifferentiable"]
+           "adjoint", "tangent", "lookup", "is_nondifferentiable", "all_rules", "all_nondifferentiable",
+           "builtin_rules"]

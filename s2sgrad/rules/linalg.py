@@ -1,36 +1,670 @@
 """Products and linear algebra.
 
 The adjoints of products are written for the ranks they meet: ``g @ b.T`` when
-``b`` is a matrix, ``np.outer(g, b)`` when it is a vector. When the ranks are
-known (generated code is specialized to its arguments' shapes) only the right
-branch is kept.
+``b`` is a matrix, ``np.outer(g, b)`` when it is a vector. Generated code is
+specialized to its arguments' shapes, so most rules here are template
+factories (see :mod:`s2sgrad.rules.registry`) that write the one expression
+the ranks call for; where the ranks are not known (the shape-generic code) they
+write forms that hold for any rank (``np.swapaxes(x, -1, -2)`` for ``x.T``).
+
+The decompositions (``eigh``, ``svd``, ``qr``, ``cholesky``) follow the
+standard results for real matrices (Giles 2008; Murray 2016; Townsend 2016;
+Walter and Lehmann 2018). Symmetric-input functions (``eigh``, ``eigvalsh``,
+``cholesky``) read one triangle of their argument; their adjoints are the
+symmetric matrices, as in autograd and JAX.
 """
 
 import numpy as np
 
-from ..runtime import eye_like
-from .registry import defrule
+from ..runtime import eye_like, unbroadcast
+from .einsum import operand_adjoint
+from .registry import Operand, RuleError, defrule
 
-_PRODUCT_VJP = {
-    "a": "g @ b.T if b.ndim == 2 else (np.outer(g, b) if a.ndim == 2 else g * b)",
-    "b": "a.T @ g if a.ndim == 2 else (np.outer(a, g) if b.ndim == 2 else g * a)",
-}
-defrule(np.dot, "a, b", vjp=_PRODUCT_VJP, jvp={"a": "np.dot(da, b)", "b": "np.dot(a, db)"})
-defrule(np.matmul, "a, b", vjp={
-    "a": f"({_PRODUCT_VJP['a']}) if a.ndim <= 2 and b.ndim <= 2 else g @ np.swapaxes(b, -1, -2)",
-    "b": f"({_PRODUCT_VJP['b']}) if a.ndim <= 2 and b.ndim <= 2 else np.swapaxes(a, -1, -2) @ g"},
-    jvp={"a": "da @ b", "b": "a @ db"})
+RUNTIME = {"eye_like": eye_like, "unbroadcast": unbroadcast}
+
+
+def _ndim(x):
+    """The rank of an argument where it is known when the code is generated, else None."""
+    if isinstance(x, Operand):
+        return x.ndim
+    return np.ndim(x) if isinstance(x, (int, float)) else None
+
+
+def mT(x, ndim):
+    """The matrix transpose of ``x``, as text: ``x.T`` for a matrix, the last two axes swapped otherwise."""
+    return f"{x}.T" if ndim == 2 else f"np.swapaxes({x}, -1, -2)"
+
+
+def sum_to(expr, from_shape, to_shape, like):
+    """``expr`` (of ``from_shape``) summed over the axes broadcasting added to ``like`` (of ``to_shape``)."""
+    if from_shape is None or to_shape is None:
+        return f"unbroadcast({expr}, {like})"
+    from_shape, to_shape = tuple(from_shape), tuple(to_shape)
+    if from_shape == to_shape:
+        return expr
+    lead = len(from_shape) - len(to_shape)
+    kept = tuple(lead + i for i, n in enumerate(to_shape) if n == 1 and from_shape[lead + i] != 1)
+    axes = tuple(range(lead)) + kept
+    if not axes:
+        return expr
+    axis = str(axes[0]) if len(axes) == 1 else str(axes)
+    if not kept:
+        return f"np.sum({expr}, axis={axis})"
+    if not lead:
+        return f"np.sum({expr}, axis={axis}, keepdims=True)"
+    return f"np.reshape(np.sum({expr}, axis={axis}), {like}.shape)"
+
+
+def _letters_product(nda, ndb, contract_a, contract_b):
+    """einsum subscripts for a product contracting axes ``contract_a`` of a with ``contract_b`` of b."""
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    sa = [next(letters) for _ in range(nda)]
+    sb = [None] * ndb
+    for i, j in zip(contract_a, contract_b):
+        sb[j] = sa[i]
+    sb = [c if c is not None else next(letters) for c in sb]
+    free_a = [c for k, c in enumerate(sa) if k not in contract_a]
+    free_b = [c for k, c in enumerate(sb) if k not in contract_b]
+    return ["".join(sa), "".join(sb)], "".join(free_a + free_b)
+
+
+# --------------------------------------------------------------------------- products
+def _dot_vjp(which):
+    def vjp(a, b):
+        na, nb = _ndim(a), _ndim(b)
+        if na is None or nb is None:       # ranks unknown: a form for scalars, vectors and matrices
+            if which == "a":
+                return ("np.sum(g * b) if np.ndim(a) == 0 else (g * b if np.ndim(b) == 0 else (g @ b.T if "
+                        "np.ndim(b) == 2 else (np.outer(g, b) if np.ndim(a) == 2 else g * b)))")
+            return ("np.sum(g * a) if np.ndim(b) == 0 else (g * a if np.ndim(a) == 0 else (a.T @ g if "
+                    "np.ndim(a) == 2 else (np.outer(a, g) if np.ndim(b) == 2 else g * a)))")
+        if na == 0 or nb == 0:
+            scalar, other = (a, b) if na == 0 else (b, a)
+            if (which == "a") == (na == 0):
+                return f"np.sum(g * {'b' if which == 'a' else 'a'})"
+            return f"g * {'b' if which == 'a' else 'a'}"
+        if na <= 2 and nb <= 2:
+            if which == "a":
+                return {(1, 1): "g * b", (2, 1): "np.outer(g, b)", (1, 2): "b @ g", (2, 2): "g @ b.T"}[(na, nb)]
+            return {(1, 1): "g * a", (2, 1): "g @ a", (1, 2): "np.outer(a, g)", (2, 2): "a.T @ g"}[(na, nb)]
+        inputs, output = _letters_product(na, nb, [na - 1], [0 if nb == 1 else nb - 2])
+        return operand_adjoint(inputs, output, 0 if which == "a" else 1, ["a", "b"])
+    vjp.__doc__ = ("g @ b.T, np.outer(g, b) or g * b, as the ranks require" if which == "a"
+                   else "a.T @ g, np.outer(a, g) or g * a, as the ranks require")
+    return vjp
+
+
+defrule(np.dot, "a, b", vjp={"a": _dot_vjp("a"), "b": _dot_vjp("b")},
+        jvp={"a": "np.dot(da, b)", "b": "np.dot(a, db)"})
+
+
+def _matmul_vjp(which):
+    def vjp(a, b, ans):
+        na, nb = _ndim(a), _ndim(b)
+        if na is not None and nb is not None and na <= 2 and nb <= 2:
+            return _dot_vjp(which)(a, b)
+        if na == 1 or nb == 1:
+            raise RuleError("a vector times a stack of matrices is not supported: make the vector a matrix "
+                            "(v[None, :] or v[:, None])")
+        if which == "a":
+            expr, shape = f"g @ {mT('b', nb)}", getattr(a, "shape", None)
+        else:
+            expr, shape = f"{mT('a', na)} @ g", getattr(b, "shape", None)
+        full = None
+        if getattr(ans, "shape", None) is not None and shape is not None:
+            full = ans.shape[:-2] + shape[-2:]
+        if na is None or nb is None:
+            simple = _dot_vjp(which)(a, b)
+            general = f"unbroadcast({expr}, {which})"
+            return f"({simple}) if a.ndim <= 2 and b.ndim <= 2 else {general}"
+        return sum_to(expr, full, shape, which)
+    vjp.__doc__ = ("g @ b.T (summed over broadcast stacks)" if which == "a"
+                   else "a.T @ g (summed over broadcast stacks)")
+    return vjp
+
+
+defrule(np.matmul, "a, b", vjp={"a": _matmul_vjp("a"), "b": _matmul_vjp("b")},
+        jvp={"a": "da @ b", "b": "a @ db"}, namespace=RUNTIME)
 defrule(np.outer, "a, b",
         vjp={"a": "np.reshape(g @ np.ravel(b), a.shape)", "b": "np.reshape(np.ravel(a) @ g, b.shape)"},
         jvp={"a": "np.outer(da, b)", "b": "np.outer(a, db)"})
-defrule(np.trace, "a, offset=0", linear=True, namespace={"eye_like": eye_like},
-        vjp={"a": "g * eye_like(a) if offset == 0 else g * eye_like(a, offset)"})
 
-# the 2-norm of vectors and the Frobenius norm of matrices (ord=None, 2 on vectors, "fro"),
-# and the 1-norm of vectors
+
+def _inner_vjp(which):
+    def vjp(a, b):
+        na, nb = _ndim(a), _ndim(b)
+        if na is None or nb is None:
+            if which == "a":
+                return ("np.tensordot(g, b, axes=(list(range(a.ndim - 1, g.ndim)), list(range(b.ndim - 1))))")
+            return "np.tensordot(g, a, axes=(list(range(a.ndim - 1)), list(range(a.ndim - 1))))"
+        if na == 1 and nb == 1:
+            return "g * b" if which == "a" else "g * a"
+        inputs, output = _letters_product(na, nb, [na - 1], [nb - 1])
+        return operand_adjoint(inputs, output, 0 if which == "a" else 1, ["a", "b"])
+    vjp.__doc__ = "an einsum of g with the other operand, over the last axes"
+    return vjp
+
+
+defrule(np.inner, "a, b", vjp={"a": _inner_vjp("a"), "b": _inner_vjp("b")},
+        jvp={"a": "np.inner(da, b)", "b": "np.inner(a, db)"})
+
+
+def _vdot_vjp(which):
+    def vjp(a, b):
+        other = "b" if which == "a" else "a"
+        same = getattr(a, "shape", None) is not None and a.shape == getattr(b, "shape", None)
+        return f"g * {other}" if same else f"g * np.reshape({other}, {which}.shape)"
+    vjp.__doc__ = f"g * {'b' if which == 'a' else 'a'} (reshaped like {which})"
+    return vjp
+
+
+defrule(np.vdot, "a, b", vjp={"a": _vdot_vjp("a"), "b": _vdot_vjp("b")},
+        jvp={"a": "np.vdot(da, b)", "b": "np.vdot(a, db)"})
+
+
+def _vecdot_vjp(which):
+    def vjp(x1, x2, axis, ans):
+        other = "x2" if which == "x1" else "x1"
+        me = x1 if which == "x1" else x2
+        expr = f"np.expand_dims(g, {axis}) * {other}"
+        full = None
+        if getattr(x1, "shape", None) is not None and getattr(x2, "shape", None) is not None:
+            full = np.broadcast_shapes(x1.shape, x2.shape)
+        if getattr(me, "shape", None) is None or full is None:
+            return f"unbroadcast({expr}, {which})"
+        return sum_to(expr, full, me.shape, which)
+    vjp.__doc__ = f"np.expand_dims(g, axis) * {'x2' if which == 'x1' else 'x1'}, summed over broadcast axes"
+    return vjp
+
+
+if hasattr(np, "vecdot"):
+    defrule(np.vecdot, "x1, x2, *, axis=-1", vjp={"x1": _vecdot_vjp("x1"), "x2": _vecdot_vjp("x2")},
+            jvp={"x1": "np.vecdot(dx1, x2, axis=axis)", "x2": "np.vecdot(x1, dx2, axis=axis)"},
+            namespace=RUNTIME)
+
+
+def _tensordot_axes(axes, na, nb):
+    if isinstance(axes, int):
+        return list(range(na - axes, na)), list(range(axes))
+    first, second = axes
+    first = [first] if isinstance(first, int) else list(first)
+    second = [second] if isinstance(second, int) else list(second)
+    return [k % na for k in first], [k % nb for k in second]
+
+
+def _tensordot_vjp(which):
+    def vjp(a, b, axes):
+        na, nb = _ndim(a), _ndim(b)
+        if na is None or nb is None or isinstance(axes, Operand):
+            if not isinstance(axes, int):
+                return f"tensordot_adjoint(g, a, b, axes, {0 if which == 'a' else 1})"
+            if which == "a":
+                return f"np.tensordot(g, b, axes=(list(range(g.ndim - b.ndim + {axes}, g.ndim)), list(range({axes}, b.ndim))))"
+            return f"np.tensordot(a, g, axes=(list(range(a.ndim - {axes})), list(range(a.ndim - {axes}))))"
+        inputs, output = _letters_product(na, nb, *_tensordot_axes(axes, na, nb))
+        return operand_adjoint(inputs, output, 0 if which == "a" else 1, ["a", "b"])
+    vjp.__doc__ = "an einsum of g with the other operand (np.tensordot's axes made subscripts)"
+    return vjp
+
+
+def tensordot_adjoint(g, a, b, axes, which):
+    """The adjoint of ``np.tensordot(a, b, axes)`` with respect to ``a`` (which=0) or ``b`` (which=1)."""
+    if isinstance(axes, int):
+        axes_a, axes_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        axes_a = [k % a.ndim for k in np.atleast_1d(axes[0])]
+        axes_b = [k % b.ndim for k in np.atleast_1d(axes[1])]
+    free_a = [k for k in range(a.ndim) if k not in axes_a]
+    free_b = [k for k in range(b.ndim) if k not in axes_b]
+    if which == 0:
+        out = np.tensordot(g, b, axes=(list(range(len(free_a), g.ndim)), free_b))
+        order = free_a + [axes_a[axes_b.index(k)] for k in sorted(axes_b)]
+    else:
+        out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+        order = [axes_b[axes_a.index(k)] for k in sorted(axes_a)] + free_b
+    return np.transpose(out, np.argsort(order))
+
+
+defrule(np.tensordot, "a, b, axes=2", vjp={"a": _tensordot_vjp("a"), "b": _tensordot_vjp("b")},
+        jvp={"a": "np.tensordot(da, b, axes)", "b": "np.tensordot(a, db, axes)"},
+        namespace={"tensordot_adjoint": tensordot_adjoint})
+
+
+def _kron_vjp(which):
+    def vjp(a, b):
+        na, nb = _ndim(a), _ndim(b)
+        if na is not None and nb is not None and na != nb:
+            raise RuleError("np.kron of arrays of different ranks is not supported: give them the same rank")
+        if na == 1:
+            blocks = "np.reshape(g, (a.size, b.size))"
+            return f"{blocks} @ b" if which == "a" else f"a @ {blocks}"
+        if na == 2:
+            blocks = "np.reshape(g, (a.shape[0], b.shape[0], a.shape[1], b.shape[1]))"
+            return f'np.einsum("ikjl,kl->ij", {blocks}, b)' if which == "a" else f'np.einsum("ikjl,ij->kl", {blocks}, a)'
+        blocks = "np.reshape(g, [n for pair in zip(a.shape, b.shape) for n in pair])"
+        if which == "a":
+            return f"np.einsum({blocks}, list(range(2 * a.ndim)), b, list(range(1, 2 * a.ndim, 2)), list(range(0, 2 * a.ndim, 2)))"
+        return f"np.einsum({blocks}, list(range(2 * a.ndim)), a, list(range(0, 2 * a.ndim, 2)), list(range(1, 2 * a.ndim, 2)))"
+    vjp.__doc__ = "g cut into blocks (one per element of a) contracted with the other operand"
+    return vjp
+
+
+defrule(np.kron, "a, b", vjp={"a": _kron_vjp("a"), "b": _kron_vjp("b")},
+        jvp={"a": "np.kron(da, b)", "b": "np.kron(a, db)"})
+defrule(np.cross, "a, b", broadcasts=True, vjp={"a": "np.cross(b, g)", "b": "np.cross(g, a)"},
+        jvp={"a": "np.cross(da, b)", "b": "np.cross(a, db)"})
+
+
+def trace_vjp(a, offset, axis1, axis2):
+    """g on the diagonal: g * eye_like(a)"""
+    nd = _ndim(a)
+    eye = "eye_like(a)" if offset == 0 else "eye_like(a, offset)"
+    if nd == 2 and (axis1, axis2) in ((0, 1), (-2, -1), (0, -1), (-2, 1)):
+        return f"g * {eye}"
+    if nd == 2 and (axis1, axis2) in ((1, 0), (-1, -2), (1, -2), (-1, 0)):
+        return f"g * {eye.replace('(a', '(a.T')}.T"
+    moved = "np.moveaxis(a, (axis1, axis2), (-2, -1))"
+    eye = f"eye_like({moved})" if offset == 0 else f"eye_like({moved}, offset)"
+    return f"np.moveaxis(np.expand_dims(g, (-2, -1)) * {eye}, (-2, -1), (axis1, axis2))"
+
+
+defrule(np.trace, "a, offset=0, axis1=0, axis2=1", linear=True, namespace=RUNTIME, vjp={"a": trace_vjp})
+
+
+# ------------------------------------------------------------------------------ norms
 _GX = "(g if axis is None or keepdims else np.expand_dims(g, axis))"
 _ANSX = "(ans if axis is None or keepdims else np.expand_dims(ans, axis))"
-defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False",
-        vjp={"x": f"{_GX} * np.sign(x) if ord == 1 else {_GX} * x / {_ANSX}"},
-        jvp={"x": "np.sum(dx * np.sign(x), axis=axis, keepdims=keepdims) if ord == 1 "
-                  "else np.sum(x * dx, axis=axis, keepdims=keepdims) / ans"})
+
+
+def _vector_partial(ord):
+    """``(statements, partial)``: d norm / d x for a vector norm, in _ANSX (ans with the reduced axes kept)."""
+    if ord in (None, 2, 2.0):
+        return "", f"x / {_ANSX}"
+    if ord in (1, 1.0):
+        return "", "np.sign(x)"
+    if ord in (np.inf, -np.inf):
+        return (f"at_extremum = np.abs(x) == {_ANSX}\n"
+                "share = at_extremum / np.sum(at_extremum, axis=axis, keepdims=True)\n"), "np.sign(x) * share"
+    if ord == 0:
+        return None
+    return "", f"np.sign(x) * (np.abs(x) / {_ANSX}) ** ({ord} - 1)"
+
+
+def _matrix_partial(ord, nd):
+    """``(statements, partial)`` for a matrix norm over the last two axes, in ``ansx`` (ans with them kept)."""
+    if ord in (None, "fro"):
+        return "", "x / ansx"
+    if ord == "nuc":
+        return "u, s, vh = np.linalg.svd(x, full_matrices=False)\n", "u @ vh"
+    if ord in (2, -2):
+        k = "0" if ord == 2 else "-1"
+        if nd == 2:
+            return ("u, s, vh = np.linalg.svd(x, full_matrices=False)\n",
+                    f"np.outer(u[:, {k}], vh[{k}])")
+        sl = ":1" if ord == 2 else "-1:"
+        return "u, s, vh = np.linalg.svd(x, full_matrices=False)\n", f"u[..., :, {sl}] @ vh[..., {sl}, :]"
+    if ord in (1, -1, np.inf, -np.inf):
+        along = -2 if ord in (1, -1) else -1
+        return (f"at_extremum = np.sum(np.abs(x), axis={along}, keepdims=True) == ansx\n"
+                f"share = at_extremum / np.sum(at_extremum, axis={-1 if along == -2 else -2}, keepdims=True)\n",
+                "np.sign(x) * share")
+    raise RuleError(f"no derivative rule for the matrix norm ord={ord!r}")
+
+
+def _vector_norm(ord, mode):
+    found = _vector_partial(ord)
+    if found is None:
+        return None
+    stmts, partial = found
+    if mode == "vjp":
+        return f"{stmts}dx = {_GX} * {partial}"
+    return f"{stmts}dans = np.sum(dx * {partial}, axis=axis, keepdims=keepdims)"
+
+
+def _matrix_norm(ord, axis, keepdims, nd, mode):
+    """A matrix norm over the axis pair ``axis`` (None: the last two); ``nd`` the rank if known."""
+    pair = (-2, -1) if axis is None else tuple(axis)
+    last_two = pair == (-2, -1) or (nd is not None and tuple(k % nd for k in pair) == (nd - 2, nd - 1))
+    stmts, partial = _matrix_partial(ord, nd if last_two else None)
+    if last_two:
+        plain = nd == 2 or keepdims
+        gx = "g" if plain else "np.expand_dims(g, (-2, -1))"
+        ansx = "ans" if plain else "np.expand_dims(ans, (-2, -1))"
+    else:                  # the matrices' axes moved last, and back
+        stmts = "x = np.moveaxis(x, axis, (-2, -1))\n" + ("dx = np.moveaxis(dx, axis, (-2, -1))\n"
+                                                          if mode == "jvp" else "") + stmts
+        gx = "np.moveaxis(g, axis, (-2, -1)) if keepdims else np.expand_dims(g, (-2, -1))"
+        ansx = "np.moveaxis(ans, axis, (-2, -1)) if keepdims else np.expand_dims(ans, (-2, -1))"
+    stmts = stmts.replace("ansx", f"({ansx})")
+    partial = partial.replace("ansx", f"({ansx})")
+    if mode == "vjp":
+        result = f"({gx}) * ({partial})"
+        return f"{stmts}dx = " + (result if last_two else f"np.moveaxis({result}, (-2, -1), axis)")
+    summed = f"np.sum(dx * ({partial}), axis=(-2, -1), keepdims=keepdims)"
+    if not last_two:
+        summed = f"np.moveaxis({summed}, (-2, -1), axis) if keepdims else {summed}"
+    return f"{stmts}dans = {summed}"
+
+
+def _norm(x, ord, axis, keepdims, mode, matrix=None):
+    """np.linalg.norm's rule: a vector norm or a matrix norm, as its arguments (and x's rank) decide."""
+    if isinstance(ord, Operand) or isinstance(axis, Operand):
+        raise RuleError("ord and axis must be constants")
+    nd = _ndim(x)
+    if matrix is None:
+        if isinstance(axis, tuple) and len(axis) == 2 or isinstance(ord, str):
+            matrix = True
+        elif axis is not None or ord is None or nd == 1:
+            matrix = False
+        elif nd == 2:
+            matrix = True
+    if matrix is None:     # a numeric ord over all axes: the rank decides, when the code runs
+        vector = _vector_norm(ord, mode)
+        try:
+            table = _matrix_norm(ord, None, keepdims, None, mode)
+        except RuleError:                 # no matrix norm of that order: a matrix is NumPy's error
+            return vector
+        indent = lambda text: "\n".join("    " + line for line in text.strip().splitlines())
+        if vector is None:
+            vector = "dx = np.zeros_like(x)" if mode == "vjp" else "dans = np.zeros_like(ans)"
+        return f"if np.ndim(x) == 1:\n{indent(vector)}\nelse:\n{indent(table)}"
+    if matrix:
+        return _matrix_norm(ord, axis, keepdims, nd, mode)
+    return _vector_norm(ord, mode)
+
+
+def norm_vjp(x, ord, axis, keepdims):
+    """g times d norm / dx: x / ans for 2-norms, np.sign(x) for 1-norms, u @ vh for the nuclear norm, ..."""
+    return _norm(x, ord, axis, keepdims, "vjp")
+
+
+def norm_jvp(x, ord, axis, keepdims):
+    """np.sum(dx * d norm / dx) over the reduced axes"""
+    return _norm(x, ord, axis, keepdims, "jvp")
+
+
+defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", vjp={"x": norm_vjp}, jvp={"x": norm_jvp})
+
+if hasattr(np.linalg, "vector_norm"):
+    def vector_norm_vjp(x, ord, axis, keepdims):
+        """as np.linalg.norm's, for a vector norm over axis (all axes where None)"""
+        return _norm(x, ord, axis, keepdims, "vjp", matrix=False)
+
+    def vector_norm_jvp(x, ord, axis, keepdims):
+        """as np.linalg.norm's, for a vector norm over axis"""
+        return _norm(x, ord, axis, keepdims, "jvp", matrix=False)
+
+    def matrix_norm_vjp(x, ord, keepdims):
+        """as np.linalg.norm's, for a matrix norm over the last two axes"""
+        return _norm(x, ord, None, keepdims, "vjp", matrix=True)
+
+    def matrix_norm_jvp(x, ord, keepdims):
+        """as np.linalg.norm's, for a matrix norm over the last two axes"""
+        return _norm(x, ord, None, keepdims, "jvp", matrix=True)
+
+    defrule(np.linalg.vector_norm, "x, *, axis=None, keepdims=False, ord=2",
+            vjp={"x": vector_norm_vjp}, jvp={"x": vector_norm_jvp})
+    defrule(np.linalg.matrix_norm, "x, *, keepdims=False, ord='fro'",
+            vjp={"x": matrix_norm_vjp}, jvp={"x": matrix_norm_jvp})
+
+
+# ----------------------------------------------------------------------- inverses and solves
+defrule(np.linalg.inv, "a",
+        vjp={"a": "-ans.T @ g @ ans.T if a.ndim == 2 else "
+                  "-np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)"},
+        jvp={"a": "-ans @ da @ ans"})
+defrule(np.linalg.solve, "a, b",
+        vjp={"a": "-np.outer(np.linalg.solve(a.T, g), ans) if b.ndim == 1 else "
+                  "-np.linalg.solve(a.T, g) @ ans.T if a.ndim == 2 else "
+                  "-np.linalg.solve(np.swapaxes(a, -1, -2), g) @ np.swapaxes(ans, -1, -2)",
+             "b": "np.linalg.solve(a.T, g) if a.ndim == 2 else np.linalg.solve(np.swapaxes(a, -1, -2), g)"},
+        jvp={"a": "-np.linalg.solve(a, da @ ans)", "b": "np.linalg.solve(a, db)"})
+defrule(np.linalg.det, "a",
+        vjp={"a": "g * ans * np.linalg.inv(a).T if a.ndim == 2 else "
+                  "np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)"},
+        jvp={"a": "ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)"})
+
+
+def slogdet_vjp(g, a):
+    """g1 * inv(a).T: the sign has no derivative"""
+    if g[1] is None:
+        return None
+    if _ndim(a) == 2:
+        return "g1 * np.linalg.inv(a).T"
+    return "np.expand_dims(g1, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)"
+
+
+defrule(np.linalg.slogdet, "a", outputs=2, vjp={"a": slogdet_vjp},
+        jvp={"a": "(None, np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))"})
+
+# L L^T = A (A symmetric): Murray (2016); Phi takes the lower triangle, halving the diagonal
+defrule(np.linalg.cholesky, "a",
+        vjp={"a": """
+phi = np.tril(ans.T @ g)
+phi = phi - np.diag(np.diag(phi)) / 2
+L_inv = np.linalg.inv(ans)
+S = L_inv.T @ phi @ L_inv
+da = (S + S.T) / 2
+"""},
+        jvp={"a": """
+L_inv = np.linalg.inv(ans)
+phi = np.tril(L_inv @ ((da + da.T) / 2) @ L_inv.T)
+dans = ans @ (phi - np.diag(np.diag(phi)) / 2)
+"""})
+
+
+# ---------------------------------------------------------------------- eigendecompositions
+_EIGEN_GAPS = """
+gaps = ans0[np.newaxis, :] - ans0[:, np.newaxis]
+F = np.divide(1.0, gaps, out=np.zeros_like(gaps), where=gaps != 0)
+"""
+
+
+def eigh_vjp(g):
+    """V (diag(gw) + F * (V.T @ gV)) V.T, symmetrized; F[i, j] = 1 / (w[j] - w[i]) off the diagonal"""
+    parts, stmts = [], ""
+    if g[0] is not None:
+        parts.append("(ans1 * g0) @ ans1.T")
+    if g[1] is not None:
+        stmts = _EIGEN_GAPS
+        parts.append("ans1 @ (F * (ans1.T @ g1)) @ ans1.T")
+    return f"{stmts}S = {' + '.join(parts)}\nda = (S + S.T) / 2"
+
+
+defrule(np.linalg.eigh, "a, UPLO='L'", outputs=2, vjp={"a": eigh_vjp},
+        jvp={"a": _EIGEN_GAPS + """
+projected = ans1.T @ ((da + da.T) / 2) @ ans1
+dans = (np.diagonal(projected), ans1 @ (F * projected))
+"""})
+defrule(np.linalg.eigvalsh, "a, UPLO='L'",
+        vjp={"a": "V = np.linalg.eigh(a)[1]\nda = (V * g) @ V.T"},
+        jvp={"a": "V = np.linalg.eigh(a)[1]\ndans = np.sum(V * (((da + da.T) / 2) @ V), axis=0)"})
+
+
+# ---------------------------------------------------------------- singular value decompositions
+def _svd_outputs(compute_uv):
+    return 3 if compute_uv is not False else None
+
+
+def svd_vjp(g, a, full_matrices, compute_uv):
+    """U (sym(F * U.T gU) S + diag(gS) + S sym(F * V.T gV)) Vh, plus the parts outside the thin factors"""
+    if compute_uv is False:
+        return "U, _, Vh = np.linalg.svd(a, full_matrices=False)\nda = (U * g) @ Vh"
+    shape = getattr(a, "shape", None)
+    # full U and Vh: only square matrices have them well defined (for others the shapes will not fit)
+    square = full_matrices is not False or shape is not None and shape[-2] == shape[-1]
+    gU, gs, gVh = g
+    if full_matrices is not False and shape is not None and shape[-2] != shape[-1] \
+            and (gU is not None or gVh is not None):
+        raise RuleError("the adjoint of U or Vh needs full_matrices=False (or a square matrix)")
+    if gU is None and gVh is None:
+        return "(ans0 * g1) @ ans2"
+    lines = ["s = ans1", "F = s[np.newaxis, :] ** 2 - s[:, np.newaxis] ** 2",
+             "F = np.divide(1.0, F, out=np.zeros_like(F), where=F != 0)"]
+    inner = []
+    if gU is not None:
+        lines.append("J = F * (ans0.T @ g0)")
+        inner.append("(J + J.T) * s")
+    if gs is not None:
+        inner.append("np.diag(g1)")
+    if gVh is not None:
+        lines.append("K = F * (ans2 @ g2.T)")
+        inner.append("s[:, np.newaxis] * (K + K.T)")
+    result = [f"ans0 @ ({' + '.join(inner)}) @ ans2"]
+    if gU is not None and not square:          # the part of gU outside the column space of U
+        result.append("((g0 - ans0 @ (ans0.T @ g0)) / s) @ ans2")
+    if gVh is not None and not square:         # and of gVh outside the row space of Vh
+        result.append("ans0 @ ((g2 - (g2 @ ans2.T) @ ans2) / s[:, np.newaxis])")
+    return "\n".join(lines) + f"\nda = {' + '.join(result)}"
+
+
+def svd_jvp(a, full_matrices, compute_uv):
+    """dP = U.T da Vh.T: ds = diag(dP), dU = U (F * sym-part of dP S), dVh from S dP, plus the outside parts"""
+    if compute_uv is False:
+        return "U, _, Vh = np.linalg.svd(a, full_matrices=False)\ndans = np.sum(U * (da @ Vh.T), axis=0)"
+    shape = getattr(a, "shape", None)
+    square = full_matrices is not False or shape is not None and shape[-2] == shape[-1]
+    if full_matrices is not False and shape is not None and shape[-2] != shape[-1]:
+        raise RuleError("the tangent of U or Vh needs full_matrices=False (or a square matrix)")
+    text = """
+U, s, Vh = ans0, ans1, ans2
+F = s[np.newaxis, :] ** 2 - s[:, np.newaxis] ** 2
+F = np.divide(1.0, F, out=np.zeros_like(F), where=F != 0)
+dP = U.T @ da @ Vh.T
+dPs = dP * s
+sdP = s[:, np.newaxis] * dP
+dU = U @ (F * (dPs + dPs.T))
+dV = Vh.T @ (F * (sdP + sdP.T))
+"""
+    if not square:
+        text += ("dU = dU + (da @ Vh.T - U @ dP) / s if a.shape[-2] > a.shape[-1] else dU\n"
+                 "dV = dV + (da.T @ U - Vh.T @ dP.T) / s if a.shape[-1] > a.shape[-2] else dV\n")
+    return text + "dans = (dU, np.diagonal(dP), dV.T)"
+
+
+defrule(np.linalg.svd, "a, full_matrices=True, compute_uv=True, hermitian=False", outputs=_svd_outputs,
+        vjp={"a": svd_vjp}, jvp={"a": svd_jvp})
+if hasattr(np.linalg, "svdvals"):
+    defrule(np.linalg.svdvals, "x",
+            vjp={"x": "U, _, Vh = np.linalg.svd(x, full_matrices=False)\ndx = (U * g) @ Vh"},
+            jvp={"x": "U, _, Vh = np.linalg.svd(x, full_matrices=False)\ndans = np.sum(U * (dx @ Vh.T), axis=0)"})
+
+# Golub and Pereyra (1973), for matrices of full rank
+defrule(np.linalg.pinv, "a, rcond=None, hermitian=False",
+        vjp={"a": "-ans.T @ g @ ans.T + (g.T - a @ (ans @ g.T)) @ ans @ ans.T "
+                  "+ ans.T @ ans @ (g.T - (g.T @ ans) @ a)"},
+        jvp={"a": "-ans @ da @ ans + ans @ ans.T @ (da.T - da.T @ a @ ans) + (da.T - ans @ a @ da.T) @ ans.T @ ans"})
+
+
+# ----------------------------------------------------------------------------------- QR
+def qr_vjp(g, a, mode):
+    """(gQ + Q copyltu(M)) R^-T, M = R gR.T - gQ.T Q (for a with at least as many rows as columns)"""
+    if mode != "reduced":
+        raise RuleError(f"mode={mode!r} is not supported; only mode='reduced' is")
+    shape = getattr(a, "shape", None)
+    if shape is not None and shape[-2] < shape[-1]:
+        raise RuleError("the adjoint of QR needs at least as many rows as columns")
+    gQ, gR = g
+    terms = []
+    if gR is not None:
+        terms.append("ans1 @ g1.T")
+    if gQ is not None:
+        terms.append("-g0.T @ ans0" if not terms else "- g0.T @ ans0")
+    M = " ".join(terms).replace("+ -", "- ")
+    b = "ans0 @ (np.tril(M) + np.tril(M, -1).T)"
+    if gQ is not None:
+        b = f"g0 + {b}"
+    return f"M = {M}\nda = np.linalg.solve(ans1, ({b}).T).T"
+
+
+def qr_jvp(a, mode):
+    """dA R^-1 split into the skew-symmetric part (Q's) and the upper triangle (R's)"""
+    if mode != "reduced":
+        raise RuleError(f"mode={mode!r} is not supported; only mode='reduced' is")
+    return """
+da_rinv = da @ np.linalg.inv(ans1)
+qt_da_rinv = ans0.T @ da_rinv
+lower = np.tril(qt_da_rinv, -1)
+skew = lower - lower.T
+dans = (ans0 @ (skew - qt_da_rinv) + da_rinv, (qt_da_rinv - skew) @ ans1)
+"""
+
+
+defrule(np.linalg.qr, "a, mode='reduced'", outputs=2, vjp={"a": qr_vjp}, jvp={"a": qr_jvp})
+
+
+# ------------------------------------------------------------------------ matrix power
+def _power_sum(base, n, middle, transpose):
+    """sum over k of base^k @ middle @ base^(n-1-k) (bases transposed for the adjoint), as text."""
+    def power(k):
+        b = f"{base}.T" if transpose else base
+        return None if k == 0 else b if k == 1 else f"np.linalg.matrix_power({b}, {k})"
+    terms = []
+    for k in range(n):
+        left, right = (power(k), power(n - 1 - k))
+        terms.append(" @ ".join(t for t in (left, middle, right) if t))
+    return " + ".join(terms)
+
+
+def matrix_power_vjp(n):
+    """sum over k of (a.T)^k @ g @ (a.T)^(n-1-k); through the inverse for negative n"""
+    if not isinstance(n, int):
+        raise RuleError("the power must be a constant integer")
+    if n == 0:
+        return None
+    if n > 0:
+        return _power_sum("a", n, "g", True)
+    return f"a_inv = np.linalg.inv(a)\ng_inv = {_power_sum('a_inv', -n, 'g', True)}\nda = -a_inv.T @ g_inv @ a_inv.T"
+
+
+def matrix_power_jvp(n):
+    """sum over k of a^k @ da @ a^(n-1-k); through the inverse for negative n"""
+    if not isinstance(n, int):
+        raise RuleError("the power must be a constant integer")
+    if n == 0:
+        return None
+    if n > 0:
+        return _power_sum("a", n, "da", False)
+    return f"a_inv = np.linalg.inv(a)\nd_inv = -a_inv @ da @ a_inv\ndans = {_power_sum('a_inv', -n, 'd_inv', False)}"
+
+
+defrule(np.linalg.matrix_power, "a, n", vjp={"a": matrix_power_vjp}, jvp={"a": matrix_power_jvp})
+
+
+def multi_dot_vjp(arrays):
+    """g between the transposed products of the arrays before and after each one"""
+    count = len(arrays)
+    names = [f"arrays[{i}]" for i in range(count)]
+    ranks = [getattr(a, "ndim", None) for a in arrays]
+    pieces = []
+    for i in range(count):
+        left = names[:i]
+        right = names[i + 1:]
+        product = lambda ns: ns[0] if len(ns) == 1 else f"np.linalg.multi_dot([{', '.join(ns)}])"
+        if all(r == 2 for r in ranks):
+            terms = ([f"{product(left)}.T"] if left else []) + ["g"] + ([f"{product(right)}.T"] if right else [])
+            pieces.append(" @ ".join(terms))
+            continue
+        L = f"np.atleast_2d({product(left)})" if left else None
+        R = f"np.reshape({product(right)}, ({product(right)}.shape[0], -1))" if right else None
+        rows = f"{L}.shape[0]" if L else "-1"
+        cols = f"{R}.shape[1]" if R else "-1"
+        if not L and not R:
+            pieces.append("g")
+            continue
+        G = f"np.reshape(g, ({rows}, {cols}))"
+        terms = ([f"{L}.T"] if L else []) + [G] + ([f"{R}.T"] if R else [])
+        pieces.append(f"np.reshape({' @ '.join(terms)}, {names[i]}.shape)")
+    return "(" + ", ".join(pieces) + ")"
+
+
+def multi_dot_jvp(arrays):
+    """the product with one array replaced by its tangent, one per array"""
+    pieces = []
+    for i in range(len(arrays)):
+        ns = [f"darrays[{j}]" if j == i else f"arrays[{j}]" for j in range(len(arrays))]
+        pieces.append(f"np.linalg.multi_dot([{', '.join(ns)}])")
+    return "(" + ", ".join(pieces) + ")"
+
+
+defrule(np.linalg.multi_dot, "arrays: seq", vjp={"arrays": multi_dot_vjp}, jvp={"arrays": multi_dot_jvp})

@@ -32,5 +32,25 @@ nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, bui
                   builtins.print, builtins.isinstance, builtins.enumerate, builtins.zip,
                   builtins.str, builtins.repr, builtins.type, operator.not_)
 
-defmethod("astype", "self, dtype", linear=True, vjp={"self": "g"})
+
+
+def _inexact(dtype):
+    """Whether values cast to ``dtype`` keep a derivative (floats do; integers and booleans do not)."""
+    try:
+        return not np.issubdtype(np.dtype(dtype), np.integer) and np.dtype(dtype) != np.bool_
+    except TypeError:
+        return True           # not known when the code is generated: taken as a float
+
+
+def astype_vjp(dtype):
+    """g for a cast to floats; nothing for a cast to integers or booleans"""
+    return "g" if _inexact(dtype) else None
+
+
+def astype_jvp(dtype):
+    """dself.astype(dtype) for a cast to floats; nothing for a cast to integers or booleans"""
+    return "dself.astype(dtype)" if _inexact(dtype) else None
+
+
+defmethod("astype", "self, dtype", vjp={"self": astype_vjp}, jvp={"self": astype_jvp})
 defmethod("copy", "self", linear=True, vjp={"self": "g"})

@@ -8,7 +8,7 @@ away and the generated code keeps only the branch the call needs.
 
 import numpy as np
 
-from .registry import defrule, nondifferentiable
+from .registry import RuleError, defrule, nondifferentiable
 
 # g with the reduced axes put back as length-1 axes, ready to broadcast against the input
 GX = "(g if axis is None or keepdims else np.expand_dims(g, axis))"
@@ -47,6 +47,83 @@ defrule(np.std, "a, axis=None, dtype=None, ddof=0, keepdims=False",
 defrule(np.cumsum, "a, axis=None, dtype=None", linear=True,
         vjp={"a": "np.reshape(np.flip(np.cumsum(np.flip(np.ravel(g)))), a.shape) if axis is None "
                   "else np.flip(np.cumsum(np.flip(g, axis), axis), axis)"})
+
+defrule(np.cumprod, "a, axis=None, dtype=None",
+        vjp={"a": "np.reshape(np.flip(np.cumsum(np.flip(np.ravel(g * ans)))), a.shape) / a if axis is None "
+                  "else np.flip(np.cumsum(np.flip(g * ans, axis), axis), axis) / a"},
+        jvp={"a": "ans * np.cumsum(np.ravel(da / a)) if axis is None else ans * np.cumsum(da / a, axis)"})
+if hasattr(np, "cumulative_sum"):      # NumPy 2.1's array-API scans: the axis may only be omitted for 1-D
+    _REVERSED_CUMSUM = "np.flip(np.cumsum(np.flip({0}, axis), 0 if axis is None else axis), axis)"
+    defrule(np.cumulative_sum, "x, *, axis=None, dtype=None", linear=True,
+            vjp={"x": _REVERSED_CUMSUM.format("g")})
+    defrule(np.cumulative_prod, "x, *, axis=None, dtype=None",
+            vjp={"x": _REVERSED_CUMSUM.format("g * ans") + " / x"},
+            jvp={"x": "ans * np.cumsum(dx / x, 0 if axis is None else axis)"})
+
+# NaN-ignoring reductions: a NaN element gets no adjoint, and counts for nothing in a mean
+_NOT_NAN = "~np.isnan(a)"
+defrule(np.nansum, "a, axis=None, dtype=None, keepdims=False",
+        vjp={"a": f"np.where(np.isnan(a), 0.0, {GX})"},
+        jvp={"a": "np.sum(np.where(np.isnan(a), 0.0, da), axis=axis, keepdims=keepdims)"})
+defrule(np.nanmean, "a, axis=None, dtype=None, keepdims=False",
+        vjp={"a": f"np.where(np.isnan(a), 0.0, {GX} / np.sum({_NOT_NAN}, axis=axis, keepdims=True))"},
+        jvp={"a": "np.sum(np.where(np.isnan(a), 0.0, da), axis=axis, keepdims=keepdims)"
+                  f" / np.sum({_NOT_NAN}, axis=axis, keepdims=keepdims)"})
+
+
+def _average_vjp(returned, weights, which):
+    if returned is not False:
+        raise RuleError("returned=True is not supported: compute the sum of the weights separately")
+    if weights is None:
+        return f"np.broadcast_to({GX} / (a.size / ans.size), a.shape)" if which == "a" else None
+    total = "np.sum(weights, axis=axis, keepdims=True)"
+    return f"{GX} * weights / {total}" if which == "a" else f"{GX} * (a - {ANSX}) / {total}"
+
+
+def _average_jvp(returned, weights, which):
+    if returned is not False:
+        raise RuleError("returned=True is not supported: compute the sum of the weights separately")
+    if weights is None:
+        return "np.mean(da, axis=axis, keepdims=keepdims)" if which == "a" else None
+    total = "np.sum(weights, axis=axis, keepdims=keepdims)"
+    if which == "a":
+        return f"np.sum(da * weights, axis=axis, keepdims=keepdims) / {total}"
+    return f"np.sum(dweights * (a - {ANSX}), axis=axis, keepdims=keepdims) / {total}"
+
+
+def average_vjp_a(returned, weights):
+    """g * weights / np.sum(weights, axis, keepdims=True), as np.mean's without weights"""
+    return _average_vjp(returned, weights, "a")
+
+
+def average_vjp_weights(returned, weights):
+    """g * (a - ans) / np.sum(weights, axis, keepdims=True)"""
+    return _average_vjp(returned, weights, "weights")
+
+
+def average_jvp_a(returned, weights):
+    """np.sum(da * weights, axis) / np.sum(weights, axis)"""
+    return _average_jvp(returned, weights, "a")
+
+
+def average_jvp_weights(returned, weights):
+    """np.sum(dweights * (a - ans), axis) / np.sum(weights, axis)"""
+    return _average_jvp(returned, weights, "weights")
+
+
+# weights shaped like a, or none
+defrule(np.average, "a, axis=None, weights=None, returned=False, *, keepdims=False",
+        vjp={"a": average_vjp_a, "weights": average_vjp_weights},
+        jvp={"a": average_jvp_a, "weights": average_jvp_weights})
+
+_PTP_SHARES = """
+at_max = a == np.max(a, axis=axis, keepdims=True)
+at_min = a == np.min(a, axis=axis, keepdims=True)
+share = at_max / np.sum(at_max, axis=axis, keepdims=True) - at_min / np.sum(at_min, axis=axis, keepdims=True)
+"""
+defrule(np.ptp, "a, axis=None, keepdims=False",
+        vjp={"a": _PTP_SHARES + f"da = {GX} * share"},
+        jvp={"a": _PTP_SHARES + "dans = np.sum(da * share, axis=axis, keepdims=keepdims)"})
 
 nondifferentiable(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
                   np.count_nonzero, np.any, np.all, np.searchsorted, np.unique, np.isclose,

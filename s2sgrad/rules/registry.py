@@ -193,6 +193,18 @@ class Rule:
     outputs: object = None             # None: one result; n or "*": that many (see the module docstring)
     uniform: dict = field(default_factory=dict)   # param -> Template (see defrule)
 
+    def result_count(self, bound, shapes=None):
+        """How many results this call returns: None for one, else a count or ``"*"`` (see ``outputs``).
+
+        ``outputs`` may be a function of the call's constant arguments:
+        ``np.linalg.svd(a, compute_uv=False)`` returns one array, not three.
+        """
+        outputs = self.outputs
+        if callable(outputs):
+            arguments = {p: argument_value(v, shapes) for p, v in bound.items()}
+            outputs = outputs(**_accepted(outputs, arguments))
+        return outputs
+
     @property
     def differentiable_params(self):
         return [p for p in self.params if p in self.vjp or p in self.jvp]

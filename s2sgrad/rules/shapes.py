@@ -6,15 +6,15 @@ function is the function applied to the tangent, so none is written here.
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import add_at, unbroadcast
 from .registry import Operand, RuleError, defrule
 
 defrule(np.reshape, "a, shape=None, order='C'", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
 defrule(np.ravel, "a, order='C'", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
 defrule(np.squeeze, "a, axis=None", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
 defrule(np.expand_dims, "a, axis", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
-defrule(np.atleast_1d, "a", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
-defrule(np.atleast_2d, "a", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
+defrule(np.atleast_1d, "a", linear=True, vjp={"a": "np.reshape(g, np.shape(a))"})
+defrule(np.atleast_2d, "a", linear=True, vjp={"a": "np.reshape(g, np.shape(a))"})
 defrule(np.transpose, "a, axes=None", linear=True,
         vjp={"a": "np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))"})
 defrule(np.swapaxes, "a, axis1, axis2", linear=True, vjp={"a": "np.swapaxes(g, axis1, axis2)"})
@@ -194,8 +194,10 @@ def _append_vjp(which):
     return vjp
 
 
-defrule(np.append, "arr, values, axis=None", linear=True,
-        vjp={"arr": _append_vjp("arr"), "values": _append_vjp("values")})
+defrule(np.append, "arr, values, axis=None",
+        vjp={"arr": _append_vjp("arr"), "values": _append_vjp("values")},
+        jvp={"arr": "np.append(darr, np.zeros_like(values), axis)",
+             "values": "np.append(np.zeros_like(arr), dvalues, axis)"})
 
 
 def split_vjp(g, ans, axis):
@@ -258,8 +260,8 @@ def repeat_vjp(a, repeats, axis):
     """g summed over each element's repeats (np.add.at where the counts differ)"""
     ndim = getattr(a, "ndim", None)
     if isinstance(repeats, int) and axis is None:
-        return f"np.reshape(np.sum(np.reshape(g, ({_size('a.size', ndim is not None and a.shape and int(np.prod(a.shape)))}, " \
-               f"{repeats})), axis=1), a.shape)"
+        size = _size("a.size", int(np.prod(a.shape)) if ndim is not None else None)
+        return f"np.reshape(np.sum(np.reshape(g, ({size}, {repeats})), axis=1), a.shape)"
     if isinstance(repeats, int) and isinstance(axis, int) and ndim is not None:
         axis %= ndim
         dims = [_size(f"a.shape[{j}]", _dim(a, j)) for j in range(ndim)]
@@ -303,8 +305,161 @@ defrule(np.roll, "a, shift, axis=None", linear=True, vjp={"a": "np.roll(g, -shif
 defrule(np.rot90, "m, k=1, axes=(0, 1)", linear=True, vjp={"m": "np.rot90(g, -k, axes)"})
 defrule(np.fliplr, "m", linear=True, vjp={"m": "np.fliplr(g)"})
 defrule(np.flipud, "m", linear=True, vjp={"m": "np.flipud(g)"})
-defrule(np.atleast_3d, "a", linear=True, vjp={"a": "np.reshape(g, a.shape)"})
+defrule(np.atleast_3d, "a", linear=True, vjp={"a": "np.reshape(g, np.shape(a))"})
 defrule(np.ascontiguousarray, "a, dtype=None", linear=True, vjp={"a": "g"})
 defrule(np.asfortranarray, "a, dtype=None", linear=True, vjp={"a": "g"})
 if hasattr(np, "matrix_transpose"):
     defrule(np.matrix_transpose, "x", linear=True, vjp={"x": "np.matrix_transpose(g)"})
+
+
+# --------------------------------------------------------------------------------------------
+# Picking elements: take, take_along_axis, sort. Indices may repeat, so adjoints add with add_at.
+
+def take_vjp(a, indices, axis):
+    """add_at(np.zeros_like(a), <indices along axis>, g)"""
+    if axis is None:
+        return "np.reshape(add_at(np.zeros_like(np.ravel(a)), indices, g), a.shape)"
+    ndim = getattr(a, "ndim", None)
+    if isinstance(axis, int) and (axis >= 0 or ndim is not None):
+        k = axis % ndim if ndim is not None else axis
+        index = "indices" if k == 0 else f"({'slice(None), ' * k}indices)"
+        return f"add_at(np.zeros_like(a), {index}, g)"
+    return "add_at(np.zeros_like(a), (slice(None),) * (axis % a.ndim) + (indices,), g)"
+
+
+defrule(np.take, "a, indices, axis=None", linear=True, vjp={"a": take_vjp}, namespace={"add_at": add_at})
+
+
+def take_along_axis_vjp(arr, axis):
+    """add_at(np.zeros_like(arr), (<positions along the other axes>, indices), g)"""
+    ndim = getattr(arr, "ndim", None)
+    if axis is None:
+        return "np.reshape(add_at(np.zeros_like(np.ravel(arr)), indices, g), arr.shape)"
+    if ndim is None or not isinstance(axis, int):
+        return ("add_at(np.zeros_like(arr), tuple(indices if j == axis % arr.ndim else np.reshape(np.arange(n), "
+                "[-1 if k == j else 1 for k in range(g.ndim)]) for j, n in enumerate(g.shape)), g)")
+    axis %= ndim
+    parts = []
+    for j in range(ndim):
+        if j == axis:
+            parts.append("indices")
+        elif j == ndim - 1:
+            parts.append(f"np.arange(g.shape[{j}])")
+        else:
+            parts.append(f"np.arange(g.shape[{j}])[{', '.join(':' if k == j else 'None' for k in range(j, ndim))}]")
+    index = parts[0] if ndim == 1 else f"({', '.join(parts)})"
+    return f"add_at(np.zeros_like(arr), {index}, g)"
+
+
+defrule(np.take_along_axis, "arr, indices, axis", linear=True, vjp={"arr": take_along_axis_vjp},
+        namespace={"add_at": add_at})
+
+# sorting permutes: the adjoint goes back through the inverse permutation (argsort of the argsort)
+defrule(np.sort, "a, axis=-1, kind=None, order=None",
+        vjp={"a": "np.reshape(g[np.argsort(np.argsort(a, axis=None))], a.shape) if axis is None "
+                   "else np.take_along_axis(g, np.argsort(np.argsort(a, axis=axis), axis=axis), axis=axis)"},
+        jvp={"a": "np.ravel(da)[np.argsort(a, axis=None)] if axis is None "
+                  "else np.take_along_axis(da, np.argsort(a, axis=axis), axis=axis)"})
+
+
+# --------------------------------------------------------------------------------------------
+# Diagonals and triangles
+
+def _on_diagonal(a, offset, axis1, axis2, result, array="a", offset_name="offset"):
+    """Statements writing g along a diagonal of zeros shaped like ``a``: the adjoint of taking it."""
+    ndim = getattr(a, "ndim", None)
+    if not isinstance(offset, int):
+        rows, cols = f"i + max(-{offset_name}, 0)", f"i + max({offset_name}, 0)"
+    else:
+        rows = "i" if offset >= 0 else f"i + {-offset}"
+        cols = "i" if offset <= 0 else f"i + {offset}"
+    known_axes = isinstance(axis1, int) and isinstance(axis2, int)
+    plain = ndim == 2 and known_axes and (axis1 % 2, axis2 % 2) == (0, 1)
+    if plain and offset == 0:
+        return f"{result} = np.zeros_like({array})\nnp.fill_diagonal({result}, g)"
+    if plain:
+        return f"{result} = np.zeros_like({array})\ni = np.arange(g.shape[-1])\n{result}[{rows}, {cols}] = g"
+    axes = f"({axis1}, {axis2})" if known_axes else "(axis1, axis2)"
+    return (f"{result} = np.zeros_like(np.moveaxis({array}, {axes}, (-2, -1)))\ni = np.arange(g.shape[-1])\n"
+            f"{result}[..., {rows}, {cols}] = g\n{result} = np.moveaxis({result}, (-2, -1), {axes})")
+
+
+def diagonal_vjp(a, offset, axis1, axis2):
+    """da = np.zeros_like(a) with g written along the diagonal"""
+    return _on_diagonal(a, offset, axis1, axis2, "da")
+
+
+def diag_vjp(v, k):
+    """np.diag(g, k) for a vector v; g written along the k-th diagonal of zeros for a matrix"""
+    if getattr(v, "ndim", None) == 1:
+        return "np.diag(g, k)"
+    statements = _on_diagonal(v, k, 0, 1, "dv", "v", "k")
+    if getattr(v, "ndim", None) == 2:
+        return statements
+    indented = "\n".join("    " + line for line in statements.splitlines())
+    return f"if v.ndim == 1:\n    dv = np.diag(g, k)\nelse:\n{indented}"
+
+
+defrule(np.diagonal, "a, offset=0, axis1=0, axis2=1", linear=True, vjp={"a": diagonal_vjp})
+defrule(np.diag, "v, k=0", linear=True, vjp={"v": diag_vjp})
+defrule(np.diagflat, "v, k=0", linear=True, vjp={"v": "np.reshape(np.diagonal(g, k), v.shape)"})
+defrule(np.triu, "m, k=0", linear=True, vjp={"m": "np.triu(g, k)"})
+defrule(np.tril, "m, k=0", linear=True, vjp={"m": "np.tril(g, k)"})
+
+
+# --------------------------------------------------------------------------------------------
+# Differences, integrals, convolutions: linear maps whose adjoints are their transposes
+
+def diff_vjp(n):
+    """-np.diff(g, axis=axis, prepend=0, append=0), n times"""
+    if not isinstance(n, int):
+        raise RuleError("n must be a constant")
+    expr = "g"
+    for _ in range(n):
+        expr = f"np.diff({expr}, axis=axis, prepend=0, append=0)"
+    return f"-{expr}" if n % 2 else expr
+
+
+defrule(np.diff, "a, n=1, axis=-1", linear=True, vjp={"a": diff_vjp})
+
+if hasattr(np, "trapezoid"):
+    # g * dx for every point, halved at the two ends
+    defrule(np.trapezoid, "y, x=None, dx=1.0, axis=-1", linear=True, vjp={"y": """
+gy = np.moveaxis(np.zeros_like(y) + np.expand_dims(g, axis) * dx, axis, -1)
+dy = np.moveaxis(np.concatenate([gy[..., :1] / 2, gy[..., 1:-1], gy[..., -1:] / 2], axis=-1), -1, axis)
+"""})
+
+
+def _full_adjoint(mode):
+    """g padded back to the length of the full convolution (what 'same' and 'valid' cut off)."""
+    if mode == "full":
+        return "g"
+    if mode == "valid":
+        return "np.pad(g, min(a.size, v.size) - 1)"
+    if mode == "same":
+        return "np.pad(g, ((min(a.size, v.size) - 1) // 2, min(a.size, v.size) // 2))"
+    raise RuleError(f"mode must be a constant: 'full', 'same' or 'valid', not {mode!r}")
+
+
+def _convolve_vjp(which):
+    def vjp(mode):
+        other = "v" if which == "a" else "a"
+        return f"np.correlate({_full_adjoint(mode)}, {other}, 'valid')"
+    vjp.__doc__ = f"np.correlate(g, {'v' if which == 'a' else 'a'}, 'valid'), g padded to the full length"
+    return vjp
+
+
+def _correlate_vjp(which):
+    def vjp(mode):
+        if which == "a":
+            return f"np.correlate({_full_adjoint(mode)}, np.flip(v), 'valid')"
+        return f"np.flip(np.correlate({_full_adjoint(mode)}, a, 'valid'))"
+    vjp.__doc__ = ("np.correlate(g, np.flip(v), 'valid')" if which == "a"
+                   else "np.flip(np.correlate(g, a, 'valid')), g padded to the full length")
+    return vjp
+
+
+defrule(np.convolve, "a, v, mode='full'", vjp={"a": _convolve_vjp("a"), "v": _convolve_vjp("v")},
+        jvp={"a": "np.convolve(da, v, mode)", "v": "np.convolve(a, dv, mode)"})
+defrule(np.correlate, "a, v, mode='valid'", vjp={"a": _correlate_vjp("a"), "v": _correlate_vjp("v")},
+        jvp={"a": "np.correlate(da, v, mode)", "v": "np.correlate(a, dv, mode)"})

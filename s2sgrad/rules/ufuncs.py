@@ -71,8 +71,20 @@ defrule(np.where, "condition, x, y", broadcasts=True,
         vjp={"x": "np.where(condition, g, 0)", "y": "np.where(condition, 0, g)"},
         jvp={"x": "np.where(condition, dx, 0)", "y": "np.where(condition, 0, dy)"})
 
+# a sign taken from the second argument, a power of two from an integer, NaN and infinities replaced
+elementwise(np.copysign, "x1, x2", x1="np.where(np.signbit(x1) == np.signbit(x2), 1.0, -1.0)")
+elementwise(np.ldexp, "x1, x2", x1="np.ldexp(1.0, x2)")
+elementwise(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", x="np.isfinite(x)")
+
+# real inputs: the real part is the value, the conjugate the value itself
+defrule(np.real, "val", linear=True, vjp={"val": "np.real(g)"})
+defrule(np.conjugate, "x", linear=True, vjp={"x": "np.conj(g)"})
+
 # piecewise-constant functions: their derivative is zero wherever it exists
 nondifferentiable(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix,
                   np.floor_divide, np.heaviside, np.isnan, np.isinf, np.isfinite, np.signbit,
+                  np.isneginf, np.isposinf, np.isreal, np.iscomplex, np.spacing, np.nextafter,
                   np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-                  np.logical_and, np.logical_or, np.logical_not, np.logical_xor)
+                  np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+                  np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
+                  np.gcd, np.lcm)

@@ -1,0 +1,161 @@
+"""Every derivative rule, checked against central finite differences.
+
+The matrix is generated from the rules table itself (``s2sgrad.rules``): for
+each built-in rule, the cases of ``tests/rule_cases.py`` (or, for elementwise
+rules, cases made from their domain: scalars, vectors, matrices and
+broadcasting pairs). Each case is written out as a small user module, whose
+``loss`` is ``np.sum(<the call> * R)`` for a fixed random ``R``, so that
+matching gradients means the whole Jacobian matches. Both the derivative
+specialized to the arguments' shapes and the shape-generic one are run, in
+reverse mode and (where the rule has forward templates) in forward mode.
+
+A rule without cases fails :func:`test_every_rule_has_cases`: nothing is
+added to the table untested.
+"""
+
+import importlib.util
+import itertools
+import sys
+
+import numpy as np
+import pytest
+
+import s2sgrad
+from s2sgrad.rules import builtin_rules
+from s2sgrad.rules.methods import ARRAY_METHODS
+
+import rule_cases
+from rule_cases import Case
+
+_counter = itertools.count()
+
+
+def _all_cases():
+    cases = []
+    for rule in builtin_rules():
+        for i, case in enumerate(rule_cases.cases_for(rule)):
+            cases.append(pytest.param(rule, case, id=f"{rule.name}-{i}"))
+    for method, method_cases in sorted(rule_cases.METHOD_CASES.items()):
+        for i, case in enumerate(method_cases):
+            cases.append(pytest.param(None, case, id=f"method .{method}()-{i}"))
+    for i, case in enumerate(rule_cases.NONDIFFERENTIABLE_CASES):
+        cases.append(pytest.param(None, case, id=f"nondifferentiable-{i}: {case.expr}"))
+    return cases
+
+
+def test_every_rule_has_cases():
+    missing = [rule.name for rule in builtin_rules() if not rule_cases.cases_for(rule)]
+    assert not missing, f"rules without test cases (add them to tests/rule_cases.py): {missing}"
+
+
+def test_no_cases_for_unknown_rules():
+    names = {rule.name for rule in builtin_rules()}
+    stale = sorted(set(rule_cases.CASES) - names)
+    assert not stale, f"tests/rule_cases.py has cases for rules that do not exist: {stale}"
+
+
+def test_every_array_method_has_cases():
+    missing = sorted(set(ARRAY_METHODS) - set(rule_cases.METHOD_CASES) - rule_cases.METHODS_WITHOUT_CASES)
+    assert not missing, f"array methods without test cases: {missing}"
+
+
+def test_every_rule_has_both_modes():
+    """Forward templates come with every rule (a linear rule's is the function itself)."""
+    one_sided = [rule.name for rule in builtin_rules() if set(rule.vjp) != set(rule.jvp)]
+    assert not one_sided, f"rules with a reverse template but no forward one, or the other way: {one_sided}"
+
+
+# ------------------------------------------------------------------ the matrix
+def _module(tmp_path, case, rng):
+    """Write the case as a user module; returns it and the arguments (R last)."""
+    args = {name: spec(rng) for name, spec in case.args.items()}
+    names = list(args)
+    source = ["import numpy as np"]
+    if rule_cases.HAS_SCIPY:
+        source.append("import scipy.special\nimport scipy.linalg")
+    source.append("fn = None\n")
+    params = ", ".join(names)
+    source.append(f"def value({params}):\n    return {case.expr}\n")
+    if case.outputs:
+        seeds = [f"R{k}" for k in case.used]
+        targets = ", ".join(f"out{k}" for k in range(case.outputs))
+        total = " + ".join(f"np.sum(out{k} * R{k})" for k in case.used)
+        source.append(f"def loss({params}, {', '.join(seeds)}):\n    {targets} = {case.expr}\n"
+                      f"    return {total}\n")
+    else:
+        source.append(f"def loss({params}, R):\n    return np.sum(({case.expr}) * R)\n")
+    path = tmp_path / f"rule_case_{next(_counter)}.py"
+    path.write_text("\n".join(source))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    module.fn = case.fn
+    out = module.value(*[args[n] for n in names])
+    outs = [out[k] for k in case.used] if case.outputs else [out]
+    seeds = [rng.standard_normal(np.shape(o)) for o in outs]
+    seeds = [float(s) if np.ndim(s) == 0 else s for s in seeds]
+    return module, names, [args[n] for n in names] + seeds
+
+
+def _wrt(case, names, values):
+    if case.wrt is not None:
+        return list(case.wrt)
+    return [n for n, v in zip(names, values)
+            if isinstance(v, float) or (isinstance(v, np.ndarray) and v.dtype.kind == "f")]
+
+
+def _perturbed(values, index, delta):
+    new = list(values)
+    new[index] = values[index] + delta
+    return new
+
+
+def numerical_gradient(f, values, index, eps):
+    x = np.asarray(values[index], dtype=float)
+    out = np.zeros_like(x)
+    for i in np.ndindex(*x.shape):
+        step = np.zeros_like(x)
+        step[i] = eps
+        delta = float(step) if np.ndim(values[index]) == 0 and isinstance(values[index], float) else step
+        up = f(*_perturbed(values, index, delta))
+        down = f(*_perturbed(values, index, -delta))
+        out[i] = (up - down) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize("rule, case", _all_cases())
+def test_rule(rule, case, tmp_path):
+    rng = np.random.default_rng(20240611)
+    module, names, values = _module(tmp_path, case, rng)
+    wrt = _wrt(case, names, values[:len(names)])
+    assert wrt, f"case {case.expr} differentiates nothing"
+    indices = [names.index(n) for n in wrt]
+    expected = [numerical_gradient(module.loss, values, i, case.eps) for i in indices]
+
+    derivative = s2sgrad.value_and_grad(module.loss, wrt=tuple(wrt) if len(wrt) > 1 else wrt[0])
+    value, grads = derivative(*values)
+    generic_value, generic_grads = derivative.generic.function(*values)
+    if len(wrt) == 1:
+        grads, generic_grads = (grads,), (generic_grads,)
+    for label, found in (("specialized", grads), ("generic", generic_grads)):
+        for name, g, e in zip(wrt, found, expected):
+            assert np.shape(g) == np.shape(e), f"{label} gradient of {name}: shape {np.shape(g)} != {np.shape(e)}"
+            np.testing.assert_allclose(g, e, rtol=case.rtol, atol=case.atol,
+                                       err_msg=f"{label} reverse-mode gradient of {name} for {case.expr}\n"
+                                               f"{derivative.source}")
+    np.testing.assert_allclose(generic_value, value)
+
+    if rule is not None and not rule.jvp:
+        return
+    tangents = [rng.standard_normal(np.shape(values[i])) for i in indices]
+    tangents = [float(t) if isinstance(values[i], float) else t for t, i in zip(tangents, indices)]
+    expected_tangent = sum(float(np.sum(e * t)) for e, t in zip(expected, tangents))
+    forward = s2sgrad.jvp(module.loss, wrt=tuple(wrt) if len(wrt) > 1 else wrt[0])
+    seeds = tangents[0] if len(wrt) == 1 else tuple(tangents)
+    _, tangent = forward(*values, seeds)
+    _, generic_tangent = forward.generic.function(
+        *values, **dict(zip(forward.generic.function.__code__.co_varnames[len(values):], tangents)))
+    for label, found in (("specialized", tangent), ("generic", generic_tangent)):
+        np.testing.assert_allclose(found, expected_tangent, rtol=case.rtol, atol=case.atol,
+                                   err_msg=f"{label} forward-mode tangent for {case.expr}\n{forward.source}")
