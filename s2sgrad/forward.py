@@ -140,6 +140,8 @@ class ForwardMode:
         """The tangent of a value no active value flows into: zeros shaped like it."""
         if isinstance(rhs, (gast.List, gast.Tuple)) and isinstance(target, gast.Name):
             return type(rhs)(elts=[self.zero_like(e) for e in rhs.elts], ctx=gast.Load())
+        if isinstance(rhs, gast.Dict) and isinstance(target, gast.Name):
+            return gast.Dict(keys=[clone(k) for k in rhs.keys], values=[self.zero_like(v) for v in rhs.values])
         return self.zero_like(gast.Name(id=target.id, ctx=gast.Load(), annotation=None,
                                         type_comment=None))
 
@@ -365,6 +367,10 @@ class ForwardMode:
             if not any(self.is_active(e) for e in rhs.elts):
                 return [], None
             return [], type(rhs)(elts=[self.tangent_or_zero(e) for e in rhs.elts], ctx=gast.Load())
+        if isinstance(rhs, gast.Dict):
+            if not any(self.is_active(v) for v in rhs.values):
+                return [], None
+            return [], gast.Dict(keys=[clone(k) for k in rhs.keys], values=[self.tangent_or_zero(v) for v in rhs.values])
         if isinstance(rhs, gast.Constant) or not activity.carries_derivative(rhs):
             return [], None
         if not activity.operand_names(rhs) & self.active:

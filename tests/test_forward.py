@@ -17,15 +17,30 @@ from lecture import cost, make_data
 
 
 # ------------------------------------------------------------------- helpers
+def step(x, t, eps):
+    """x + eps * t, for arrays, numbers and dicts of them."""
+    if isinstance(x, dict):
+        return {k: step(x[k], t[k], eps) for k in x}
+    return x + eps * t
+
+
+def inner(a, b):
+    if isinstance(a, dict):
+        return sum(inner(a[k], b[k]) for k in a)
+    return np.sum(a * b)
+
+
 def directional_difference(f, args, wrt, tangents, eps=1e-6):
     up, down = list(args), list(args)
     for i, t in zip(wrt, tangents):
-        up[i] = args[i] + eps * t
-        down[i] = args[i] - eps * t
+        up[i] = step(args[i], t, eps)
+        down[i] = step(args[i], t, -eps)
     return (np.asarray(f(*up)) - np.asarray(f(*down))) / (2 * eps)
 
 
 def random_like(rng, x):
+    if isinstance(x, dict):
+        return {k: random_like(rng, v) for k, v in x.items()}
     t = rng.normal(size=np.shape(x))
     return float(t) if isinstance(x, float) else t
 
@@ -48,7 +63,7 @@ def check_dot_product(f, args, wrt, rng):
     w = random_like(rng, value) if np.ndim(value) else float(rng.normal())
     jtw = vjp(f, wrt=wrt)(*args, w)
     jtw = (jtw,) if len(wrt) == 1 and not isinstance(jtw, tuple) else jtw
-    assert np.sum(jv * w) == pytest.approx(sum(np.sum(a * b) for a, b in zip(v, jtw)), rel=1e-9, abs=1e-12)
+    assert inner(jv, w) == pytest.approx(sum(inner(a, b) for a, b in zip(v, jtw)), rel=1e-9, abs=1e-12)
 
 
 # ------------------------------------------------------------------ constructs
@@ -178,6 +193,12 @@ def recursive(x, w):
     return power_tower(x * w, 3) + power_tower(w, 2)
 
 
+def dicts(p, x):
+    cache = {"h": np.tanh(x @ p["W"]), "scale": 2.0}
+    cache["y"] = cache["h"] @ p["V"] * cache["scale"]
+    return cache["y"]
+
+
 CONSTRUCTS = {
     "broadcast into a larger result": (broadcast_into_larger, lambda r: (r.normal(size=3), r.normal(size=(4, 3))),
                                        [(0,), (1,), (0, 1)]),
@@ -202,6 +223,8 @@ CONSTRUCTS = {
     "array writes": (array_writes, lambda r: (r.normal(size=4),), [(0,)]),
     "np.add.at": (scatter_add, lambda r: (r.normal(size=3), np.array([0, 2, 0])), [(0,)]),
     "list append and np.stack": (list_of_states, lambda r: (r.normal(size=3),), [(0,)]),
+    "dicts, a dict argument among them": (dicts, lambda r: ({"W": r.normal(size=(3, 4)), "V": r.normal(size=(4, 2))},
+                                                            r.normal(size=(2, 3))), [(0,), (0, 1)]),
     "recursion": (recursive, lambda r: (r.normal(size=3), r.normal(size=3)), [(0, 1), (0,)]),
     "joins with constants": (joins, lambda r: (r.normal(size=3), r.normal(size=3)), [(0,), (0, 1)]),
 }
@@ -211,6 +234,7 @@ CONSTRUCTS = {
 REVERSE_MODE_FAILS = {
     "while with break": "vjp: the tape is popped out of step after a break inside an if in a while loop",
     "np.add.at": "vjp: activity does not see np.add.at(x, i, v) write x, so the gradient is silently zero",
+    "dicts, a dict argument among them": "vjp: d[k] = v for a new key k pushes np.copy(d[k]) first: KeyError",
 }
 
 
