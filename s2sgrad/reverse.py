@@ -620,17 +620,24 @@ class ReverseMode:
             self.accumulate(arg.id, stmt, expr=expr)
 
     def uniform_contribution(self, rule, p, arg, bound, mapping, stmt, y):
-        """Pass a uniform contribution on as one number, when the rule allows; True if done."""
-        if y is None:
+        """Pass a uniform contribution on as one number, when the rule allows; True if done.
+
+        Only where the shapes are known (specialized code): shape-generic code
+        would have to spell out element counts, and reads better with arrays.
+        """
+        if y is None or self.facts.shape(arg.id) is None:
             return False
         value = None
         if p in rule.uniform:
             _, value = instantiate(rule.uniform[p], mapping, self.namer, self.np, shapes=self.facts.shapes)
             if isinstance(value, gast.Constant) and value.value is None:
                 value = None
-        elif y in self.uniform and rule.broadcasts and rule.vjp[p].expr is not None:
-            _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes)
-            read = {n for n in names_in(expr, gast.Load) if n != self.np}
+        elif y in self.uniform and rule.broadcasts and rule.vjp[p].expr is not None \
+                and self.facts.shape(y) is not None:
+            _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes,
+                                  externals=self.externals)
+            read = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                    and n.id != self.np and not getattr(n, "external", False)}   # a user rule's helpers
             if read <= {mapping["g"].id}:                       # g, -g: the partial is a constant
                 value = expr
             elif self.covers_result(read - {mapping["g"].id}, y):  # g * Y with Y as large as the result
