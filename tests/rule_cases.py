@@ -333,6 +333,21 @@ CASES.update({
     "np.asfortranarray": [Case("np.asfortranarray(a)", a=A23)],
 })
 
+# order statistics, evenly spaced values, more permutations
+CASES.update({
+    "np.median": [Case("np.median(a)", a=distinct(3, 4)), Case("np.median(a, axis=1)", a=distinct(3, 5)),
+                  Case("np.median(a, axis=0, keepdims=True)", a=distinct(3, 4))],
+    "np.quantile": [Case("np.quantile(a, 0.3)", a=distinct(3, 4)), Case("np.quantile(a, 0.75, axis=1)", a=distinct(3, 5))],
+    "np.percentile": [Case("np.percentile(a, 40, axis=0)", a=distinct(4, 3))],
+    "np.linspace": [Case("np.linspace(a, b, 5)", a=normal(), b=normal()),
+                    Case("np.linspace(a, b, 4, endpoint=False)", a=normal(3), b=normal(3))],
+    "np.logspace": [Case("np.logspace(a, b, 5)", a=unit(), b=unit()), Case("np.logspace(a, b, 3, base=2.0)", a=unit(2), b=unit(2))],
+    "np.partition": [Case("np.partition(a, 2)", a=distinct(3, 4)), Case("np.partition(a, 1, axis=0)", a=distinct(3, 4)),
+                     Case("np.partition(a, 3, axis=None)", a=distinct(2, 3))],
+    "np.rollaxis": [Case("np.rollaxis(a, 2)", a=normal(2, 3, 4)), Case("np.rollaxis(a, 0, 3)", a=normal(2, 3, 4))],
+    "np.real_if_close": [Case("np.real_if_close(a)", a=A23)],
+})
+
 # SciPy
 CASES.update({
     "scipy.special.polygamma": [Case("scipy.special.polygamma(1, a)", a=positive(2, 3)),

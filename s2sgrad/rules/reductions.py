@@ -128,3 +128,57 @@ defrule(np.ptp, "a, axis=None, keepdims=False",
 nondifferentiable(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
                   np.count_nonzero, np.any, np.all, np.searchsorted, np.unique, np.isclose,
                   np.allclose, np.array_equal, np.shape, np.ndim, np.size, np.sign)
+
+
+# Order statistics: the median and quantiles read one or two elements of the sorted values, so
+# their adjoint goes to the elements of those ranks (ranks: the argsort of the argsort).
+def _rank_weights(position):
+    """Statements giving ``weights``: the share of each element of a in the order statistic at ``position``."""
+    return f"""
+ranks = np.argsort(np.argsort(a, axis=axis), axis=axis)
+n = a.size if axis is None else a.shape[axis]
+position = {position}
+below = np.floor(position)
+weights = (ranks == below) * (1 - (position - below)) + (ranks == below + 1) * (position - below)
+weights = np.reshape(weights, a.shape) if axis is None else weights
+"""
+
+
+def _order_statistic(q, method, mode):
+    if method != "linear":
+        raise RuleError(f"method={method!r} is not supported; only the default 'linear' is")
+    if isinstance(q, (tuple, list)) or getattr(q, "ndim", None) not in (None, 0):
+        raise RuleError("only a single quantile q is supported: call once per quantile")
+    text = _rank_weights(f"{q} * (n - 1)")
+    if mode == "vjp":
+        return text + f"da = {GX} * weights"
+    return text + "dans = np.sum(da * weights, axis=axis, keepdims=keepdims)"
+
+
+def quantile_vjp(q, method):
+    """g shared between the elements ranked next to q * (n - 1), by linear interpolation"""
+    return _order_statistic("q", method, "vjp")
+
+
+def quantile_jvp(q, method):
+    """da of the elements ranked next to q * (n - 1), interpolated"""
+    return _order_statistic("q", method, "jvp")
+
+
+def percentile_vjp(q, method):
+    """as np.quantile's, at q / 100"""
+    return _order_statistic("q / 100", method, "vjp")
+
+
+def percentile_jvp(q, method):
+    """as np.quantile's, at q / 100"""
+    return _order_statistic("q / 100", method, "jvp")
+
+
+defrule(np.median, "a, axis=None, keepdims=False",
+        vjp={"a": _rank_weights("(n - 1) / 2") + f"da = {GX} * weights"},
+        jvp={"a": _rank_weights("(n - 1) / 2") + "dans = np.sum(da * weights, axis=axis, keepdims=keepdims)"})
+defrule(np.quantile, "a, q, axis=None, method='linear', keepdims=False",
+        vjp={"a": quantile_vjp}, jvp={"a": quantile_jvp})
+defrule(np.percentile, "a, q, axis=None, method='linear', keepdims=False",
+        vjp={"a": percentile_vjp}, jvp={"a": percentile_jvp})

@@ -463,3 +463,32 @@ defrule(np.convolve, "a, v, mode='full'", vjp={"a": _convolve_vjp("a"), "v": _co
         jvp={"a": "np.convolve(da, v, mode)", "v": "np.convolve(a, dv, mode)"})
 defrule(np.correlate, "a, v, mode='valid'", vjp={"a": _correlate_vjp("a"), "v": _correlate_vjp("v")},
         jvp={"a": "np.correlate(da, v, mode)", "v": "np.correlate(a, dv, mode)"})
+
+
+# partitioning permutes, as sorting does
+defrule(np.partition, "a, kth, axis=-1, kind='introselect', order=None",
+        vjp={"a": "np.reshape(g[np.argsort(np.argpartition(a, kth, axis=None))], a.shape) if axis is None "
+                  "else np.take_along_axis(g, np.argsort(np.argpartition(a, kth, axis=axis), axis=axis), axis=axis)"},
+        jvp={"a": "np.ravel(da)[np.argpartition(a, kth, axis=None)] if axis is None "
+                  "else np.take_along_axis(da, np.argpartition(a, kth, axis=axis), axis=axis)"})
+
+
+def rollaxis_vjp(a, axis, start):
+    """g with the axes put back: np.transpose(g, <the inverse permutation>)"""
+    ndim = getattr(a, "ndim", None)
+    if ndim is None or not isinstance(axis, int) or not isinstance(start, int):
+        return "np.moveaxis(g, start % (a.ndim + 1) - (axis % a.ndim < start % (a.ndim + 1)), axis)"
+    axes = list(range(ndim))
+    axis %= ndim
+    start = start % (ndim + 1)
+    if axis < start:
+        start -= 1
+    axes.remove(axis)
+    axes.insert(start, axis)
+    if axes == list(range(ndim)):
+        return "g"
+    return f"np.transpose(g, {tuple(int(k) for k in np.argsort(axes))})"
+
+
+defrule(np.rollaxis, "a, axis, start=0", linear=True, vjp={"a": rollaxis_vjp})
+defrule(np.real_if_close, "a, tol=100", linear=True, vjp={"a": "g"})
