@@ -24,13 +24,15 @@ defrule(np.prod, "a, axis=None, dtype=None, keepdims=False",
         vjp={"a": f"{GX} * {ANSX} / a"},
         jvp={"a": f"np.sum(da * {ANSX} / a, axis=axis, keepdims=keepdims)"})
 
+# the count of ties is taken in a's dtype: an integer count would turn float32 adjoints into float64
 _EXTREMUM_VJP = f"""
 at_extremum = a == {ANSX}
-da = at_extremum * ({GX} / np.sum(at_extremum, axis=axis, keepdims=True))
+da = at_extremum * ({GX} / np.sum(at_extremum, axis=axis, keepdims=True, dtype=a.dtype))
 """
 _EXTREMUM_JVP = f"""
 at_extremum = a == {ANSX}
-dans = np.sum(da * at_extremum, axis=axis, keepdims=keepdims) / np.sum(at_extremum, axis=axis, keepdims=keepdims)
+dans = np.sum(da * at_extremum, axis=axis, keepdims=keepdims) / np.sum(at_extremum, axis=axis, keepdims=keepdims,
+                                                                         dtype=a.dtype)
 """
 for _f in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
     defrule(_f, "a, axis=None, keepdims=False", vjp={"a": _EXTREMUM_VJP}, jvp={"a": _EXTREMUM_JVP})

@@ -12,7 +12,7 @@ def grad_cost(X, Y, W, V):
     dU = np.expand_dims(dZmax / np.sum(t9, axis=1), 1) * t9
     dZmax = dZmax - np.sum(dU, axis=1, keepdims=True)
     at_extremum = U == np.expand_dims(t7, 1)
-    dU = dU + at_extremum * (np.expand_dims(dZmax[:, 0], 1) / np.sum(at_extremum, axis=1, keepdims=True))
+    dU = dU + at_extremum * (np.expand_dims(dZmax[:, 0], 1) / np.sum(at_extremum, axis=1, keepdims=True, dtype=U.dtype))
     dU = dU + dt14 * 5 * Y
     dZ = dU @ W.T
     dW = Z.T @ dU

@@ -10,7 +10,7 @@ def jvp_cost(X, Y, W, V, *, dX, dW, dV):
     t7 = np.max(U, axis=1)
     at_extremum = U == np.expand_dims(t7, 1)
     Zmax = t7[:, None]
-    dZmax = (np.sum(dU * at_extremum, axis=1) / np.sum(at_extremum, axis=1))[:, None]
+    dZmax = (np.sum(dU * at_extremum, axis=1) / np.sum(at_extremum, axis=1, dtype=U.dtype))[:, None]
     t9 = np.exp(U - Zmax)
     t10 = np.sum(t9, axis=1)
     nll = -np.mean(np.sum(U * Y, 1) - (Zmax + np.log(t10)[:, None]))
