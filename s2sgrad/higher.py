@@ -75,7 +75,7 @@ class ReverseJacobian(VectorJacobianProduct):
     def __call__(self, *args, **kwargs):
         fn, args = self._compiled(args, kwargs)
         out = self.func(*args)
-        rows = [fn(*args, **{_keyword_only(fn)[0]: basis(out, i)}) for i in range(np.size(out))]
+        rows = [self._as_requested(fn(*args, **{_keyword_only(fn)[0]: basis(out, i)})) for i in range(np.size(out))]
         blocks = [rows] if self.single else list(zip(*rows))
         jacobians = tuple(_assemble(block, np.shape(out), np.shape(args[self.program.params.index(p)]), 0)
                           for block, p in zip(blocks, self.wrt))
@@ -150,9 +150,7 @@ class HessianVectorProduct(Derivative):
             raise GradError(f"hvp of {self.func.__name__} takes {len(names)} vectors (one per wrt argument: "
                             f"{', '.join(self.wrt)}), got {len(vectors)}", self.program.parsed.origin)
         grads, product = fn(*args, **dict(zip(names, vectors)))
-        if len(self.wrt) == 1 and not self.single:
-            return (product,)         # wrt=("V",): the generated gradient returns dV itself
-        return product
+        return self._as_requested(product)
 
 
 class Hessian(HessianVectorProduct):

@@ -442,3 +442,10 @@ def test_cli_emits_a_standalone_forward_module(tmp_path, rng):
     args, v = make_data(rng), rng.normal(size=(3, 4))
     value, tangent = module.jvp_cost(*args, dV=v)
     assert tangent == pytest.approx(jvp(cost, wrt="V")(*args, v)[1], rel=1e-12)
+
+
+def test_a_one_element_tuple_wrt_gets_tuples_back(rng):
+    args = (rng.normal(size=(2, 3)), rng.normal(size=3))
+    for mode in ("reverse", "forward"):
+        (J,) = jacobian(softmax_rows, wrt=("Z",), mode=mode)(*args)
+        assert J.shape == (2, 3, 2, 3)
