@@ -171,8 +171,10 @@ def test_device_array_keeps_cupys_rules():
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_generated_gradient_stays_on_a_device_array(case):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_generated_gradient_stays_on_a_device_array(case, dtype):
     primal, wrt, args = case_arguments(case)
+    args = tuple(a.astype(dtype) if isinstance(a, np.ndarray) else a for a in args)
     derivative = s2sgrad.value_and_grad(primal, wrt=wrt)
     value, grads = derivative(*args)
     with warnings.catch_warnings():
@@ -181,8 +183,9 @@ def test_generated_gradient_stays_on_a_device_array(case):
     assert isinstance(device_value, DeviceArray)
     np.testing.assert_allclose(device_value.get(), value, rtol=1e-12)
     for name, got, expected in zip(wrt, as_tuple(device_grads), as_tuple(grads)):
-        assert isinstance(got, DeviceArray), name
-        np.testing.assert_allclose(got.get(), expected, rtol=1e-10, atol=1e-13, err_msg=f"d/d{name}")
+        assert isinstance(got, DeviceArray) and got.dtype == dtype, (name, got.dtype)   # no float64 on the way
+        np.testing.assert_allclose(got.get(), expected, rtol=1e-10 if dtype == np.float64 else 1e-5,
+                                   atol=1e-13 if dtype == np.float64 else 1e-7, err_msg=f"d/d{name}")
 
 
 def test_vjp_and_jvp_stay_on_a_device_array():
@@ -291,7 +294,7 @@ def test_gradient_on_cupy_arrays_equals_numpy(cupy, case, dtype):
     assert isinstance(device_value, cupy.ndarray)
     np.testing.assert_allclose(cupy.asnumpy(device_value), value, rtol=rtol)
     for name, got, expected in zip(wrt, as_tuple(device_grads), as_tuple(grads)):
-        assert isinstance(got, cupy.ndarray) and got.dtype == expected.dtype, name
+        assert isinstance(got, cupy.ndarray) and got.dtype == dtype, (name, got.dtype)
         np.testing.assert_allclose(cupy.asnumpy(got), expected, rtol=rtol, atol=rtol * 1e-3,
                                    err_msg=f"d/d{name}")
 
