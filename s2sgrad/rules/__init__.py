@@ -17,6 +17,7 @@ else:
 from . import uniform as _uniform_table  # noqa: F401  (after the tables it annotates)
 
 _BUILTIN = tuple(all_rules())
+_BUILTIN_NONDIFFERENTIABLE = tuple(all_nondifferentiable())
 
 
 def builtin_rules():
@@ -24,6 +25,11 @@ def builtin_rules():
     return list(_BUILTIN)
 
 
+def builtin_nondifferentiable():
+    """The functions s2sgrad knows to carry no derivative (not those users declare)."""
+    return list(_BUILTIN_NONDIFFERENTIABLE)
+
+
 __all__ = ["Rule", "Template", "Operand", "RuleError", "defrule", "elementwise", "nondifferentiable",
            "adjoint", "tangent", "lookup", "is_nondifferentiable", "all_rules", "all_nondifferentiable",
-           "builtin_rules"]
+           "builtin_rules", "builtin_nondifferentiable"]

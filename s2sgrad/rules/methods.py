@@ -41,7 +41,6 @@ ARRAY_METHODS = {
     "conj": (np.conj, "args"),
     "repeat": (np.repeat, "args"),
     "take": (np.take, "args"),
-    "cumulative_sum": (np.cumsum, "args"),
 }
 
 # attributes that carry no derivative: the primal reads them, the adjoint ignores them

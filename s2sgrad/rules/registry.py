@@ -398,3 +398,13 @@ def all_rules():
 
 def all_nondifferentiable():
     return list(_NONDIFF.values())
+
+
+def method_rules():
+    """The rules of array methods kept as method calls (``x.astype(float)``), by method name."""
+    return dict(_METHODS)
+
+
+def nondifferentiable_owners():
+    """The classes whose methods carry no derivative (random generators)."""
+    return _NONDIFF_OWNERS
