@@ -11,6 +11,7 @@ conservative for code that overwrites names: it iterates to a fixpoint.
 """
 
 import gast
+import numpy as np
 
 from .astutil import names_in
 from .rules import is_nondifferentiable
@@ -63,6 +64,16 @@ def _assignments(body):
                 receiver = node.value.func.value
                 if isinstance(receiver, gast.Name):               # hs.append(h) changes hs
                     yield {receiver.id}, node.value, set()
+            elif isinstance(node, gast.Expr) and is_add_at(node.value) and isinstance(node.value.args[0], gast.Name):
+                array = node.value.args[0].id                     # np.add.at(x, i, v) changes x
+                yield {array}, node.value, {array}
+
+
+def is_add_at(call):
+    """A call of ``np.add.at(array, index, values)``, which adds into ``array`` in place."""
+    callee = getattr(call, "callee", None)
+    return (isinstance(call, gast.Call) and getattr(callee, "__name__", None) == "at"
+            and getattr(callee, "__self__", None) is np.add and len(call.args) == 3)
 
 
 def _flows(body):

@@ -36,9 +36,14 @@ def helper_names(externals):
 def module_source(fn, externals):
     """The generated module's body: the helpers it uses (as source), then the function."""
     parts = []
-    for bound, helper in sorted(helper_names(externals).items()):
-        text = inspect.getsource(helper)
-        parts.append(text.replace(f"def {helper.__name__}(", f"def {bound}(", 1))
+    helpers = helper_names(externals)
+    for _, companion_externals in getattr(fn, "companions", ()):   # what generated vjps of helpers use
+        helpers.update(helper_names(companion_externals))
+    for bound, helper in sorted(helpers.items()):
+        text = inspect.getsource(helper).replace(f"def {helper.__name__}(", f"def {bound}(", 1)
+        if externals.np != "np":   # the user's code names something np: the helpers spell NumPy as it does
+            text = re.sub(r"\bnp\.", externals.np + ".", text)
+        parts.append(text)
     for companion, _ in getattr(fn, "companions", ()):     # generated vjps of recursive helpers
         parts.append(to_source(companion))
     parts.append(to_source(fn))

@@ -94,6 +94,9 @@ class Externals:
         """
         if obj is numpy:
             return attribute_chain((self.np,))
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, numpy.ufunc) and module_path(owner) is not None:    # np.add.at
+            return attribute_chain((self.np,) + module_path(owner)[1:] + (obj.__name__,))
         path = module_path(obj)
         if path is not None and path[0] == "numpy":
             return self.numpy(*path[1:])

@@ -35,6 +35,7 @@ from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
 from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS, transpose_attribute
 from .rules.registry import RuleError, argument_value, lookup_method
+from . import runtime
 from .runtime import unbroadcast
 from .templates import instantiate
 
@@ -137,6 +138,7 @@ class ReverseMode:
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                     and stmt.targets[0].id in active and isinstance(stmt.value, (gast.Call, gast.Attribute)) \
                     and activity.carries_derivative(stmt.value) and not getattr(stmt.value, "user_function", False) \
+                    and getattr(stmt.value, "method", None) != "pop" \
                     and activity.operand_names(stmt.value) & active:
                 self.rule_for(stmt.value, stmt)
 
@@ -161,17 +163,9 @@ class ReverseMode:
 
     def zero_value(self, primal):
         """A zero adjoint for ``primal``: an array, or a container of arrays shaped like it."""
-        kind = self.kind_of(primal)
-        if kind in ("list", "tuple"):
-            return gast.Call(func=name("list"), args=[gast.Call(func=name("map"), args=[
-                self.externals.numpy("zeros_like"), name(primal)], keywords=[])], keywords=[])
-        if kind == "dict":
-            key, value = self.namer.fresh("key"), self.namer.fresh("value")
-            items = gast.Call(func=gast.Attribute(value=name(primal), attr="items", ctx=gast.Load()),
-                              args=[], keywords=[])
-            return gast.DictComp(key=name(key), value=self.call_np("zeros_like", name(value)), generators=[
-                gast.comprehension(target=gast.Tuple(elts=[store(key), store(value)], ctx=gast.Store()),
-                                   iter=items, ifs=[], is_async=0)])
+        if self.kind_of(primal):
+            return gast.Call(func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
+                             args=[name(primal)], keywords=[])
         return self.call_np("zeros_like", name(primal))
 
     def zeros(self, primal, like=None):
@@ -291,9 +285,17 @@ class ReverseMode:
             target = stmt.targets[0]
             pushes = []
             if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
-                old = self.call_np("copy", gast.Subscript(value=name(target.value.id), slice=target.slice,
-                                                          ctx=gast.Load()))
-                pushes.append(tape_.push(self.tape, old, target.value.id))
+                base = target.value.id
+                kind = self.kind_of(base)
+                if kind == "dict":         # the key may be new: record what get() finds (None)
+                    old = gast.Call(func=gast.Attribute(value=name(base), attr="get", ctx=gast.Load()),
+                                    args=[target.slice], keywords=[])
+                elif kind:                 # a list slot is replaced, never written into
+                    old = gast.Subscript(value=name(base), slice=target.slice, ctx=gast.Load())
+                else:                      # an array's elements are written into: copy them
+                    old = self.call_np("copy", gast.Subscript(value=name(base), slice=target.slice,
+                                                              ctx=gast.Load()))
+                pushes.append(tape_.push(self.tape, old, base))
             else:
                 # an overwrite's old value, unless the name cannot have one yet (its first assignment)
                 stmt.pushed = names_in(target, gast.Store) & self.overwritten & self.maybe_bound[id(stmt)]
@@ -304,8 +306,9 @@ class ReverseMode:
             new = gast.If(test=stmt.test, body=self.primal_block(stmt.body),
                           orelse=self.primal_block(stmt.orelse))
             if self.condition_is_recorded(stmt):
-                _append_before_break(new.body, tape_.push(self.tape, const(True), None))
-                _append_before_break(new.orelse, tape_.push(self.tape, const(False), None))
+                # the branch taken, recorded as the branch ends: on every way out of it (breaks included)
+                _append_at_exits(new.body, lambda: tape_.push(self.tape, const(True), None))
+                _append_at_exits(new.orelse, lambda: tape_.push(self.tape, const(False), None))
             return [copy_origin(new, stmt)]
         if isinstance(stmt, gast.For):
             body = self.primal_block(stmt.body)
@@ -357,8 +360,11 @@ class ReverseMode:
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             if isinstance(target, gast.Name):
-                if target.id in self.active and target.id in self.has_adjoint:
-                    self.reverse_assign(target.id, stmt.value, stmt)
+                rhs = stmt.value
+                if getattr(rhs, "method", None) == "pop" and not rhs.args and isinstance(rhs.func.value, gast.Name):
+                    self.reverse_pop(target.id, rhs.func.value.id, stmt)
+                elif target.id in self.active and target.id in self.has_adjoint:
+                    self.reverse_assign(target.id, rhs, stmt)
                 self.consumed(target.id, stmt)
                 return
             if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
@@ -384,6 +390,9 @@ class ReverseMode:
             return
         if isinstance(stmt, gast.Expr) and getattr(stmt.value, "method", None) == "append":
             self.reverse_append(stmt.value, stmt)
+            return
+        if isinstance(stmt, gast.Expr) and activity.is_add_at(stmt.value):
+            self.reverse_add_at(stmt.value, stmt)
             return
         if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Pass, gast.Break)):
             return
@@ -436,6 +445,41 @@ class ReverseMode:
         for i, piece in zip(active, pieces):
             self.accumulate(args[i].id, stmt, expr=name(piece))
 
+    def reverse_add_at(self, call, stmt):
+        """``np.add.at(x, i, v)``: ``dv`` gathers ``dx[i]``; ``x`` gets its old values back."""
+        array, index, values = call.args
+        if not isinstance(array, gast.Name):
+            return
+        if array.id in self.active and array.id in self.has_adjoint \
+                and isinstance(values, gast.Name) and values.id in self.active:
+            self.materialize(array.id, stmt)
+            gathered = gast.Subscript(value=name(self.adjoint_name(array.id)), slice=index, ctx=gast.Load())
+            self.accumulate(values.id, stmt, expr=self.sum_to_operand(gathered, values, None, [array]))
+        undo = gast.Expr(value=gast.Call(func=gast.Attribute(value=self.externals.numpy("subtract"), attr="at",
+                                                             ctx=gast.Load()),
+                                         args=[name(array.id), index, values], keywords=[]))
+        undo.records = array.id
+        self.emit(undo, stmt)
+
+    def reverse_pop(self, y, xs, stmt):
+        """``y = xs.pop()``: the list gets ``y`` back, and ``dxs`` gets ``dy`` as its last element."""
+        def append(target, value):
+            return gast.Expr(value=gast.Call(func=gast.Attribute(value=name(target), attr="append", ctx=gast.Load()),
+                                             args=[value], keywords=[]))
+
+        self.emit(append(xs, name(y)), stmt)
+        if xs not in self.active:
+            return
+        dy = name(self.adjoint_name(y)) if y in self.active and y in self.has_adjoint else None
+        self.materialize(y, stmt) if dy is not None else None
+        if xs in self.has_adjoint:
+            self.emit(append(self.adjoint_name(xs), dy if dy is not None else self.call_np("zeros_like", name(y))),
+                      stmt)
+        elif dy is not None:
+            self.zeros(xs, stmt)
+            self.emit(assign(gast.Subscript(value=name(self.adjoint_name(xs)), slice=const(-1), ctx=gast.Store()),
+                             dy), stmt)
+
     def container_element(self, container, index, g, stmt):
         """``y = c[k]`` on a list, tuple or dict: ``dc[k]`` gains ``dy``."""
         if container not in self.has_adjoint:
@@ -447,15 +491,19 @@ class ReverseMode:
     def reverse_store(self, target, value, stmt):
         """``x[i] = v``: ``dv`` takes ``dx[i]``, whose old elements then get no adjoint."""
         array = target.value.id
+        container = self.kind_of(array)
         self.materialize(array, stmt)
         if array in self.active and array in self.has_adjoint:
             g = gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice, ctx=gast.Load())
             if isinstance(value, gast.Name) and value.id in self.active:
-                contribution = self.sum_to_operand(g, value, None, [name(array)])
-                if value.id not in self.has_adjoint:
-                    contribution = self.call_np("copy", contribution)
+                if container:              # d[k] = v: the slot's adjoint is v's, whole
+                    contribution = g
+                else:
+                    contribution = self.sum_to_operand(g, value, None, [name(array)])
+                    if value.id not in self.has_adjoint:
+                        contribution = self.call_np("copy", contribution)
                 self.accumulate(value.id, stmt, expr=contribution)
-            if array not in self.owned:
+            if array not in self.owned and not container:
                 self.emit(assign(self.adjoint_name(array), self.call_np("copy", name(self.adjoint_name(array)))),
                           stmt)
                 self.owned.add(array)
@@ -760,10 +808,11 @@ class ReverseMode:
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                       externals=self.externals)
                 if arg.id in self.has_adjoint:
-                    expr = gast.Call(func=name("map"), args=[self.externals.numpy("add"),
-                                                             name(self.adjoint_name(arg.id)), expr], keywords=[])
-                self.emit(assign(self.adjoint_name(arg.id), gast.Call(func=name("list"), args=[expr],
-                                                                      keywords=[])), stmt)
+                    expr = gast.Call(func=self.externals.reference(runtime.add_each, "add_each"),
+                                     args=[name(self.adjoint_name(arg.id)), expr], keywords=[])
+                else:
+                    expr = gast.Call(func=name("list"), args=[expr], keywords=[])
+                self.emit(assign(self.adjoint_name(arg.id), expr), stmt)
                 self.has_adjoint.add(arg.id)
             return
         if not isinstance(arg, (gast.List, gast.Tuple)):
@@ -919,16 +968,8 @@ class Subroutines:
         return vjp_name
 
 
-def _append_before_break(block, stmt):
-    """Add ``stmt`` at the end of ``block``, or just before the ``break`` it ends with."""
-    if block and isinstance(block[-1], gast.Break):
-        block.insert(len(block) - 1, stmt)
-    else:
-        block.append(stmt)
-
-
 def _append_at_exits(block, make):
-    """Add a statement at the end of a loop body and before each of the loop's own breaks."""
+    """Add a statement at the end of a block and before each break of the enclosing loop in it."""
     def visit(stmts, is_body_end):
         for stmt in stmts:
             if isinstance(stmt, gast.If):

@@ -7,7 +7,8 @@ example shapes, the first ``.source`` of a gradient) does it call
 :func:`unbroadcast`. The adjoint of an integer-array index calls :func:`add_at`
 (``np.add.at`` that also runs where arrays have no in-place scatter: Dask),
 that of a trace :func:`eye_like` (``np.eye`` made from an array, so CuPy and
-Dask get one of their own). A written-out module carries these functions'
+Dask get one of their own). Adjoints of Python lists and dicts use
+:func:`zeros_like_each` and :func:`add_each`. A written-out module carries these functions'
 source text, so it never imports s2sgrad.
 """
 
@@ -55,4 +56,35 @@ def eye_like(a, k=0):
     return (np.cumsum(ones, axis=-1) - np.cumsum(ones, axis=-2) == k).astype(a.dtype)
 
 
-HELPERS = {"unbroadcast": unbroadcast, "add_at": add_at, "eye_like": eye_like}
+def zeros_like_each(items):
+    """A zero adjoint for a list, tuple or dict of arrays: the same container of ``np.zeros_like``."""
+    if isinstance(items, dict):
+        return {key: np.zeros_like(value) for key, value in items.items()}
+    return [np.zeros_like(item) for item in items]
+
+
+def add_each(first, second):
+    """Two lists of adjoints added element by element."""
+    return [a + b for a, b in zip(first, second)]
+
+
+def tensordot_adjoint(g, a, b, axes, which):
+    """The adjoint of ``np.tensordot(a, b, axes)`` with respect to ``a`` (which=0) or ``b`` (which=1)."""
+    if isinstance(axes, int):
+        axes_a, axes_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        axes_a = [k % a.ndim for k in np.atleast_1d(axes[0])]
+        axes_b = [k % b.ndim for k in np.atleast_1d(axes[1])]
+    free_a = [k for k in range(a.ndim) if k not in axes_a]
+    free_b = [k for k in range(b.ndim) if k not in axes_b]
+    if which == 0:
+        out = np.tensordot(g, b, axes=(list(range(len(free_a), g.ndim)), free_b))
+        order = free_a + [axes_a[axes_b.index(k)] for k in sorted(axes_b)]
+    else:
+        out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+        order = [axes_b[axes_a.index(k)] for k in sorted(axes_a)] + free_b
+    return np.transpose(out, np.argsort(order))
+
+
+HELPERS = {"unbroadcast": unbroadcast, "add_at": add_at, "eye_like": eye_like, "tensordot_adjoint": tensordot_adjoint,
+           "zeros_like_each": zeros_like_each, "add_each": add_each}

@@ -268,7 +268,9 @@ CASES = {
 
     # products and linear algebra
     "np.dot": [Case("np.dot(a, b)", a=A23, b=A34), Case("np.dot(a, b)", a=A23, b=normal(3)), Case("np.dot(a, b)", a=normal(3), b=A34),
-               Case("np.dot(a, b)", a=normal(3), b=normal(3)), Case("a.dot(b)", a=A23, b=A34), Case("np.dot(a, b)", a=normal(), b=A23)],
+               Case("np.dot(a, b)", a=normal(3), b=normal(3)), Case("a.dot(b)", a=A23, b=A34), Case("np.dot(a, b)", a=normal(), b=A23),
+               Case("np.dot(a, b)", a=normal(2, 2, 3), b=A34), Case("np.dot(a, b)", a=A23, b=normal(2, 3, 2)),
+               Case("np.dot(a, b)", a=normal(2, 2, 3), b=normal(3))],
     "np.matmul": [Case("a @ b", a=A23, b=A34), Case("a @ b", a=normal(3), b=A34), Case("a @ b", a=A23, b=normal(3)),
                   Case("np.matmul(a, b)", a=normal(2, 2, 3), b=normal(2, 3, 4)), Case("a @ b", a=normal(2, 2, 3), b=A34)],
     "np.outer": [Case("np.outer(a, b)", a=normal(3), b=normal(4)), Case("np.outer(a, b)", a=A23, b=normal(2))],
@@ -303,11 +305,15 @@ CASES = {
     "np.linalg.det": [Case("np.linalg.det(a)", a=square(3)), Case("np.linalg.det(a)", a=square(2, (3,)))],
     "np.linalg.slogdet": [Case("np.linalg.slogdet(a)", a=square(3), outputs=2, used=(1,)),
                           Case("np.linalg.slogdet(a)[1]", a=square(3))],
-    "np.linalg.cholesky": [Case("np.linalg.cholesky(a @ a.T + 3 * np.eye(3))", a=normal(3, 3))],
+    "np.linalg.cholesky": [Case("np.linalg.cholesky(a @ a.T + 3 * np.eye(3))", a=normal(3, 3)),
+                           Case("np.linalg.cholesky(a)", a=spd(3))],
     "np.linalg.eigh": [Case("np.linalg.eigh(a + a.T)", a=spd(3), outputs=2, rtol=1e-4),
+                       Case("np.linalg.eigh(a)", a=spd(3), outputs=2, rtol=1e-4),
+                       Case("np.linalg.eigh(a, UPLO='U')", a=spd(3), outputs=2, used=(0,)),
                        Case("np.linalg.eigh(a + a.T)", a=spd(3), outputs=2, used=(0,)),
                        Case("np.linalg.eigh(a + a.T)[1]", a=spd(3), rtol=1e-4)],
-    "np.linalg.eigvalsh": [Case("np.linalg.eigvalsh(a + a.T)", a=spd(3))],
+    "np.linalg.eigvalsh": [Case("np.linalg.eigvalsh(a + a.T)", a=spd(3)), Case("np.linalg.eigvalsh(a)", a=spd(3)),
+                           Case("np.linalg.eigvalsh(a, 'U')", a=spd(3))],
     "np.linalg.svd": [Case("np.linalg.svd(a, full_matrices=False)", a=A34, outputs=3, rtol=1e-4),
                       Case("np.linalg.svd(a, full_matrices=False)", a=normal(4, 3), outputs=3, used=(1,)),
                       Case("np.linalg.svd(a, compute_uv=False)", a=A34),
@@ -364,7 +370,8 @@ CASES.update({
     "scipy.linalg.cho_solve": [Case("scipy.linalg.cho_solve((a, True), b)", a=lower(3), b=normal(3)),
                                Case("scipy.linalg.cho_solve((a.T, False), b)", a=lower(3), b=normal(3, 2))],
     "scipy.linalg.cholesky": [Case("scipy.linalg.cholesky(a @ a.T + 3 * np.eye(3))", a=normal(3, 3)),
-                              Case("scipy.linalg.cholesky(a @ a.T + 3 * np.eye(3), lower=True)", a=normal(3, 3))],
+                              Case("scipy.linalg.cholesky(a @ a.T + 3 * np.eye(3), lower=True)", a=normal(3, 3)),
+                              Case("scipy.linalg.cholesky(a)", a=spd(3)), Case("scipy.linalg.cholesky(a, lower=True)", a=spd(3))],
     "scipy.linalg.expm": [Case("scipy.linalg.expm(a)", a=normal(3, 3), rtol=1e-4)],
     "scipy.linalg.inv": [Case("scipy.linalg.inv(a)", a=square(3))],
     "scipy.linalg.det": [Case("scipy.linalg.det(a)", a=square(3))],
@@ -417,6 +424,17 @@ METHOD_CASES = {
 }
 METHODS_WITHOUT_CASES = set()     # every array method has cases
 METHOD_CASES = {k: v for k, v in METHOD_CASES.items() if v}
+
+
+# ------------------------------------------------- patterns users write with them
+PATTERN_CASES = [
+    Case("np.max(a, axis=1) + np.log(np.sum(np.exp(a - np.max(a, axis=1, keepdims=True)), axis=1))", a=A34),
+    Case("np.exp(a - a.max(axis=1, keepdims=True)) / np.exp(a - a.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)",
+         a=A34),
+    Case("a[b][:, c] * a[a[:, 0] > 0].sum()", a=A34, b=fixed(np.array([2, 0, 2])), c=fixed(np.array([1, 3]))),
+    Case("np.where(a > 0, np.sqrt(np.abs(a)), a ** 2).sum(axis=0)", a=A34),
+    Case("np.linalg.norm(a[:, None, :] - a[None, :, :] + 1.0, axis=-1)", a=A34),
+]
 
 
 # ---------------------------------------------------- no derivative, no error

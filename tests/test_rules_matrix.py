@@ -40,6 +40,8 @@ def _all_cases():
             cases.append(pytest.param(None, case, id=f"method .{method}()-{i}"))
     for i, case in enumerate(rule_cases.NONDIFFERENTIABLE_CASES):
         cases.append(pytest.param(None, case, id=f"nondifferentiable-{i}: {case.expr}"))
+    for i, case in enumerate(rule_cases.PATTERN_CASES):
+        cases.append(pytest.param(None, case, id=f"pattern-{i}: {case.expr}"))
     return cases
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..runtime import add_at, eye_like, unbroadcast
+from ..runtime import add_at, add_each, eye_like, unbroadcast, zeros_like_each
 from .registry import Operand, defrule, nondifferentiable
 
 
@@ -18,4 +18,5 @@ defrule(unbroadcast, "value, like", linear=True, vjp={"value": _spread_back}, na
 defrule(add_at, "array, index, values", name="add_at", namespace={"add_at": add_at},
         vjp={"array": "g", "values": "g[index]"},
         jvp={"array": "darray", "values": "add_at(np.zeros_like(array), index, dvalues)"})
-nondifferentiable(eye_like)
+nondifferentiable(eye_like, zeros_like_each)
+defrule(add_each, "first, second", linear=True, name="add_each", vjp={"first": "g", "second": "g"})

@@ -9,18 +9,21 @@ write forms that hold for any rank (``np.swapaxes(x, -1, -2)`` for ``x.T``).
 
 The decompositions (``eigh``, ``svd``, ``qr``, ``cholesky``) follow the
 standard results for real matrices (Giles 2008; Murray 2016; Townsend 2016;
-Walter and Lehmann 2018). Symmetric-input functions (``eigh``, ``eigvalsh``,
-``cholesky``) read one triangle of their argument; their adjoints are the
-symmetric matrices, as in autograd and JAX.
+Walter and Lehmann 2018). The functions of symmetric matrices (``eigh``,
+``eigvalsh``, ``cholesky``) read one triangle of their argument, and their
+derivatives are those of that reading: the adjoint of an off-diagonal element
+counts for both places it stands for, the other triangle gets none. (autograd
+and JAX return the symmetric half of it instead; for an argument built
+symmetric, ``B + B.T``, the two agree.)
 """
 
 import numpy as np
 
-from ..runtime import eye_like, unbroadcast
+from ..runtime import eye_like, tensordot_adjoint, unbroadcast
 from .einsum import operand_adjoint
 from .registry import Operand, RuleError, defrule
 
-RUNTIME = {"eye_like": eye_like, "unbroadcast": unbroadcast}
+RUNTIME = {"eye_like": eye_like, "unbroadcast": unbroadcast, "tensordot_adjoint": tensordot_adjoint}
 
 
 def _ndim(x):
@@ -72,12 +75,16 @@ def _letters_product(nda, ndb, contract_a, contract_b):
 def _dot_vjp(which):
     def vjp(a, b):
         na, nb = _ndim(a), _ndim(b)
-        if na is None or nb is None:       # ranks unknown: a form for scalars, vectors and matrices
+        if na is None or nb is None:       # ranks unknown: scalars, vectors and matrices, then any rank
+            general = (f"tensordot_adjoint(g, a, b, ([np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)]), "
+                       f"{0 if which == 'a' else 1})")
             if which == "a":
                 return ("np.sum(g * b) if np.ndim(a) == 0 else (g * b if np.ndim(b) == 0 else (g @ b.T if "
-                        "np.ndim(b) == 2 else (np.outer(g, b) if np.ndim(a) == 2 else g * b)))")
+                        "np.ndim(b) == 2 and np.ndim(a) <= 2 else (np.outer(g, b) if np.ndim(a) == 2 and "
+                        f"np.ndim(b) == 1 else (g * b if np.ndim(a) == 1 and np.ndim(b) == 1 else {general}))))")
             return ("np.sum(g * a) if np.ndim(b) == 0 else (g * a if np.ndim(a) == 0 else (a.T @ g if "
-                    "np.ndim(a) == 2 else (np.outer(a, g) if np.ndim(b) == 2 else g * a)))")
+                    "np.ndim(a) == 2 and np.ndim(b) <= 2 else (np.outer(a, g) if np.ndim(b) == 2 and "
+                    f"np.ndim(a) == 1 else (g * a if np.ndim(a) == 1 and np.ndim(b) == 1 else {general}))))")
         if na == 0 or nb == 0:
             scalar, other = (a, b) if na == 0 else (b, a)
             if (which == "a") == (na == 0):
@@ -95,7 +102,7 @@ def _dot_vjp(which):
 
 
 defrule(np.dot, "a, b", vjp={"a": _dot_vjp("a"), "b": _dot_vjp("b")},
-        jvp={"a": "np.dot(da, b)", "b": "np.dot(a, db)"})
+        jvp={"a": "np.dot(da, b)", "b": "np.dot(a, db)"}, namespace=RUNTIME)
 
 
 def _matmul_vjp(which):
@@ -207,27 +214,9 @@ def _tensordot_vjp(which):
     return vjp
 
 
-def tensordot_adjoint(g, a, b, axes, which):
-    """The adjoint of ``np.tensordot(a, b, axes)`` with respect to ``a`` (which=0) or ``b`` (which=1)."""
-    if isinstance(axes, int):
-        axes_a, axes_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
-    else:
-        axes_a = [k % a.ndim for k in np.atleast_1d(axes[0])]
-        axes_b = [k % b.ndim for k in np.atleast_1d(axes[1])]
-    free_a = [k for k in range(a.ndim) if k not in axes_a]
-    free_b = [k for k in range(b.ndim) if k not in axes_b]
-    if which == 0:
-        out = np.tensordot(g, b, axes=(list(range(len(free_a), g.ndim)), free_b))
-        order = free_a + [axes_a[axes_b.index(k)] for k in sorted(axes_b)]
-    else:
-        out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
-        order = [axes_b[axes_a.index(k)] for k in sorted(axes_a)] + free_b
-    return np.transpose(out, np.argsort(order))
-
-
 defrule(np.tensordot, "a, b, axes=2", vjp={"a": _tensordot_vjp("a"), "b": _tensordot_vjp("b")},
         jvp={"a": "np.tensordot(da, b, axes)", "b": "np.tensordot(a, db, axes)"},
-        namespace={"tensordot_adjoint": tensordot_adjoint})
+        namespace=RUNTIME)
 
 
 def _kron_vjp(which):
@@ -437,18 +426,28 @@ def slogdet_vjp(g, a):
 defrule(np.linalg.slogdet, "a", outputs=2, vjp={"a": slogdet_vjp},
         jvp={"a": "(None, np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))"})
 
-# L L^T = A (A symmetric): Murray (2016); Phi takes the lower triangle, halving the diagonal
+def read_triangle(S, tri="np.tril"):
+    """The adjoint of a symmetric matrix read from one triangle: S + S.T there, the diagonal once."""
+    return f"{tri}({S} + {S}.T) - np.diag(np.diag({S}))"
+
+
+def symmetric_from(d, lower=True):
+    """The symmetric matrix a function reading one triangle of ``d`` sees."""
+    return f"(np.tril({d}) + np.tril({d}, -1).T)" if lower else f"(np.triu({d}) + np.triu({d}, 1).T)"
+
+
+# L L^T = A (A read from its lower triangle): Murray (2016); Phi takes the lower triangle, halving the diagonal
 defrule(np.linalg.cholesky, "a",
-        vjp={"a": """
+        vjp={"a": f"""
 phi = np.tril(ans.T @ g)
 phi = phi - np.diag(np.diag(phi)) / 2
 L_inv = np.linalg.inv(ans)
 S = L_inv.T @ phi @ L_inv
-da = (S + S.T) / 2
+da = {read_triangle("S")}
 """},
-        jvp={"a": """
+        jvp={"a": f"""
 L_inv = np.linalg.inv(ans)
-phi = np.tril(L_inv @ ((da + da.T) / 2) @ L_inv.T)
+phi = np.tril(L_inv @ {symmetric_from("da")} @ L_inv.T)
 dans = ans @ (phi - np.diag(np.diag(phi)) / 2)
 """})
 
@@ -460,25 +459,45 @@ F = np.divide(1.0, gaps, out=np.zeros_like(gaps), where=gaps != 0)
 """
 
 
-def eigh_vjp(g):
-    """V (diag(gw) + F * (V.T @ gV)) V.T, symmetrized; F[i, j] = 1 / (w[j] - w[i]) off the diagonal"""
+def _uplo(UPLO):
+    if UPLO not in ("L", "U", "l", "u"):
+        raise RuleError("UPLO must be a constant, 'L' or 'U'")
+    return UPLO in ("L", "l")
+
+
+def eigh_vjp(g, UPLO):
+    """S = V (diag(gw) + F * (V.T @ gV)) V.T, read from a's triangle; F[i, j] = 1 / (w[j] - w[i]) off the diagonal"""
+    lower = _uplo(UPLO)
     parts, stmts = [], ""
     if g[0] is not None:
         parts.append("(ans1 * g0) @ ans1.T")
     if g[1] is not None:
         stmts = _EIGEN_GAPS
         parts.append("ans1 @ (F * (ans1.T @ g1)) @ ans1.T")
-    return f"{stmts}S = {' + '.join(parts)}\nda = (S + S.T) / 2"
+    return f"{stmts}S = {' + '.join(parts)}\nda = {read_triangle('S', 'np.tril' if lower else 'np.triu')}"
 
 
-defrule(np.linalg.eigh, "a, UPLO='L'", outputs=2, vjp={"a": eigh_vjp},
-        jvp={"a": _EIGEN_GAPS + """
-projected = ans1.T @ ((da + da.T) / 2) @ ans1
+def eigh_jvp(UPLO):
+    """dw = diag(V.T dA V), dV = V (F * V.T dA V), dA the symmetric matrix read from da's triangle"""
+    return _EIGEN_GAPS + f"""
+projected = ans1.T @ {symmetric_from("da", _uplo(UPLO))} @ ans1
 dans = (np.diagonal(projected), ans1 @ (F * projected))
-"""})
-defrule(np.linalg.eigvalsh, "a, UPLO='L'",
-        vjp={"a": "V = np.linalg.eigh(a)[1]\nda = (V * g) @ V.T"},
-        jvp={"a": "V = np.linalg.eigh(a)[1]\ndans = np.sum(V * (((da + da.T) / 2) @ V), axis=0)"})
+"""
+
+
+def eigvalsh_vjp(UPLO):
+    """(V * g) @ V.T, read from a's triangle"""
+    tri = "np.tril" if _uplo(UPLO) else "np.triu"
+    return f"V = np.linalg.eigh(a, UPLO)[1]\nS = (V * g) @ V.T\nda = {read_triangle('S', tri)}"
+
+
+def eigvalsh_jvp(UPLO):
+    """diag(V.T dA V)"""
+    return f"V = np.linalg.eigh(a, UPLO)[1]\ndans = np.sum(V * ({symmetric_from('da', _uplo(UPLO))} @ V), axis=0)"
+
+
+defrule(np.linalg.eigh, "a, UPLO='L'", outputs=2, vjp={"a": eigh_vjp}, jvp={"a": eigh_jvp})
+defrule(np.linalg.eigvalsh, "a, UPLO='L'", vjp={"a": eigvalsh_vjp}, jvp={"a": eigvalsh_jvp})
 
 
 # ---------------------------------------------------------------- singular value decompositions

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.linalg
 import scipy.special
 
+from .linalg import read_triangle, symmetric_from
 from .registry import RuleError, defrule, elementwise, nondifferentiable
 
 SCIPY = {"special": scipy.special, "linalg": scipy.linalg}
@@ -190,14 +191,14 @@ defrule(scipy.linalg.cho_solve, "c_and_lower: seq, b", name="scipy.linalg.cho_so
 
 
 def cholesky_vjp(lower):
-    """as np.linalg.cholesky's (through the transpose for the upper factor)"""
+    """as np.linalg.cholesky's (through the transpose for the upper factor, read from the upper triangle)"""
     L, gL = ("ans", "g") if lower is True else ("ans.T", "g.T")
     return f"""
 phi = np.tril({L}.T @ {gL})
 phi = phi - np.diag(np.diag(phi)) / 2
 L_inv = np.linalg.inv({L})
 S = L_inv.T @ phi @ L_inv
-da = (S + S.T) / 2
+da = {read_triangle("S", "np.tril" if lower is True else "np.triu")}
 """
 
 
@@ -207,7 +208,7 @@ def cholesky_jvp(lower):
     result = "dL" if lower is True else "dL.T"
     return f"""
 L_inv = np.linalg.inv({L})
-phi = np.tril(L_inv @ ((da + da.T) / 2) @ L_inv.T)
+phi = np.tril(L_inv @ {symmetric_from("da", lower is True)} @ L_inv.T)
 dL = {L} @ (phi - np.diag(np.diag(phi)) / 2)
 dans = {result}
 """
