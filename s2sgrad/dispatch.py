@@ -80,6 +80,12 @@ def check(program, args):
         return []
     example = next(iter(foreign.values()))
     params = program.params
+    for i, array in foreign.items():
+        if not all(isinstance(n, int) for n in array.shape):     # Dask after a boolean mask: nan sizes
+            param = params[i] if i < len(params) else f"#{i}"
+            raise GradError(f"the argument {param} of {program.parsed.name} has unknown chunk sizes (shape "
+                            f"{array.shape}), so its derivative cannot be sized", program.parsed.origin,
+                            f"call {param}.compute_chunk_sizes() first")
     arrays = _array_valued(program.node.body, {params[i] for i in foreign if i < len(params)})
     findings = []
     for node, message in _constructs(program.node.body, arrays, example):

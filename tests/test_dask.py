@@ -165,6 +165,14 @@ def test_a_construct_dask_cannot_run_is_a_grad_error_naming_the_line():
     assert info.value.origin.lineno == _line_of(asks_for_an_item, ".item()")
 
 
+def test_unknown_chunk_sizes_are_a_grad_error_with_the_fix():
+    X, Y, W, V = BY_NAME["mlp-iris"].data(N=12, D=3, M=4, C=3)
+    Xd, Yd = chunked(X, 4), chunked(Y, 4)
+    kept = Xd[:, 0] > -100                      # a boolean mask: Dask no longer knows how many rows
+    with pytest.raises(s2sgrad.GradError, match=r"argument X of cost_rowwise has unknown chunk sizes.*\n.*X\.compute_chunk_sizes\(\)"):
+        s2sgrad.grad(lecture_mlp.cost_rowwise, wrt=("W", "V"))(Xd[kept], Yd[kept], W, V)
+
+
 def test_numpy_arguments_draw_no_dispatch_warning():
     X, w = np.ones((4, 3)), np.ones(3)
     with warnings.catch_warnings():
