@@ -150,6 +150,8 @@ def test_rule(rule, case, tmp_path):
 
     if rule is not None and not rule.jvp:
         return
+    if case.skip_forward:
+        pytest.skip(case.skip_forward)
     tangents = [rng.standard_normal(np.shape(values[i])) for i in indices]
     tangents = [float(t) if isinstance(values[i], float) else t for t, i in zip(tangents, indices)]
     expected_tangent = sum(float(np.sum(e * t)) for e, t in zip(expected, tangents))
