@@ -335,6 +335,9 @@ CASES["unbroadcast"] = [Case("fn(a, b)", fn=None, a=normal(2, 3), b=normal(3))]
 # the helpers generated code calls, and constructors with a fill value
 CASES.update({
     "add_at": [Case("fn(np.copy(a), b, c)", a=normal(4, 3), b=fixed(np.array([0, 2, 0])), c=normal(3, 3))],
+    "tensordot_adjoint": [Case("fn(c, a, b, ([0, 2], [1, 0]), 0)", a=normal(2, 3, 4), b=normal(4, 2, 3), c=normal(3, 3)),
+                          Case("fn(c, a, b, 1, 1)", a=A23, b=A34, c=normal(2, 4)),
+                          Case("fn(c, a, b, 1, 0)", a=A23, b=A34, c=normal(2, 4))],
     "add_each": [Case("fn([a, b], [b, a])[1]", a=A23, b=A23,
                       skip_forward="add_each's forward rule: linear=True applies it to one tangent at a time, "
                                    "f(da, b) + f(a, db), and adds lists with +; it needs f(da, db)")],

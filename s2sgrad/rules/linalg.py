@@ -219,6 +219,34 @@ defrule(np.tensordot, "a, b, axes=2", vjp={"a": _tensordot_vjp("a"), "b": _tenso
         namespace=RUNTIME)
 
 
+# The helper shape-generic code calls (above) is bilinear: in the adjoint it maps, and in the other operand.
+# Its own rules let generated code be differentiated again (Hessians, grad of grad).
+def _helper_rule(param, mode):
+    def rule(which):
+        if which not in (0, 1):
+            raise RuleError("which must be 0 or 1")
+        other = "b" if which == 0 else "a"
+        if mode == "jvp":
+            if param == "cotangent":
+                return f"tensordot_adjoint(dcotangent, a, b, axes, {which})"
+            if param != other:
+                return None
+            return f"tensordot_adjoint(cotangent, {'a, db' if which == 0 else 'da, b'}, axes, {which})"
+        if param == "cotangent":
+            return "np.tensordot(g, b, axes)" if which == 0 else "np.tensordot(a, g, axes)"
+        if param != other:
+            return None
+        return ("tensordot_adjoint(cotangent, g, b, axes, 1)" if which == 0
+                else "tensordot_adjoint(cotangent, a, g, axes, 0)")
+    rule.__doc__ = f"the helper applied to the {'tangent' if mode == 'jvp' else 'adjoint'} in place of {param}"
+    return rule
+
+
+defrule(tensordot_adjoint, "cotangent, a, b, axes, which", name="tensordot_adjoint", namespace=RUNTIME,
+        vjp={p: _helper_rule(p, "vjp") for p in ("cotangent", "a", "b")},
+        jvp={p: _helper_rule(p, "jvp") for p in ("cotangent", "a", "b")})
+
+
 def _kron_vjp(which):
     def vjp(a, b):
         na, nb = _ndim(a), _ndim(b)
