@@ -139,8 +139,8 @@ def _constructs(body, arrays, example):
         elif not takes_numpy_operands(example) and not any(k.arg == "like" for k in call.keywords) \
                 and (id(callee) in CONSTRUCTORS or (id(callee) in CONVERSIONS and not operands & arrays)):
             name_ = callee.__name__
-            fix = (f"np.{_LIKE_SUFFIX[name_]}(x, shape=...)" if name_ in _LIKE_SUFFIX
-                   else f"np.{name_}(..., like=x)")
+            fix = (f"np.{_LIKE_SUFFIX[name_]}(x, {'value, ' if name_ == 'full' else ''}shape=...)"
+                   if name_ in _LIKE_SUFFIX else f"np.{name_}(..., like=x)")
             yield stmt, (f"np.{name_}() makes a NumPy array, which cannot be combined with the {library} "
                          f"arguments; make it from an argument x instead: {fix}")
 
