@@ -6,6 +6,7 @@ its generated lines and :func:`inspect.getsource` finds them.
 """
 
 import inspect
+import math
 import re
 import itertools
 import linecache
@@ -14,16 +15,32 @@ import astor
 import gast
 
 from . import runtime
+from .astutil import clone
 
 _counter = itertools.count()
 
 
-def to_source(node):
+class _SpellInfinities(gast.NodeTransformer):
+    """``inf`` and ``nan`` constants as ``np.inf`` and ``np.nan`` (astor would write 1e1000)."""
+
+    def __init__(self, numpy_alias):
+        self.np = numpy_alias
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            spelled = gast.Attribute(value=gast.Name(id=self.np, ctx=gast.Load(), annotation=None, type_comment=None),
+                                     attr="nan" if math.isnan(node.value) else "inf", ctx=gast.Load())
+            return gast.UnaryOp(op=gast.USub(), operand=spelled) if node.value < 0 else spelled
+        return node
+
+
+def to_source(node, numpy_alias="np"):
     """Python source text for a gast module, function or statement.
 
     Lines are not re-wrapped: astor's wrapping breaks expressions at odd places,
     and one long line reads better than a broken one.
     """
+    node = _SpellInfinities(numpy_alias).visit(clone(node))
     return astor.to_source(gast.gast_to_ast(node), pretty_source="".join)
 
 
@@ -45,8 +62,8 @@ def module_source(fn, externals):
             text = re.sub(r"\bnp\.", externals.np + ".", text)
         parts.append(text)
     for companion, _ in getattr(fn, "companions", ()):     # generated vjps of recursive helpers
-        parts.append(to_source(companion))
-    parts.append(to_source(fn))
+        parts.append(to_source(companion, externals.np))
+    parts.append(to_source(fn, externals.np))
     return "\n\n".join(p.rstrip() + "\n" for p in parts)
 
 

@@ -20,6 +20,12 @@ _SCIPY_MODULES = ("scipy.special", "scipy.linalg")
 _paths = None
 
 
+_ARRAY_API_ALIASES = frozenset({"acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "concat", "pow",
+                                "permute_dims", "bitwise_invert", "bitwise_left_shift", "bitwise_right_shift",
+                                "matrix_transpose", "vecdot", "unique_values", "unique_counts", "unique_all",
+                                "unique_inverse", "cumulative_sum", "cumulative_prod", "astype"})
+
+
 def _build_paths():
     paths = {}
     for modname in _NUMPY_MODULES:
@@ -27,7 +33,9 @@ def _build_paths():
         if module is None:
             continue
         prefix = modname.split(".")[1:]  # [] or ["linalg"], ...
-        for name in sorted(dir(module)):
+        # NumPy 2's array-API aliases (np.acos, np.concat, np.pow) last: generated code should
+        # read as the user wrote it and run on NumPy 1 too
+        for name in sorted(dir(module), key=lambda n: (n in _ARRAY_API_ALIASES, n)):
             if name.startswith("_"):
                 continue
             obj = getattr(module, name, None)

@@ -182,7 +182,12 @@ class ReverseMode:
             if self.facts.shape(primal) == ():
                 return                        # a scalar's adjoint is a scalar already
             adjoint = self.adjoint_name(primal)
-            self.emit(assign(adjoint, self.call_np("full_like", name(primal), name(adjoint))), like)
+            value = name(adjoint)
+            last = self.out[-1] if self.out else None
+            if isinstance(last, gast.Assign) and isinstance(last.targets[0], gast.Name) \
+                    and last.targets[0].id == adjoint and adjoint not in names_in(last.value):
+                value = self.out.pop().value          # dy = 1.0 just before: dy = np.full_like(y, 1.0)
+            self.emit(assign(adjoint, self.call_np("full_like", name(primal), value)), like)
             self.owned.add(primal)
 
     def accumulate(self, primal, like, expr=None, template=None, mapping=None, result_name=None,
@@ -638,22 +643,28 @@ class ReverseMode:
         self.apply_rule(rule, bound, mapping, stmt, y)
 
     def apply_rule(self, rule, bound, mapping, stmt, y=None):
-        """Send the adjoint of a call's result(s) (bound in ``mapping``) to each active argument."""
-        scalar_mapping = mapping
-        if y in self.uniform:      # where the adjoint must be an array after all: a broadcast view of it
-            g_array = self.call_np("broadcast_to", mapping["g"],
-                                   gast.Attribute(value=name(y), attr="shape", ctx=gast.Load()))
-            mapping = dict(mapping, g=g_array)
+        """Send the adjoint of a call's result(s) (bound in ``mapping``) to each active argument.
+
+        A uniform adjoint goes on as one number where the rule allows; where it
+        does not, it is made an array once (``dy = np.full_like(y, dy)``).
+        """
+        pending = []
         for p in rule.params:
             if p not in rule.vjp:
                 continue
             arg = bound[p]
             if p in rule.sequences:
+                pending.append(p)
+            elif isinstance(arg, gast.Name) and arg.id in self.active \
+                    and not self.uniform_contribution(rule, p, arg, bound, mapping, stmt, y):
+                pending.append(p)
+        if pending and y in self.uniform:
+            self.materialize(y, stmt)
+            mapping = dict(mapping, uniform_g=const(False))
+        for p in pending:
+            arg = bound[p]
+            if p in rule.sequences:
                 self.reverse_sequence(rule, p, arg, mapping, stmt)
-                continue
-            if not (isinstance(arg, gast.Name) and arg.id in self.active):
-                continue
-            if self.uniform_contribution(rule, p, arg, bound, scalar_mapping, stmt, y):
                 continue
             template = self.template_at(rule, rule.vjp[p], mapping, stmt)
             if template is None:

@@ -61,6 +61,15 @@ class Simplifier(gast.NodeTransformer):
             shape = self.shapes.get(node.value.id)
             if shape is not None:     # specialized code: the count is a constant of the shapes
                 return const(len(shape) if node.attr == "ndim" else int(np.prod(shape, dtype=np.int64)))
+        if node.attr in ("shape", "dtype") and isinstance(node.value, gast.Name) \
+                and self.shapes.get(node.value.id) == ():
+            # a scalar may be a Python float, which has neither: say it the way that works for both
+            if node.attr == "shape":
+                return gast.Tuple(elts=[], ctx=gast.Load())
+            return gast.Call(func=gast.Attribute(value=gast.Name(id=self.np, ctx=gast.Load(), annotation=None,
+                                                                 type_comment=None),
+                                                 attr="result_type", ctx=gast.Load()),
+                             args=[node.value], keywords=[])
         return node
 
     def visit_Compare(self, node):

@@ -10,7 +10,7 @@ import numpy as np
 from .registry import defrule, nondifferentiable
 
 nondifferentiable(np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty,
-                  np.eye, np.identity, np.arange, np.tri, np.indices, np.meshgrid)
+                  np.eye, np.identity, np.arange, np.tri, np.indices)
 
 # evenly spaced values depend on their ends: start + (stop - start) * w, w = np.linspace(0, 1, num)
 _W = "np.linspace(0.0, 1.0, num, endpoint=endpoint)"

@@ -53,6 +53,8 @@ def sum_vjp(iterable):
 
 def sum_jvp(iterable):
     """the sum of the terms' tangents"""
+    if not isinstance(iterable, (list, tuple)):      # a list built earlier: its tangent is a list too
+        return "sum(diterable)"
     return "(" + "".join(f"diterable[{i}], " for i in range(len(iterable))) + ")"
 
 

@@ -21,8 +21,7 @@ def grad_branch_on_value(x, w):
         dw = s * (2 * w)
         dx = np.zeros_like(x)
     else:
-        dx = 1.0
-        dx = np.full_like(x, dx)
+        dx = np.full_like(x, 1.0)
         ds = np.zeros_like(s)
         dw = np.zeros_like(w)
     dt1 = ds
