@@ -29,7 +29,7 @@ from . import activity
 from .astutil import assign, clone, const, copy_origin, name, names_in, substitute
 from .errors import GradError, origin_of
 from .normalize import constant_node
-from .reverse import ReverseMode
+from .callsite import CallSites, Subroutines
 from .templates import instantiate
 
 # list methods kept as method calls: what each positional argument is, so that the
@@ -46,7 +46,7 @@ LIST_METHODS = {
 _ANS = "__s2sgrad_ans__"   # stands for the result while a tangent is built; see define()
 
 
-class ForwardMode:
+class ForwardMode(CallSites):
     """Builds ``jvp_f(<f's params>, *, d<p> for each wrt p)`` returning ``(value, tangent)``.
 
     ``prefix`` names tangents (``d`` + primal); forward-over-reverse passes
@@ -62,8 +62,8 @@ class ForwardMode:
         self.facts = facts
         self.prefix = prefix
         self.tangent_names = {}
-        self.rules = ReverseMode(program, self.wrt, facts)   # shares its rule lookup for a right-hand side
-        self.subroutines = subroutines if subroutines is not None else Subroutines(prefix, self.function_name)
+        self.subroutines = subroutines if subroutines is not None else Subroutines(
+            "jvp", lambda *args: _build_jvp(prefix, *args), self.function_name)
         self.seed_positional = seed_positional   # a generated jvp that generated code calls: all positional
         self.out = []
 
@@ -378,7 +378,7 @@ class ForwardMode:
         method = getattr(rhs, "method", None)
         if method in LIST_METHODS and self.is_active(rhs.func.value):   # h = hs.pop()
             return [], self.list_method(rhs, method, rhs.func.value, stmt)
-        rule, bound = self.rules.rule_for(rhs, stmt)
+        rule, bound = self.rule_for(rhs, stmt)
         mapping = dict(bound)
         mapping["ans"] = name(_ANS)
         answers = self.answers(rule, target, stmt, bound)
@@ -397,7 +397,7 @@ class ForwardMode:
             if tangent is None:
                 continue
             mapping["d" + p] = tangent
-            template = self.rules.template_at(rule, rule.jvp[p], mapping, stmt)
+            template = self.template_at(rule, rule.jvp[p], mapping, stmt)
             if template is None:
                 continue
             if template.applies_function:          # a linear function: the same call on the tangent
@@ -436,7 +436,7 @@ class ForwardMode:
         if isinstance(target, gast.Tuple):
             count = len(target.elts)
         else:
-            count = outputs if isinstance(outputs, int) else self.rules.output_count(target.id)
+            count = outputs if isinstance(outputs, int) else self.output_count(target.id)
         if isinstance(outputs, int) and count != outputs:
             raise GradError(f"{rule.name} returns {outputs} values, not {count}", origin_of(stmt))
         return [gast.Subscript(value=name(_ANS), slice=const(k), ctx=gast.Load()) for k in range(count)]
@@ -500,48 +500,6 @@ class ForwardMode:
         else:
             shape = self.call_np("shape", name(target.id))
         return self.call_np("broadcast_to", expr, shape)
-
-
-class Subroutines:
-    """The jvp functions generated for recursive user functions, one per (function, active arguments).
-
-    A recursive call cannot be inlined; its tangent comes from ``jvp_f``,
-    generated from ``f``'s own source into the same module (and calling itself
-    where ``f`` does). It takes the tangents after the arguments, positionally,
-    and returns ``(value, tangent)``.
-    """
-
-    def __init__(self, prefix, caller):
-        self.prefix = prefix
-        self.caller = caller     # the name of the function they are generated for
-        self.names = {}
-        self.functions = []      # (FunctionDef, Externals), in the order generated
-
-    def request(self, func, active):
-        key = (func, active)
-        if key in self.names:
-            return self.names[key]
-        from .naming import Namer
-        from .normalize import normalize
-        from .optimize import optimize
-        from .parsing import parse_function
-        from .shapes import static_facts
-        taken = set(self.names.values()) | {self.caller}
-        jvp_name = f"jvp_{func.__name__}"
-        count = 0
-        while jvp_name in taken:
-            count += 1
-            jvp_name = f"jvp_{func.__name__}_{count}"
-        self.names[key] = jvp_name
-        program = normalize(parse_function(func), Namer())
-        facts = static_facts(program)
-        forward = ForwardMode(program, [program.params[i] for i in active], facts, self.prefix,
-                              subroutines=self, seed_positional=True)
-        fn = forward.build()
-        fn.name = jvp_name
-        optimize(fn, program.namer, set(forward.tangent_names.values()), facts.shapes, program.externals.np)
-        self.functions.append((fn, program.externals))
-        return jvp_name
 
 
 def _pair(target):
@@ -684,3 +642,9 @@ def _mutated_names(body):
                 elif _is_ufunc_at(call):
                     names.add(call.args[0].id)
     return names
+
+
+def _build_jvp(prefix, program, wrt, facts, subroutines):
+    """The jvp of a recursive helper (see ``callsite.Subroutines``): arguments, then tangents, positionally."""
+    forward = ForwardMode(program, wrt, facts, prefix, subroutines=subroutines, seed_positional=True)
+    return forward.build(), set(forward.tangent_names.values())

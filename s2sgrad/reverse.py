@@ -32,21 +32,19 @@ from .astutil import assign, const, copy_origin, name, names_in, store
 from .errors import GradError, origin_of
 from .normalize import constant_node
 from .rules import lookup
-from .rules.indexing import index_advanced, index_basic, index_newaxis
-from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS, transpose_attribute
-from .rules.registry import RuleError, argument_value, lookup_method
 from . import runtime
 from .runtime import unbroadcast
+from .callsite import CallSites, Subroutines
 from .templates import instantiate
 
 
-class ReverseMode:
+class ReverseMode(CallSites):
     """Builds the gradient, returned with the value (``mode="grad"``) or alone (``"gradient"``), or the
     vector-Jacobian product (``mode="vjp"``)."""
 
     def __init__(self, program, wrt, facts, mode="grad", subroutines=None, seed_positional=False):
         self.program = program
-        self.subroutines = subroutines if subroutines is not None else Subroutines()
+        self.subroutines = subroutines if subroutines is not None else Subroutines("vjp", _build_vjp)
         self.seed_positional = seed_positional
         self.namer = program.namer
         self.externals = program.externals
@@ -731,16 +729,6 @@ class ReverseMode:
         return gast.BinOp(left=value, op=gast.Mult(),
                           right=gast.BinOp(left=size(y), op=gast.FloorDiv(), right=size(arg.id)))
 
-    def template_at(self, rule, template, mapping, stmt):
-        """The rule's template for this call: a factory writes it from the call's arguments."""
-        if template.factory is None:
-            return template
-        arguments = {k: argument_value(v, self.facts.shapes) for k, v in mapping.items()}
-        try:
-            return template.at(arguments)
-        except RuleError as exc:
-            raise GradError(f"{rule.name}: {exc}", origin_of(stmt)) from None
-
     # ------------------------------------------------------ several results
     def reverse_outputs(self, outputs, rhs, stmt, rule=None, bound=None):
         """A call with several results (``w, V = np.linalg.eigh(A)``): its templates see ``g0, g1, ...``.
@@ -797,16 +785,6 @@ class ReverseMode:
                 and isinstance(n.value, gast.Call) and _result_count(n.value) is not None}
         return self._several_results
 
-    def output_count(self, y):
-        """How many results of ``y = f(...)`` (a call with a variable count) the code reads: ``y[k]``, max k."""
-        used = [n.slice.value for n in gast.walk(self.program.node)
-                if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == y
-                and isinstance(n.slice, gast.Constant) and type(n.slice.value) is int]
-        if not used or min(used) < 0:
-            raise GradError(f"read the results of {y} by constant index, or unpack them: a, b = ...",
-                            None)
-        return max(used) + 1
-
     def reverse_sequence(self, rule, p, arg, mapping, stmt):
         """A list argument (``np.stack([a, b])``): the template yields one adjoint per element.
 
@@ -847,69 +825,6 @@ class ReverseMode:
             if element:
                 self.accumulate(element, stmt, expr=name(piece))
 
-    # ------------------------------------------------------------------ rules
-    def rule_for(self, rhs, stmt):
-        """The rule for a normalized right-hand side and its arguments bound to parameter names."""
-        if isinstance(rhs, gast.BinOp):
-            func = BINARY_OPERATORS.get(type(rhs.op))
-            return self.bind(lookup(func) if func else None, [rhs.left, rhs.right], {}, stmt,
-                             what=f"the operator {type(rhs.op).__name__}")
-        if isinstance(rhs, gast.UnaryOp):
-            func = UNARY_OPERATORS.get(type(rhs.op))
-            return self.bind(lookup(func) if func else None, [rhs.operand], {}, stmt,
-                             what=f"the operator {type(rhs.op).__name__}")
-        if isinstance(rhs, gast.Subscript):
-            return self.index_rule(rhs, stmt)
-        if isinstance(rhs, gast.Attribute):
-            if rhs.attr == "T":
-                return self.bind(lookup(transpose_attribute), [rhs.value], {}, stmt, what=".T")
-            raise GradError(f"no derivative rule for the attribute .{rhs.attr}", origin_of(stmt))
-        if isinstance(rhs, gast.Call):
-            kwargs = {k.arg: k.value for k in rhs.keywords}
-            method = getattr(rhs, "method", None)
-            if method is not None:
-                rule = lookup_method(method)
-                return self.bind(rule, [rhs.func.value] + list(rhs.args), kwargs, stmt,
-                                 what=f"the method .{method}()")
-            callee = rhs.callee
-            rule = lookup(callee)
-            what = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", repr(callee))
-            return self.bind(rule, list(rhs.args), kwargs, stmt, what=what)
-        raise GradError(f"differentiating {type(rhs).__name__} is not supported yet", origin_of(stmt))
-
-    def bind(self, rule, args, kwargs, stmt, what):
-        if rule is None:
-            raise GradError(f"no derivative rule for {what}", origin_of(stmt),
-                            "register one with s2sgrad.defrule(function, params, vjp=..., jvp=...)")
-        bound, error = rule.bind(args, kwargs)
-        if error:
-            raise GradError(error, origin_of(stmt))
-        return rule, bound
-
-    def index_rule(self, rhs, stmt):
-        index = rhs.slice
-        parts = index.elts if isinstance(index, gast.Tuple) else [index]
-        if all(_is_full_slice(p) or _is_none(p) for p in parts) and any(_is_none(p) for p in parts):
-            restore = [gast.Slice(lower=None, upper=None, step=None) if _is_full_slice(p) else const(0)
-                       for p in parts]
-            restore = restore[0] if len(restore) == 1 else gast.Tuple(elts=restore, ctx=gast.Load())
-            return lookup(index_newaxis), {"x": rhs.value, "index": index, "restore": restore}
-        if all(self.is_basic_index(p) for p in parts):
-            return lookup(index_basic), {"x": rhs.value, "index": index}
-        return lookup(index_advanced), {"x": rhs.value, "index": index}
-
-    def is_basic_index(self, part):
-        if isinstance(part, gast.Slice):
-            return all(v is None or self.is_integer(v) for v in (part.lower, part.upper, part.step))
-        if isinstance(part, gast.Constant):
-            return part.value is None or part.value is Ellipsis or type(part.value) is int
-        return self.is_integer(part)
-
-    def is_integer(self, atom):
-        if isinstance(atom, gast.Constant):
-            return type(atom.value) is int or atom.value is None
-        return isinstance(atom, gast.Name) and atom.id in self.facts.integers
-
     # ------------------------------------------------------------ broadcasting
     def sum_to_operand(self, expr, arg, result, others):
         """Reduce a contribution over the axes by which ``result`` is larger than ``arg``."""
@@ -945,40 +860,6 @@ class ReverseMode:
                             gast.Attribute(value=name(arg.id), attr="shape", ctx=gast.Load()))
 
 
-class Subroutines:
-    """The vjp functions generated for recursive user functions, one per (function, active arguments).
-
-    A recursive call cannot be inlined; its adjoint calls ``vjp_f``, generated
-    from ``f``'s own source into the same module (and calling itself where
-    ``f`` does).
-    """
-
-    def __init__(self):
-        self.names = {}
-        self.functions = []      # (FunctionDef, Externals), in the order generated
-
-    def request(self, func, active):
-        key = (func, active)
-        if key in self.names:
-            return self.names[key]
-        from .naming import Namer
-        from .normalize import normalize
-        from .optimize import optimize
-        from .parsing import parse_function
-        from .shapes import static_facts
-        suffix = "" if not any(k[0] is func for k in self.names) else f"_{len(self.names)}"
-        vjp_name = self.names[key] = f"vjp_{func.__name__}{suffix}"
-        program = normalize(parse_function(func), Namer())
-        facts = static_facts(program)
-        wrt = [program.params[i] for i in active]
-        reverse = ReverseMode(program, wrt, facts, "vjp", subroutines=self, seed_positional=True)
-        fn = reverse.build()
-        fn.name = vjp_name
-        optimize(fn, program.namer, set(reverse.adjoint_names.values()), facts.shapes, program.externals.np)
-        self.functions.append((fn, program.externals))
-        return vjp_name
-
-
 def _append_at_exits(block, make):
     """Add a statement at the end of a block and before each break of the enclosing loop in it."""
     def visit(stmts, is_body_end):
@@ -1012,9 +893,7 @@ def _result_count(call):
     return None if error else rule.result_count(bound)
 
 
-def _is_full_slice(part):
-    return isinstance(part, gast.Slice) and part.lower is None and part.upper is None and part.step is None
-
-
-def _is_none(part):
-    return isinstance(part, gast.Constant) and part.value is None
+def _build_vjp(program, wrt, facts, subroutines):
+    """The vjp of a recursive helper (see ``callsite.Subroutines``): positional arguments, then the seed."""
+    reverse = ReverseMode(program, wrt, facts, "vjp", subroutines=subroutines, seed_positional=True)
+    return reverse.build(), set(reverse.adjoint_names.values())
