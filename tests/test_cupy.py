@@ -147,8 +147,10 @@ class DeviceArray(np.lib.mixins.NDArrayOperatorsMixin):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if "out" in kwargs:
             kwargs["out"] = _unwrap(kwargs["out"])
-        result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
-        return None if method == "at" else _wrap(result)
+        if method == "at":          # np.add.at(a, index, b): the index may hold NumPy integers, as in CuPy
+            a, index, *b = inputs
+            return getattr(ufunc, method)(_unwrap(a), _unwrap_index(index), *_unwrap(b), **kwargs)
+        return _wrap(getattr(ufunc, method)(*_unwrap(inputs), **kwargs))
 
     def __array_function__(self, func, types, args, kwargs):
         return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
@@ -218,16 +220,8 @@ def embedding_arguments():
     return rng.standard_normal((6, 3)), np.array([0, 4, 4, 1]), rng.standard_normal((4, 3))
 
 
-# An integer-array index makes the shapes after it unknown when the code is
-# generated, and reverse mode then spreads the seed as np.broadcast_to(1.0, shape):
-# a NumPy array, made from a number, that CuPy will not combine with its own.
-UNIFORM_SEED_ON_HOST = pytest.mark.xfail(
-    strict=True, raises=HostTransfer,
-    reason="reverse.py spreads a uniform adjoint as np.broadcast_to(<number>, y.shape), a NumPy array")
-
-
 @pytest.mark.parametrize("f, make_args", [
-    pytest.param(embedding_loss, embedding_arguments, marks=UNIFORM_SEED_ON_HOST, id="index"),
+    pytest.param(embedding_loss, embedding_arguments, id="index"),
     pytest.param(trace_loss, lambda: tuple(np.random.default_rng(3).standard_normal((2, 4, 4))), id="trace")])
 def test_index_and_trace_adjoints_stay_on_a_device_array(f, make_args):
     """Their adjoints were ``np.add.at`` and ``np.eye``, which cannot follow a CuPy array."""
@@ -319,8 +313,7 @@ def test_vjp_and_jvp_on_cupy_arrays(cupy):
 
 
 @pytest.mark.parametrize("f, make_args", [
-    pytest.param(embedding_loss, embedding_arguments, id="index", marks=pytest.mark.xfail(
-        strict=True, raises=TypeError, reason=UNIFORM_SEED_ON_HOST.kwargs["reason"])),
+    pytest.param(embedding_loss, embedding_arguments, id="index"),
     pytest.param(trace_loss, lambda: tuple(np.random.default_rng(3).standard_normal((2, 4, 4))), id="trace")])
 def test_index_and_trace_adjoints_on_cupy_arrays(cupy, f, make_args):
     args = make_args()
