@@ -121,6 +121,38 @@ def test_adjoints_that_numpy_writes_in_place_run_on_dask():
         np.testing.assert_allclose(lazy_grad.compute(scheduler="sync"), gradient(*args), rtol=1e-12)
 
 
+def scaled_embedding_loss(E, tokens, X):
+    return np.sum(E[tokens]) * np.sum(X)
+
+
+def rows_written_loss(x, W):
+    out = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        out[i] = np.tanh(x[i] @ W)
+    return np.sum(out ** 2)
+
+
+@pytest.mark.parametrize("f, make_args", [
+    pytest.param(scaled_embedding_loss, lambda rng: (rng.standard_normal((5, 3)), np.array([0, 1, 1, 4]),
+                                                     rng.standard_normal((4, 3))), id="full_like-of-a-0d-dask-array"),
+    pytest.param(rows_written_loss, lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((3, 3))),
+                 id="np.copy-of-a-written-array")])
+@pytest.mark.xfail(strict=True, raises=FutureWarning, reason="known: reverse mode emits np.full_like(y, g) where g "
+                   "may be a 0-d Dask array (its tasks then fill through np.copyto, which Dask does not implement), "
+                   "and np.copy(...) for array writes (not implemented by Dask: NumPy's fallback computes the "
+                   "array while the gradient is built)")
+def test_known_constructs_dask_does_not_implement(f, make_args):
+    args = make_args(np.random.default_rng(6))
+    lazy = tuple(chunked(a, 2) if a.dtype.kind == "f" else a for a in args)
+    gradient = s2sgrad.grad(f, wrt=1 if f is rows_written_loss else 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)     # Dask's "not implemented by Dask array"
+        with dask.config.set(scheduler=refuse_to_compute):
+            lazy_grad = gradient(*lazy)
+        computed = lazy_grad.compute(scheduler="sync")      # a fill value is only read inside the tasks
+    np.testing.assert_allclose(computed, gradient(*args), rtol=1e-12)
+
+
 def reads_a_value(X, w):
     s = X @ w
     scale = float(np.max(s))
