@@ -296,8 +296,7 @@ class ReverseMode(CallSites):
                 elif kind:                 # a list slot is replaced, never written into
                     old = gast.Subscript(value=name(base), slice=target.slice, ctx=gast.Load())
                 else:                      # an array's elements are written into: copy them
-                    old = self.call_np("copy", gast.Subscript(value=name(base), slice=target.slice,
-                                                              ctx=gast.Load()))
+                    old = _copy_of(gast.Subscript(value=name(base), slice=target.slice, ctx=gast.Load()))
                 pushes.append(tape_.push(self.tape, old, base))
             else:
                 # an overwrite's old value, unless the name cannot have one yet (its first assignment)
@@ -504,10 +503,10 @@ class ReverseMode(CallSites):
                 else:
                     contribution = self.sum_to_operand(g, value, None, [name(array)])
                     if value.id not in self.has_adjoint:
-                        contribution = self.call_np("copy", contribution)
+                        contribution = _copy_of(contribution)
                 self.accumulate(value.id, stmt, expr=contribution)
             if array not in self.owned and not container:
-                self.emit(assign(self.adjoint_name(array), self.call_np("copy", name(self.adjoint_name(array)))),
+                self.emit(assign(self.adjoint_name(array), _copy_of(name(self.adjoint_name(array)))),
                           stmt)
                 self.owned.add(array)
             self.emit(assign(gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice,
@@ -566,7 +565,7 @@ class ReverseMode(CallSites):
             if any(isinstance(t, gast.Subscript) and t.value.id == n
                    for s in _same_loop_nodes(loop.body) if isinstance(s, gast.Assign) for t in s.targets) \
                     and n not in self.owned:
-                self.emit(assign(self.adjoint_name(n), self.call_np("copy", name(self.adjoint_name(n)))), loop)
+                self.emit(assign(self.adjoint_name(n), _copy_of(name(self.adjoint_name(n)))), loop)
                 self.owned.add(n)
         start, saved = set(self.has_adjoint), self.out
         start_uniform = set(self.uniform)
@@ -897,3 +896,8 @@ def _build_vjp(program, wrt, facts, subroutines):
     """The vjp of a recursive helper (see ``callsite.Subroutines``): positional arguments, then the seed."""
     reverse = ReverseMode(program, wrt, facts, "vjp", subroutines=subroutines, seed_positional=True)
     return reverse.build(), set(reverse.adjoint_names.values())
+
+
+def _copy_of(expr):
+    """``expr.copy()``: the method, which CuPy and Dask arrays (and NumPy scalars) answer themselves."""
+    return gast.Call(func=gast.Attribute(value=expr, attr="copy", ctx=gast.Load()), args=[], keywords=[])
