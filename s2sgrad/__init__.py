@@ -16,9 +16,10 @@ Python source you can read, debug and ship::
 from .api import grad, value_and_grad, vjp
 from .higher import hessian, hvp, jacobian, jvp
 from .checks import check_grad
+from .dispatch import ArrayDispatchWarning
 from .errors import GradError
 from .rules import adjoint, defrule, elementwise, nondifferentiable, tangent
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "check_grad", "GradError",
-           "defrule", "elementwise", "nondifferentiable", "adjoint", "tangent"]
+           "ArrayDispatchWarning", "defrule", "elementwise", "nondifferentiable", "adjoint", "tangent"]
 __version__ = "0.1.0"
