@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "fuzz"))
 
 import fuzz_programs  # noqa: E402
 from fuzz_choices import RandomChooser, ReplayChooser, shrink  # noqa: E402
-from fuzz_oracles import CHECKS, Failure, GeneratorBug, Unsupported, check_program  # noqa: E402
+from fuzz_oracles import CHECKS, Failure, GeneratorBug, KnownBug, Unsupported, check_program  # noqa: E402
 
 FEATURES = {"straight": fuzz_programs.STRAIGHT, "control": fuzz_programs.STRAIGHT | fuzz_programs.CONTROL,
             "all": fuzz_programs.ALL}
@@ -45,11 +45,15 @@ def outcome(chooser, features, directory, checks, max_statements):
         return "failed", f"{exc.check}: {_shape_of_message(str(exc))}", str(exc), program
     except Unsupported as exc:
         return "unsupported", exc.construct, str(exc), program
+    except KnownBug as exc:
+        return "known", exc.tag, str(exc), program
     except GeneratorBug as exc:
         return "generator", _shape_of_message(str(exc)), str(exc), program
     except Exception as exc:  # a crash inside s2sgrad is a failure too
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        signature = f"crash: {type(exc).__name__} in {os.path.basename(where.filename)}:{where.name}"
+        place = "generated code" if where.filename.startswith("<s2sgrad") else \
+            f"{os.path.basename(where.filename)}:{where.name}"
+        signature = f"crash: {type(exc).__name__} in {place}: {_shape_of_message(str(exc))[:60]}"
         return "failed", signature, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", program
     return ("inconclusive" if notes else "passed"), "; ".join(notes), "", program
 
@@ -78,8 +82,13 @@ def main(argv=None):
     directory = tempfile.mkdtemp(prefix="s2sgrad-fuzz-")
     try:
         if args.replay is not None:
-            kind, signature, detail, program = outcome(RandomChooser(args.replay), features, directory, checks,
-                                                       args.statements)
+            chooser = RandomChooser(args.replay)
+            kind, signature, detail, program = outcome(chooser, features, directory, checks, args.statements)
+            if kind in ("failed", "generator") and not args.no_shrink:
+                record = shrink(chooser.record, lambda candidate: outcome(
+                    ReplayChooser(candidate), features, directory, checks, args.statements)[:2] == (kind, signature))
+                kind, signature, detail, program = outcome(ReplayChooser(record), features, directory, checks,
+                                                           args.statements)
             print(program.source)
             print(f"# wrt={program.wrt!r}\n# {kind}: {signature}\n{detail}")
             return 0
@@ -92,6 +101,8 @@ def campaign(args, features, checks, directory):
     counts = collections.Counter()
     groups = collections.OrderedDict()     # (kind, signature) -> [count, first seed, detail, record]
     unsupported = collections.Counter()
+    known = collections.Counter()
+    first_seed = {}
     inconclusive = collections.Counter()
     start = time.time()
     ran = 0
@@ -103,8 +114,9 @@ def campaign(args, features, checks, directory):
         kind, signature, detail, program = outcome(chooser, features, directory, checks, args.statements)
         ran += 1
         counts[kind] += 1
-        if kind == "unsupported":
-            unsupported[signature] += 1
+        if kind in ("unsupported", "known"):
+            (unsupported if kind == "unsupported" else known)[signature] += 1
+            first_seed.setdefault((kind, signature), seed)
         elif kind == "inconclusive":
             inconclusive[re.sub(r"\(.*", "", signature)] += 1
         elif kind in ("failed", "generator"):
@@ -118,12 +130,16 @@ def campaign(args, features, checks, directory):
     elapsed = time.time() - start
 
     print(f"\n{ran} programs ({args.features}) in {elapsed:.0f}s ({ran / max(elapsed, 1e-9):.1f}/s)")
-    for kind in ("passed", "inconclusive", "unsupported", "failed", "generator"):
+    for kind in ("passed", "inconclusive", "unsupported", "known", "failed", "generator"):
         print(f"  {kind:13s} {counts[kind]}")
+    if known:
+        print("\nfailures on constructs with a known, reported bug (fuzz_oracles.KNOWN_BUGS):")
+        for tag, k in known.most_common():
+            print(f"  {k:6d}  {tag} (first: seed {first_seed['known', tag]})")
     if unsupported:
         print("\nnot supported yet (GradError), by construct:")
         for construct, k in unsupported.most_common():
-            print(f"  {k:6d}  {construct}")
+            print(f"  {k:6d}  {construct} (first: seed {first_seed['unsupported', construct]})")
     if inconclusive:
         print("\ninconclusive finite differences:")
         for reason, k in inconclusive.most_common():
@@ -145,7 +161,7 @@ def campaign(args, features, checks, directory):
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"programs": ran, "seconds": elapsed, "features": args.features, "counts": counts,
-                       "unsupported": unsupported, "inconclusive": inconclusive, "failures": report},
+                       "unsupported": unsupported, "known": known, "inconclusive": inconclusive, "failures": report},
                       handle, indent=1)
     return 1 if counts["failed"] or counts["generator"] else 0
 

@@ -66,6 +66,28 @@ class Unsupported(Exception):
         return text.split(" is not supported")[0]
 
 
+# Bugs found by this fuzzer in code other than the tests, not fixed yet, each with a strict-xfail
+# regression test in test_fuzz_regressions.py: tag (see fuzz_programs.tags_of) -> (checks it breaks,
+# None for all; what goes wrong). A program with such a construct that fails counts as "known", not
+# as a new failure; one that passes counts as passed. Remove an entry when its regression test XPASSes.
+KNOWN_BUGS = {
+    "array_of_list": (None, "np.array(hs) of a list built by append: reverse mode gives the list an "
+                            "array adjoint and then pops it (AttributeError: no attribute 'pop')"),
+    "rebind_iterated": (None, "for x in A with A rebound in the loop body: reverse mode re-reads A by "
+                              "index on each pass (IndexError, or the wrong rows)"),
+    "subscript_augassign": ({"jvp"}, "forward mode: b[1:] *= s reads b[1:] as a view, overwrites it, "
+                                     "then builds the tangent from the overwritten view"),
+}
+
+
+class KnownBug(Exception):
+    """A failure on a program containing a construct with a known, reported bug (KNOWN_BUGS)."""
+
+    def __init__(self, tag, error):
+        self.tag = tag
+        super().__init__(f"known bug {tag!r}: {KNOWN_BUGS[tag][1]}\n  ({error})")
+
+
 class GeneratorBug(Exception):
     """The generated program itself does not run: a bug in the generator, not in s2sgrad."""
 
@@ -106,6 +128,15 @@ def check_program(program, directory, checks=CHECKS):
     module = load(program, directory)
     try:
         return _check(program, module, directory, checks)
+    except (Unsupported, GeneratorBug):
+        raise
+    except Exception as exc:
+        check = getattr(exc, "check", None)
+        for tag in sorted(program.tags & set(KNOWN_BUGS)):
+            affected = KNOWN_BUGS[tag][0]
+            if affected is None or check in affected:
+                raise KnownBug(tag, exc) from exc
+        raise
     finally:
         unload(module)
 
@@ -113,19 +144,25 @@ def check_program(program, directory, checks=CHECKS):
 def _check(program, module, directory, checks):
     f = getattr(module, program.name)
     args, args2 = program.args, program.args2
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    notes = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             expected = f(*_copies(args))
+        except Exception as exc:
+            raise GeneratorBug(f"the generated program does not run: {exc!r}") from exc
+        if not np.isfinite(expected):
+            raise GeneratorBug("the generated program's value is not finite")
+        try:   # the second point is for free: the program was generated to run at the first
             expected2 = f(*_copies(args2))
-    except Exception as exc:
-        raise GeneratorBug(f"the generated program does not run: {exc!r}") from exc
-    if not (np.isfinite(expected) and np.isfinite(expected2)):
-        raise GeneratorBug("the generated program's value is not finite")
+        except Exception as exc:
+            expected2 = exc
+        if isinstance(expected2, Exception) or np.ndim(expected2) != 0 or not np.isfinite(expected2):
+            notes.append("the program does not run at the second point; checked at the first only")
+            args2 = None
 
     globals_before = dict(vars(module))
     saved = _copies(args)
-    notes = []
     try:
         vg = ValueAndGradient(f, program.wrt)
         value, grads = vg(*args)
@@ -148,6 +185,8 @@ def _check(program, module, directory, checks):
 
     if "fd" in checks:
         for point, label in ((args, "the arguments"), (args2, "other arguments of the same shapes")):
+            if point is None:
+                continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 g = grads if point is args else _as_tuple(vg(*point)[1], program)
@@ -176,8 +215,12 @@ def _check(program, module, directory, checks):
         _same("optimize", (plain_value,), (value,), "unoptimized value", "optimized value")
 
     if "generic" in checks:
-        generic_value, generic_grads = vg._generic.function(*args)
-        _same("generic", _as_tuple(generic_grads, program), grads, "shape-generic", "specialized")
+        # shape-generic code is written for arrays (it reads x.shape where it cannot know it):
+        # a Python float goes in as np.float64. Specialized code takes Python floats as they are.
+        generic_value, generic_grads = vg.generic.function(*[np.float64(a) if type(a) is float else a
+                                                              for a in args])
+        _same("generic", _as_tuple(vg._as_requested(generic_grads), program), grads, "shape-generic",
+              "specialized")
 
     if "emit" in checks:
         text = vg.module_source()
@@ -247,11 +290,13 @@ def directional_check(f, args, wrt, grads, seed, tolerance=1e-5):
     one_sided = abs((phi(step) - f0) / step - (f0 - phi(-step)) / step)
     if one_sided > 1e-3 * scale:
         return f"not differentiable here (one-sided differences differ by {one_sided:.3g})"
-    if abs(coarse - fine) > tolerance * scale:
+    if abs(coarse - fine) > tolerance * (1 + abs(coarse) + abs(fine)):
         return f"finite differences do not settle ({coarse!r} vs {fine!r})"
-    if abs(analytic - coarse) > tolerance * scale:
-        raise Failure("fd", f"<grad, v> = {analytic!r}, finite differences give {coarse!r} "
-                            f"(difference {abs(analytic - coarse):.3g}, scale {scale:.3g})")
+    if scale > 1e8:
+        return f"too ill-conditioned to compare (|grad| |v| = {scale:.3g})"
+    if abs(analytic - fine) > tolerance * scale:
+        raise Failure("fd", f"<grad, v> = {analytic!r}, finite differences give {fine!r} "
+                            f"(difference {abs(analytic - fine):.3g}, scale {scale:.3g})")
     return None
 
 

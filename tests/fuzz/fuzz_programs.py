@@ -47,6 +47,7 @@ NAME_POOL = ["a", "b", "c", "x", "y", "z", "W", "V", "dx", "dW", "dy", "t1", "t2
 FUNCTION_NAMES = ["f", "cost", "grad", "loss", "dcost", "g_1"]
 HELPER_NAMES = ["h", "helper", "exp", "unbroadcast", "dot", "tanh", "grad_f", "layer", "sum_"]
 LOOP_NAMES = ["i", "j", "k", "t1", "n_"]
+LIST_NAMES = ["hs", "outs", "_stack", "tape", "rows"]
 
 PARAM_SHAPES = [(3,), (2, 3), (), (1, 3), (2, 1), (3, 2), (4,), (2, 3, 4), (4, 1, 3), (1,)]
 CONSTANTS = ["2.0", "0.5", "-1.5", "0.0", "1", "3", "1e-3"]
@@ -90,9 +91,15 @@ class Program:
     features: frozenset
     statements: int = 0
     record: list = field(default=None, repr=False)
+    tags: frozenset = frozenset()     # constructs of note in it (see tags_of)
 
     def __str__(self):
         return self.source
+
+    def __repr__(self):
+        shapes = ", ".join(type(a).__name__ if not isinstance(a, np.ndarray) else f"array{a.shape}"
+                           for a in self.args)
+        return f"\n{self.source}\n# {self.name}({shapes}), wrt={self.wrt!r}\n"
 
 
 class Rejected(Exception):
@@ -208,6 +215,7 @@ class Body:
         self.lines = []
         self.count = 0
         self.in_loop = False
+        self.params = set(env)      # a function's parameters: never updated in place (aliasing)
 
     # ------------------------------------------------------------ helpers
     def floats(self):
@@ -617,7 +625,7 @@ class Body:
             else:
                 operand = self.expression(1)
             value = self.env[target]
-            if isinstance(value, np.ndarray) and (target in self.g.params or not value.flags.writeable):
+            if target in self.params or (isinstance(value, np.ndarray) and not value.flags.writeable):
                 raise Rejected(target)   # an in-place update would change the caller's array
             text = f"{target} {op} {operand}"
             return text, (target,) if isinstance(value, np.ndarray) else ()
@@ -654,6 +662,7 @@ class Body:
         if c.chance(30):
             dname = g.fresh()
             child.env[dname] = 0.5
+            child.params.add(dname)
             params.append(f"{dname}=0.5")
             defaults = 1
         for _ in range(c.integer(0, 3)):
@@ -689,6 +698,7 @@ class Body:
     def block(self, stmts, loop=False):
         """Generate a nested block on a copy of the environment; returns (lines, body)."""
         child = Body(self.g, dict(self.env), indent=self.indent + 1)
+        child.params = self.params
         child.in_loop = self.in_loop or loop
         for _ in range(stmts):
             child.statement()
@@ -824,7 +834,7 @@ class Body:
 
     def stmt_list(self):
         c, g = self.c, self.g
-        hs = g.fresh(["hs", "outs", "_stack", "tape", "rows"])
+        hs = g.fresh(LIST_NAMES)
         var = g.fresh(LOOP_NAMES)
         n = c.integer(1, 3)
         acc = c.pick(self.floats())
@@ -950,4 +960,27 @@ def generate(chooser, features=STRAIGHT, max_statements=8):
     """One random program (a :class:`Program`), its decisions taken from ``chooser``."""
     program = Generator(chooser, features, max_statements).program()
     program.record = getattr(chooser, "record", None)
+    program.tags = tags_of(program.source)
     return program
+
+
+def tags_of(source):
+    """Constructs in a program that the oracles need to know about (see fuzz_oracles.KNOWN_BUGS)."""
+    import ast
+    tags = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("array", "asarray") and node.args \
+                and isinstance(node.args[0], ast.Name) and node.args[0].id in LIST_NAMES:
+            tags.add("array_of_list")
+        if isinstance(node, ast.For):
+            iterated = node.iter
+            if isinstance(iterated, ast.Call) and getattr(iterated.func, "id", None) == "enumerate":
+                iterated = iterated.args[0]
+            if isinstance(iterated, ast.Name) and any(
+                    isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == iterated.id
+                    for stmt in node.body for n in ast.walk(stmt)):
+                tags.add("rebind_iterated")
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript):
+            tags.add("subscript_augassign")
+    return frozenset(tags)

@@ -1,0 +1,167 @@
+"""Every failure the fuzzer found, shrunk, kept as a program that goes through all the oracles again.
+
+A case is the shrunk program's module source, its arguments (by shape; ``float``
+for a Python float) and ``wrt``. Cases for bugs fixed in s2sgrad must pass;
+cases for bugs found but not fixed yet are strict xfails naming the bug (see
+``fuzz_oracles.KNOWN_BUGS``): when one starts passing, remove its xfail and
+its KNOWN_BUGS entry.
+"""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from fuzz_oracles import check_program
+from fuzz_programs import Program
+
+import s2sgrad
+
+
+def case(source, wrt, *shapes, name="f"):
+    """A :class:`Program` from source text and argument shapes (``"float"``: a Python float)."""
+    rng = np.random.default_rng(20240)
+
+    def values():
+        return tuple(float(rng.uniform(-1, 1)) if s == "float" else s if isinstance(s, int)
+                     else rng.uniform(-1, 1, s) for s in shapes)
+
+    wrt_names = wrt if isinstance(wrt, tuple) else (wrt,)
+    params = [line for line in source.splitlines() if line.startswith(f"def {name}(")][0]
+    params = [p.strip() for p in params[params.index("(") + 1:params.index(")")].split(",")]
+    indices = tuple(w if isinstance(w, int) else params.index(w) for w in wrt_names)
+    return Program(textwrap.dedent(source), name, values(), values(), wrt, indices, frozenset())
+
+
+FIXED = {
+    # grad(f, wrt=("a",)) returned a bare array, so `(da,) = ...` split it along its first axis
+    "tuple_wrt_of_one": case("""
+import numpy as np
+
+
+def f(a):
+    b = np.sin(a)
+    return np.sum(np.sin(b))
+""", ("a",), (2, 3)),
+    # a local named np moved NumPy's alias to np_1, but the runtime helpers (add_at, unbroadcast)
+    # still said np: NameError inside the gradient
+    "helpers_follow_the_numpy_alias": case("""
+import numpy as onp
+
+
+def f(a, b):
+    np = onp.sin(a)
+    c = np[[0, 0, 1]] * b
+    return onp.sum(c * c)
+""", (0, 1), (3,), (1,)),
+    # Python float arguments: rules read x.shape / x.dtype, which a float has not
+    "python_float_expand_dims": case("""
+import numpy as np
+
+
+def f(x):
+    return np.sum(np.sin(np.expand_dims(x, -1)))
+""", 0, "float"),
+    "python_float_max": case("""
+import numpy as np
+
+
+def f(x, y):
+    z = x * 2.0 + y
+    return np.max(z) + np.cumsum(z)[0] + np.reshape(x, (1, 1))[0, 0]
+""", ("x", "y"), "float", "float"),
+    "python_float_mean_in_a_helper": case("""
+import numpy as np
+
+
+def h(b, c, x):
+    return np.mean(b)
+
+
+def f(a):
+    a = h(a, a, a)
+    return np.sum(np.sin(a))
+""", 0, "float"),
+}
+
+KNOWN = {
+    "array_of_list": (case("""
+import numpy as np
+
+
+def f(a):
+    tape = []
+    for j in range(2):
+        tape.append(a * (j + 1))
+    b = np.array(tape)
+    return np.sum(np.sin(b))
+""", 0, (2,)), "reverse mode: np.array(tape) of an appended list gives the list an array adjoint, "
+               "then pops it (AttributeError: no attribute 'pop')"),
+    "rebind_iterated": (case("""
+import numpy as np
+
+
+def f(a, c):
+    for i in c:
+        c = np.sin(a) * i
+    return np.sum(c)
+""", 0, (2,), (3,)), "reverse mode: `for i in c` with c rebound in the body re-reads the new c by index "
+                     "(IndexError; with matching lengths, wrong rows)"),
+    "subscript_augassign_forward": (case("""
+import numpy as np
+
+
+def f(a):
+    b = a.copy()
+    b[1:] *= np.sum(np.sin(a))
+    return np.sum(np.sin(b))
+""", 0, (3,)), "forward mode: t1 = b[1:] is a view; b[1:] = t1 * s overwrites it before the tangent "
+               "db[1:] * s + ds * t1 reads it"),
+    "augmented_assignment_aliasing": (case("""
+import numpy as np
+
+
+def bump(y):
+    y += 1.0
+    return y
+
+
+def f(c):
+    d = bump(c)
+    return np.sum(c * d)
+""", 0, (2,)), "y += 1.0 on an array changes it in place (so the caller's c too); s2sgrad computes "
+               "y_1 = y + 1.0 and leaves c as it was: a different value and gradient"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXED))
+def test_fixed(name, fuzz_dir):
+    check_program(FIXED[name], fuzz_dir)
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN))
+def test_known_bug(name, fuzz_dir):
+    program, reason = KNOWN[name]
+    if name == "subscript_augassign_forward" and not hasattr(s2sgrad, "jvp"):
+        pytest.skip("forward mode (s2sgrad.jvp) is not available")
+    try:
+        check_program(program, fuzz_dir)
+    except Exception as exc:  # the bug: still there
+        pytest.xfail(f"{reason} [{type(exc).__name__}: {str(exc).splitlines()[0][:120]}]")
+    pytest.fail(f"the known bug {name!r} no longer reproduces: remove it from KNOWN here and from "
+                f"fuzz_oracles.KNOWN_BUGS")
+
+
+def sum_of_sines(a):
+    return np.sum(np.sin(a))
+
+
+def test_a_tuple_wrt_always_gives_a_tuple():
+    """The API side of tuple_wrt_of_one, for every derivative that takes wrt."""
+    from s2sgrad import grad, value_and_grad, vjp
+    a = np.linspace(0.1, 0.9, 6).reshape(2, 3)
+    f = sum_of_sines
+    for out in (grad(f, wrt=("a",))(a), value_and_grad(f, wrt=[0])(a)[1], vjp(f, wrt=(0,))(a, 1.0)):
+        assert isinstance(out, tuple) and len(out) == 1
+        np.testing.assert_allclose(out[0], np.cos(a))
+    np.testing.assert_allclose(grad(f, wrt="a")(a), np.cos(a))
