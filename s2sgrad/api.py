@@ -17,7 +17,7 @@ import numpy as np
 
 from . import dispatch
 from .codegen import exec_source, module_source, standalone_module
-from .errors import GradError
+from .errors import GradError, at_users_line
 from .known_branches import fold_known_branches
 from .naming import Namer
 from .normalize import normalize
@@ -45,6 +45,9 @@ def program_of(func):
     return program
 
 
+_WRT_HINT = 'wrt names parameters of the function, by name or position, e.g. wrt=("W", "V") or wrt=(2, 3)'
+
+
 def resolve_wrt(program, wrt):
     """``wrt`` (an int, a name, or a tuple of them) as a tuple of parameter names."""
     params = program.params
@@ -52,22 +55,22 @@ def resolve_wrt(program, wrt):
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
     if not items:
-        raise GradError(f"wrt is empty: name at least one parameter of {fname}", program.parsed.origin)
+        raise GradError(f"wrt is empty: name at least one parameter of {fname}", program.parsed.origin, _WRT_HINT)
     names = []
     for item in items:
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
             if not -len(params) <= item < len(params):
                 raise GradError(f"wrt={item} is out of range: {fname} has {len(params)} parameters "
-                                f"({', '.join(params)})", program.parsed.origin)
+                                f"({', '.join(params)})", program.parsed.origin, _WRT_HINT)
             names.append(params[item])
         elif isinstance(item, str):
             if item not in params:
                 raise GradError(f"wrt={item!r} names no parameter of {fname}; its parameters are "
-                                f"{', '.join(params)}", program.parsed.origin)
+                                f"{', '.join(params)}", program.parsed.origin, _WRT_HINT)
             names.append(item)
         else:
             raise GradError(f"wrt must be a parameter index or name, or a tuple of them, not {item!r}",
-                            program.parsed.origin)
+                            program.parsed.origin, _WRT_HINT)
     return tuple(names), single
 
 
@@ -140,8 +143,13 @@ class Derivative:
     def _specialize(self, args):
         key = _shape_key(args)
         findings = dispatch.check(self.program, args)    # CuPy, Dask...: constructs that cannot follow them
-        with dispatch.explained(findings):
-            facts = probe(self.program, args)
+        try:
+            with dispatch.explained(findings):
+                facts = probe(self.program, args)
+        except GradError:
+            raise
+        except Exception as exc:   # the user's code fails on these arguments: say where, in their file
+            raise at_users_line(self.func, args, exc) from None
         self._check_wrt_dtypes(args)
         generated = self._generate(facts, args) if facts.shapes else self.generic
         self._specialized[key] = generated
@@ -161,7 +169,8 @@ class Derivative:
             try:
                 bound = self._signature.bind(*args, **kwargs)
             except TypeError as exc:
-                raise GradError(f"{self.func.__name__}: {exc}", self.program.parsed.origin) from None
+                raise GradError(f"{self.func.__name__}: {exc}", self.program.parsed.origin,
+                                f"call it as {self.func.__name__}{self._signature}") from None
             bound.apply_defaults()
             args = bound.args
         key = _shape_key(args)
@@ -273,7 +282,8 @@ class VectorJacobianProduct(Derivative):
     def __call__(self, *args, **kwargs):
         if not args:
             raise GradError(f"vjp of {self.func.__name__} needs the arguments and then the output "
-                            f"cotangent", self.program.parsed.origin)
+                            f"cotangent", self.program.parsed.origin,
+                            f"call it as vjp(f)(*args, dout), dout shaped like {self.func.__name__}'s output")
         *primal, dout = args
         fn, primal = self._compiled(tuple(primal), kwargs)
         return self._as_requested(fn(*primal, **{_seed_name(fn): dout}))

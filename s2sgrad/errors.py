@@ -6,6 +6,8 @@ with no derivative rule, a bad ``wrt``) is raised as :class:`GradError`, with th
 rather than an internal traceback.
 """
 
+import os
+import traceback
 from dataclasses import dataclass
 
 
@@ -37,3 +39,34 @@ class GradError(Exception):
 def origin_of(node):
     """The :class:`Origin` recorded on an AST node by the parser, if any."""
     return getattr(node, "origin", None)
+
+
+_INTERNAL = (os.path.dirname(os.path.abspath(__file__)) + os.sep,
+             os.path.dirname(os.path.abspath(traceback.__file__)) + os.sep)
+
+
+def at_users_line(func, args, error):
+    """A failure of the user's own code at call time (NumPy's error), pointing at the user's line.
+
+    Shapes are learned by running a rewritten copy of ``func``; when that raises
+    (mismatched shapes, say), ``func`` itself is run to raise the same error
+    from the user's own line, and the error gets a note ``file:line: code``.
+    It stays NumPy's exception, not a GradError: it is the user's call that
+    fails, as it would without s2sgrad.
+    """
+    try:
+        func(*args)
+    except Exception as own:  # the same failure, raised from the user's code
+        if type(own) is type(error):
+            error = own
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith(_INTERNAL) and not f.filename.startswith("<s2sgrad")
+              and os.sep + "numpy" + os.sep not in f.filename]
+    if frames:
+        where = frames[-1]
+        note = f"in {where.name} at {where.filename}:{where.lineno}: {(where.line or '').strip()}"
+        if hasattr(error, "add_note"):
+            error.add_note(note)
+        else:  # Python 3.10
+            error.__notes__ = list(getattr(error, "__notes__", [])) + [note]
+    return error

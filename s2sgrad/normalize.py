@@ -31,6 +31,7 @@ cleanup passes (:mod:`s2sgrad.optimize`) where they are used once, so the
 generated source does not keep this one-operation-per-line shape.
 """
 
+import ast
 import builtins
 import types
 
@@ -81,6 +82,9 @@ UNSUPPORTED_EXPRESSIONS = {
 }
 
 _SIMPLE_CONSTANTS = (int, float, complex, bool, str, type(None))
+_UNDEFINED_HINT = "define or import it at module level before calling grad"
+# builtins that see the function's variables by name: their results would look constant
+_READS_NAMES = (builtins.eval, builtins.exec, builtins.locals, builtins.vars, builtins.globals)
 
 
 def is_simple_constant(value):
@@ -220,7 +224,8 @@ class FunctionNormalizer:
             raise self.error(f"{what} is not supported in a differentiated function", s, hint)
         method = getattr(self, "stmt_" + kind.__name__, None)
         if method is None:
-            raise self.error(f"the statement {kind.__name__} is not supported", s)
+            raise self.error(f"the statement {kind.__name__} is not supported", s,
+                             "rewrite it with assignments, if/for/while and calls")
         method(s, last) if kind is gast.Return else method(s)
 
     def stmt_Expr(self, s):
@@ -264,7 +269,7 @@ class FunctionNormalizer:
             rhs = self.atom(s.value)
             self.store(target, gast.BinOp(left=current, op=s.op, right=rhs), s)
         elif isinstance(target, gast.Subscript):
-            base = self.atom(target.value)
+            base = self.write_base(target, s)
             index = self.index(target.slice)
             old = self.assign_temp(gast.Subscript(value=base, slice=index, ctx=gast.Load()), s)
             rhs = self.atom(s.value)
@@ -350,6 +355,21 @@ class FunctionNormalizer:
         self.emit(gast.Raise(exc=self.opaque(s.exc) if s.exc else None, cause=None), s)
 
     # ------------------------------------------------------------ assignments
+    def write_base(self, target, s):
+        """The array ``target[...] = v`` writes into: a name, never a view made on the spot.
+
+        ``y[0][1] = v`` and ``y.real[0] = v`` write through a temporary view into
+        ``y``; rewritten one operation per statement the write would land in
+        the temporary and ``y`` would keep its values: a wrong derivative.
+        """
+        if not isinstance(target.value, gast.Name):
+            text = ast.unparse(gast.gast_to_ast(_copy(target.value)))
+            raise self.error(f"writing into {text}[...] is not supported: it writes through a view of an "
+                             f"array, which the derivative would miss", s,
+                             "index the array itself (y[0, 1] = v), or copy the part and write that "
+                             "(z = y[0].copy(); z[1] = v)")
+        return self.atom(target.value)
+
     def store(self, target, value, s):
         if isinstance(target, gast.Name):
             current = self.renames.get(target.id)
@@ -360,9 +380,10 @@ class FunctionNormalizer:
                 value = self.assign_temp(value, s)
             self.emit(assign(self.store_name(target.id), value), s)
         elif isinstance(target, gast.Subscript):
-            base = self.atom(target.value)
+            base = self.write_base(target, s)
             if not isinstance(base, gast.Name):
-                raise self.error("assignment into this kind of object is not supported", s)
+                raise self.error("assignment into this kind of object is not supported", s,
+                                 "write into a local array: y = x.copy(); y[i] = v")
             index = self.index(target.slice)
             if not is_atom(value):
                 value = self.assign_temp(value, s)
@@ -375,7 +396,8 @@ class FunctionNormalizer:
 
     def store_unpack(self, target, value, s):
         if any(isinstance(e, gast.Starred) for e in target.elts):
-            raise self.error("starred assignment (a, *b = ...) is not supported", s)
+            raise self.error("starred assignment (a, *b = ...) is not supported", s,
+                             "index instead: a, b = x[0], x[1:]")
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
             atoms = [self.atom(v) for v in value.elts]   # evaluate all first: a, b = b, a
             atoms = [self.assign_temp(a, s) if isinstance(a, gast.Name) else a for a in atoms] \
@@ -403,7 +425,8 @@ class FunctionNormalizer:
             return name(self.store_name(target.id), gast.Store())
         if isinstance(target, (gast.Tuple, gast.List)):
             return gast.Tuple(elts=[self.store_target(e, s) for e in target.elts], ctx=gast.Store())
-        raise self.error("a loop target must be a name or a tuple of names", s)
+        raise self.error("a loop target must be a name or a tuple of names", s,
+                         "loop over a name and assign the rest in the body")
 
     def store_name(self, user_name):
         """The generated name a store to ``user_name`` writes, versioning straight-line reassignments."""
@@ -482,14 +505,16 @@ class FunctionNormalizer:
             return type(expr)(elts=elts, ctx=gast.Load())
         if isinstance(expr, gast.Dict):
             if any(k is None for k in expr.keys):
-                raise self.error("dict unpacking (**) is not supported", expr)
+                raise self.error("dict unpacking (**) is not supported", expr,
+                                 "write the keys out: {\"a\": d[\"a\"], ...}")
             return gast.Dict(keys=[self.atom(k) for k in expr.keys],
                              values=[self.atom(v) for v in expr.values])
         if isinstance(expr, gast.IfExp):
             return self.if_expression(expr)
         if isinstance(expr, (gast.BoolOp, gast.JoinedStr)):
             return self.opaque(expr)
-        raise self.error(f"the expression {type(expr).__name__} is not supported", expr)
+        raise self.error(f"the expression {type(expr).__name__} is not supported", expr,
+                         "compute it in plain assignments and calls")
 
     def if_expression(self, expr):
         """``a if c else b`` becomes an if statement that assigns a temporary."""
@@ -536,7 +561,7 @@ class FunctionNormalizer:
             return _copy(current)
         found, value = self.parsed.lookup(user_name)
         if not found:
-            raise self.error(f"the name {user_name} is not defined", node)
+            raise self.error(f"the name {user_name} is not defined", node, _UNDEFINED_HINT)
         return self.external_value(value, user_name, home=self.home(user_name))
 
     def home(self, global_name):
@@ -563,10 +588,10 @@ class FunctionNormalizer:
             return None
         found, value = self.parsed.lookup(node.id)
         if not found:
-            raise self.error(f"the name {node.id} is not defined", expr)
+            raise self.error(f"the name {node.id} is not defined", expr, _UNDEFINED_HINT)
         for attr in reversed(chain):
             if not hasattr(value, attr):
-                raise self.error(f"{node.id} has no attribute {attr}", expr)
+                raise self.error(f"{node.id} has no attribute {attr}", expr, "check the spelling")
             value = getattr(value, attr)
         return self.external_value(value, chain[0] if chain else node.id, home=None)
 
@@ -586,10 +611,10 @@ class FunctionNormalizer:
             node = node.value
         found, value = self.parsed.lookup(node.id)
         if not found:
-            raise self.error(f"the name {node.id} is not defined", func)
+            raise self.error(f"the name {node.id} is not defined", func, _UNDEFINED_HINT)
         for attr in reversed(chain):
             if not hasattr(value, attr):
-                raise self.error(f"{node.id} has no attribute {attr}", func)
+                raise self.error(f"{node.id} has no attribute {attr}", func, "check the spelling")
             value = getattr(value, attr)
         return value
 
@@ -621,8 +646,13 @@ class FunctionNormalizer:
             raise self.error(f"cannot tell which function the local name {func.id} refers to", expr,
                              "call a module-level function by its name")
         if not isinstance(func, (gast.Name, gast.Attribute)):
-            raise self.error("calling the result of an expression is not supported", expr)
+            raise self.error("calling the result of an expression is not supported", expr,
+                             "call a module-level function by its name")
         callee = self.resolve_callee(func)
+        if any(callee is f for f in _READS_NAMES):
+            raise self.error(f"{callee.__name__}() is not supported in a differentiated function: it reads "
+                             f"variables by name, so s2sgrad cannot see what flows into it", expr,
+                             "write the expression out in the function")
         hint = func.attr if isinstance(func, gast.Attribute) else func.id
         if self.is_user_function(callee):
             return self.inline(callee, expr)
@@ -711,7 +741,7 @@ class FunctionNormalizer:
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
         if keywords:
             raise self.error(f"pass the arguments of the recursive call to {callee.__name__} by position",
-                             expr)
+                             expr, f"{callee.__name__}(a, b), not {callee.__name__}(a, b=b)")
         ref = self.external_value(callee, callee.__name__, (callee.__module__, callee.__name__))
         call = self.make_call(ref, callee, args, [], expr)
         call.user_function = True
@@ -723,16 +753,18 @@ class FunctionNormalizer:
         default_of = dict(zip(params[len(params) - len(defaults):], defaults))
         if len(expr.args) > len(params):
             raise self.error(f"{parsed.name} takes {len(params)} arguments but was given "
-                             f"{len(expr.args)}", expr)
+                             f"{len(expr.args)}", expr, f"its parameters are {', '.join(params)}")
         bound = {p: self.atom(a) for p, a in zip(params, expr.args)}
         for kw in expr.keywords:
             if kw.arg not in params or kw.arg in bound:
-                raise self.error(f"{parsed.name} got an unexpected argument {kw.arg}=", expr)
+                raise self.error(f"{parsed.name} got an unexpected argument {kw.arg}=", expr,
+                                 f"its parameters are {', '.join(params)}")
             bound[kw.arg] = self.atom(kw.value)
         for p in params:
             if p not in bound:
                 if p not in default_of:
-                    raise self.error(f"{parsed.name} is missing its argument {p}", expr)
+                    raise self.error(f"{parsed.name} is missing its argument {p}", expr,
+                                     f"its parameters are {', '.join(params)}")
                 bound[p] = self.external_value(default_of[p], p)
         return bound
 

@@ -117,6 +117,17 @@ def f(a):
     return np.sum(np.sin(b))
 """, 0, (3,)), "forward mode: t1 = b[1:] is a view; b[1:] = t1 * s overwrites it before the tangent "
                "db[1:] * s + ds * t1 reads it"),
+    "write_into_a_view": (case("""
+import numpy as np
+
+
+def f(x):
+    y = x * 2
+    z = y[0]
+    z[1] = 1.0
+    return np.sum(y)
+""", 0, (2, 2)), "z = y[0] is a view of y; z[1] = 1.0 changes y too, but the derivative treats z as "
+                 "a copy: the gradient of the overwritten element is 2, not 0 (silently wrong)"),
     "augmented_assignment_aliasing": (case("""
 import numpy as np
 

@@ -1,0 +1,563 @@
+"""Every error a user can meet, audited: what construct, where (file:line), and what to do instead.
+
+Each case below is a function (or call) s2sgrad must refuse. The offending
+line is marked ``# <- HERE`` in this file; the test asserts that s2sgrad
+raises :class:`GradError` (or, for a mistake NumPy itself reports at call
+time, NumPy's own exception with the user's line attached), that the message
+names the construct, that it points at the marked ``file:line``, that it
+carries a hint, and that no internal exception is chained to it (the user sees
+one error, not a traceback of s2sgrad's). ``docs/errors.md`` is the table of
+these errors; ``test_the_docs_table_lists_every_case`` keeps the two in step.
+"""
+
+import functools
+import inspect
+import os
+import re
+
+import numpy as np
+import pytest
+
+import s2sgrad
+from s2sgrad import GradError, grad, value_and_grad, vjp
+
+HERE = os.path.abspath(__file__)
+DOCS = os.path.join(os.path.dirname(HERE), "..", "docs", "errors.md")
+
+
+def marked_line(func, marker="# <- HERE"):
+    """The absolute line number of the line of ``func``'s source carrying ``marker``."""
+    lines, first = inspect.getsourcelines(func)
+    hits = [first + i for i, line in enumerate(lines) if marker in line]
+    assert len(hits) == 1, f"{func.__name__} must mark exactly one line"
+    return hits[0]
+
+
+# ============================================================ unsupported syntax
+def uses_try(x):
+    try:  # <- HERE
+        y = np.log(x)
+    except ValueError:
+        y = x
+    return np.sum(y)
+
+
+def uses_with(x):
+    with np.errstate(all="ignore"):  # <- HERE
+        y = np.log(x)
+    return np.sum(y)
+
+
+def uses_yield(x):
+    for row in x:
+        yield np.sum(row)  # <- HERE
+
+
+def uses_yield_from(x):
+    yield from x  # <- HERE
+
+
+async def is_async(x):  # <- HERE
+    return np.sum(x)
+
+
+def defines_a_class(x):
+    class Box:  # <- HERE
+        value = 1.0
+    return np.sum(x) * Box.value
+
+
+def nested_function_escapes(x):
+    def scale(y):  # <- HERE
+        return y * x
+    return np.sum(scale(x))
+
+
+COUNTER = 0.0
+
+
+def writes_a_global(x):
+    global COUNTER  # <- HERE
+    COUNTER = np.sum(x)
+    return COUNTER
+
+
+def writes_a_nonlocal():
+    total = 0.0
+
+    def inner(x):
+        nonlocal total  # <- HERE
+        total = np.sum(x)
+        return total
+    return inner
+
+
+def deletes_a_name(x):
+    y = x * 2
+    del y  # <- HERE
+    return np.sum(x)
+
+
+def imports_inside(x):
+    import math  # <- HERE
+    return np.sum(x) * math.pi
+
+
+def star_args(*xs):  # <- HERE
+    return np.sum(xs[0])
+
+
+def star_kwargs(x, **options):  # <- HERE
+    return np.sum(x)
+
+
+def keyword_only(x, *, scale=1.0):  # <- HERE
+    return np.sum(x) * scale
+
+
+def positional_only(x, /):  # <- HERE
+    return np.sum(x)
+
+
+def not_ours(func):
+    @functools.wraps(func)
+    def wrapper(*args):
+        return func(*args)
+    return wrapper
+
+
+@not_ours  # <- HERE
+def has_a_decorator(x):
+    return np.sum(x)
+
+
+def lambda_inside(x):
+    square = lambda y: y * y  # <- HERE  # noqa: E731
+    return np.sum(square(x))
+
+
+def list_comprehension(x):
+    parts = [np.sin(v) for v in x]  # <- HERE
+    return np.sum(parts)
+
+
+def set_comprehension(x):
+    parts = {float(v) for v in x}  # <- HERE
+    return np.sum(x) * len(parts)
+
+
+def dict_comprehension(x):
+    parts = {i: v for i, v in enumerate(x)}  # <- HERE
+    return np.sum(parts[0])
+
+
+def generator_expression(x):
+    return sum(np.sin(v) for v in x)  # <- HERE
+
+
+def walrus(x):
+    if (n := np.sum(x)) > 0:  # <- HERE
+        return n
+    return -n
+
+
+def match_statement(x, kind):
+    match kind:  # <- HERE
+        case 1:
+            y = x
+        case _:
+            y = -x
+    return np.sum(y)
+
+
+def for_else(x):
+    total = 0.0
+    for v in x:  # <- HERE
+        total = total + v
+    else:
+        total = total * 2
+    return total
+
+
+def while_else(x):
+    i = 0
+    while i < 2:  # <- HERE
+        i = i + 1
+    else:
+        x = x * 2
+    return np.sum(x)
+
+
+def starred_assignment(x):
+    first, *rest = x  # <- HERE
+    return first
+
+
+def attribute_assignment(x):
+    box = np.zeros(1)
+    box.flags.writeable = False  # <- HERE
+    return np.sum(x)
+
+
+def starred_call(x):
+    args = (x, 2.0)
+    return np.sum(np.power(*args))  # <- HERE
+
+
+def keyword_unpacking(x):
+    options = {"axis": 0}
+    return np.sum(np.sum(x, **options))  # <- HERE
+
+
+def set_literal(x):
+    choices = {1.0, 2.0}  # <- HERE
+    return np.sum(x) * len(choices)
+
+
+def dict_unpacking(x):
+    base = {"a": x}
+    more = {**base}  # <- HERE
+    return np.sum(more["a"])
+
+
+def calls_a_local_name(x):
+    fn = np.sin
+    return np.sum(fn(x))  # <- HERE
+
+
+def calls_an_expression(x):
+    fns = [np.sin]
+    return np.sum(fns[0](x))  # <- HERE
+
+
+def undefined_name(x):
+    return np.sum(x * not_defined_anywhere)  # <- HERE  # noqa: F821
+
+
+def missing_attribute(x):
+    return np.sum(np.no_such_function(x))  # <- HERE
+
+
+def returns_nothing(x):  # <- HERE
+    y = np.sum(x)
+
+
+def augmented_attribute(x):
+    y = x * 2
+    y.real += 1.0  # <- HERE
+    return np.sum(y)
+
+
+def loop_target_subscript(x):
+    out = np.zeros(1)
+    for out[0] in x:  # <- HERE
+        pass
+    return np.sum(out)
+
+
+def assignment_into_attribute(x):
+    y = x * 2
+    y.real[0] = 1.0  # <- HERE
+    return np.sum(y)
+
+
+def nested_subscript_assignment(x):
+    y = x * 2
+    y[0][1] = 1.0  # <- HERE
+    return np.sum(y)
+
+
+def calls_eval(x):
+    return np.sum(eval("x * 2"))  # <- HERE
+
+
+SYNTAX = [
+    # (function, words the message must contain)
+    (uses_try, "try"),
+    (uses_with, "with"),
+    (uses_yield, "yield"),
+    (uses_yield_from, "yield from"),
+    (is_async, "async"),
+    (defines_a_class, "class"),
+    (nested_function_escapes, "nested function"),
+    (writes_a_global, "global"),
+    (writes_a_nonlocal(), "nonlocal"),
+    (deletes_a_name, "del"),
+    (imports_inside, "import"),
+    (star_args, "*xs"),
+    (star_kwargs, "**options"),
+    (keyword_only, "keyword-only"),
+    (positional_only, "positional-only"),
+    (has_a_decorator, "decorat"),
+    (lambda_inside, "lambda"),
+    (list_comprehension, "list comprehension"),
+    (set_comprehension, "set comprehension"),
+    (dict_comprehension, "dict comprehension"),
+    (generator_expression, "generator expression"),
+    (walrus, ":="),
+    (match_statement, "match"),
+    (for_else, "for ... else"),
+    (while_else, "while ... else"),
+    (starred_assignment, "starred assignment"),
+    (attribute_assignment, "attribute"),
+    (starred_call, "*"),
+    (keyword_unpacking, "**"),
+    (set_literal, "set"),
+    (dict_unpacking, "**"),
+    (calls_a_local_name, "fn"),
+    (calls_an_expression, "calling"),
+    (undefined_name, "not_defined_anywhere"),
+    (missing_attribute, "no_such_function"),
+    (returns_nothing, "returns nothing"),
+    (augmented_attribute, "augmented assignment to an attribute"),
+    (loop_target_subscript, "loop target"),
+    (assignment_into_attribute, "writing into y.real"),
+    (nested_subscript_assignment, "writing into y[0]"),
+    (calls_eval, "eval()"),
+]
+
+
+def assert_reports(exc, func, words, line=None):
+    """The GradError names ``words``, points at the marked line of ``func``, hints, and stands alone."""
+    message = str(exc)
+    assert re.search(re.escape(words), message, re.IGNORECASE), f"{words!r} not in {message!r}"
+    assert exc.origin is not None, f"no file:line in {message!r}"
+    expected = line if line is not None else marked_line(func)
+    assert os.path.abspath(exc.origin.filename) == HERE, (exc.origin, HERE)
+    assert exc.origin.lineno == expected, f"points at line {exc.origin.lineno}, the construct is at {expected}"
+    assert f"{os.path.basename(HERE)}:{expected}" in message
+    assert exc.hint, f"no hint in {message!r}"
+    assert "hint:" in message
+    assert "Traceback" not in message
+    assert exc.__cause__ is None and (exc.__context__ is None or exc.__suppress_context__), \
+        "an internal exception is chained to the GradError"
+
+
+@pytest.mark.parametrize("func, words", SYNTAX, ids=[f.__name__ for f, _ in SYNTAX])
+def test_unsupported_syntax(func, words):
+    with pytest.raises(GradError) as info:
+        grad(func)(np.ones(3))
+    assert_reports(info.value, func, words)
+
+
+def test_every_syntax_case_is_distinct():
+    assert len({f.__name__ for f, _ in SYNTAX}) == len(SYNTAX)
+
+
+# ============================================================ calls with no rule
+def calls_polyval(x):
+    return np.sum(np.polyval(x, 2.0))  # <- HERE
+
+
+def calls_np_gradient(x):
+    return np.sum(np.gradient(x))  # <- HERE
+
+
+def calls_fft(x):
+    return np.sum(np.fft.fft(x).real)  # <- HERE
+
+
+def calls_interp(x):
+    return np.sum(np.interp(x, [0.0, 1.0], [1.0, 2.0]))  # <- HERE
+
+
+def calls_a_builtin_function_without_source(x):
+    return np.sum(np.i0(x))  # <- HERE
+
+
+def calls_an_unknown_method(x):
+    return np.sum(x * x.ptp())  # <- HERE
+
+
+NO_RULE = [
+    (calls_polyval, "polyval"),
+    (calls_np_gradient, "gradient"),
+    (calls_fft, "fft"),
+    (calls_interp, "interp"),
+    (calls_a_builtin_function_without_source, "i0"),
+    (calls_an_unknown_method, "ptp"),
+]
+
+
+@pytest.mark.parametrize("func, words", NO_RULE, ids=[f.__name__ for f, _ in NO_RULE])
+def test_calls_with_no_rule(func, words):
+    with pytest.raises(GradError) as info:
+        grad(func)(np.linspace(0.1, 0.9, 4))
+    assert_reports(info.value, func, words)
+    assert "defrule" in info.value.hint or "rule" in info.value.hint
+
+
+# ============================================================ how it is called
+def cost(X, W):  # <- HERE
+    return np.sum(np.tanh(X @ W))
+
+
+def vector_valued(x):  # <- HERE
+    return np.sin(x)
+
+
+def matmul_cost(X, W):
+    U = X @ W  # <- HERE
+    return np.sum(U)
+
+
+def test_grad_of_a_non_scalar_output():
+    with pytest.raises(GradError) as info:
+        grad(vector_valued)(np.ones(3))
+    assert_reports(info.value, vector_valued, "scalar")
+    assert "vjp" in info.value.hint
+
+
+def test_value_and_grad_of_a_non_scalar_output():
+    with pytest.raises(GradError) as info:
+        value_and_grad(vector_valued)(np.ones(3))
+    assert_reports(info.value, vector_valued, "scalar")
+
+
+WRONG_WRT = [
+    ("V", "'V' names no parameter"),
+    (("X", "Q"), "'Q' names no parameter"),
+    (2, "out of range"),
+    (-3, "out of range"),
+    ((), "wrt is empty"),
+    (1.5, "wrt must be"),
+    ((None,), "wrt must be"),
+]
+
+
+@pytest.mark.parametrize("wrt, words", WRONG_WRT, ids=["unknown-name", "unknown-in-tuple", "index-too-large",
+                                                      "index-too-small", "empty", "float", "none"])
+def test_wrong_wrt(wrt, words):
+    with pytest.raises(GradError) as info:
+        grad(cost, wrt=wrt)
+    assert_reports(info.value, cost, words)
+
+
+def test_wrt_names_the_parameters_in_the_message():
+    with pytest.raises(GradError) as info:
+        grad(cost, wrt="V")
+    assert "X, W" in str(info.value)
+
+
+INTEGER_INPUTS = [
+    (np.ones((2, 3), dtype=int), np.ones((3, 2)), "X"),
+    (np.ones((2, 3)), np.ones((3, 2), dtype=np.int32), "W"),
+    (np.ones((2, 3)), np.ones((3, 2), dtype=bool), "W"),
+]
+
+
+@pytest.mark.parametrize("X, W, name", INTEGER_INPUTS, ids=["int64-array", "int32-array", "bool-array"])
+def test_integer_valued_inputs(X, W, name):
+    with pytest.raises(GradError) as info:
+        grad(cost, wrt=name)(X, W)
+    assert_reports(info.value, cost, f"argument {name}")
+    assert "integer" in str(info.value) or "bool" in str(info.value)
+    assert "astype(float)" in info.value.hint
+
+
+def test_a_python_int_argument_is_refused_too():
+    with pytest.raises(GradError) as info:
+        grad(vector_valued)(3)
+    assert_reports(info.value, vector_valued, "integer")
+
+
+def test_integer_inputs_not_differentiated_are_fine():
+    X, W = np.arange(6).reshape(2, 3), np.ones((3, 2)) * 0.1
+    dW = grad(cost, wrt="W")(X, W)
+    np.testing.assert_allclose(dW, X.T @ (1 - np.tanh(X @ W) ** 2))
+
+
+def test_shape_mismatch_at_call_time_is_numpys_error_at_the_users_line():
+    with pytest.raises(ValueError) as info:
+        grad(matmul_cost, wrt="W")(np.ones((2, 3)), np.ones((4, 2)))
+    exc = info.value
+    assert "matmul" in str(exc) or "shapes" in str(exc) or "mismatch" in str(exc)   # NumPy's own words
+    where = f"{os.path.basename(HERE)}:{marked_line(matmul_cost)}"
+    notes = "\n".join(getattr(exc, "__notes__", []))
+    assert where in notes, f"the user's line {where} is not in the notes {notes!r}"
+    assert "U = X @ W" in notes
+
+
+def test_wrong_number_of_arguments_at_call_time():
+    with pytest.raises(GradError) as info:
+        grad(cost)(np.ones((2, 3)))
+    assert_reports(info.value, cost, "missing")
+
+
+def test_unknown_keyword_at_call_time():
+    with pytest.raises(GradError) as info:
+        grad(cost)(np.ones((2, 3)), np.ones((3, 2)), V=1)
+    assert_reports(info.value, cost, "V")
+
+
+def test_vjp_called_without_a_cotangent():
+    with pytest.raises(GradError) as info:
+        vjp(cost)()
+    assert_reports(info.value, cost, "cotangent")
+
+
+# ============================================================ source that cannot be found
+MADE_BY_EXEC = {}
+exec("def made_by_exec(x):\n    return x * 2\n", MADE_BY_EXEC)
+MADE_BY_EVAL = eval("lambda x: x * 2")
+
+
+class Model:
+    def loss(self, x):
+        return np.sum(x)
+
+    def __call__(self, x):
+        return np.sum(x)
+
+
+NO_SOURCE = [
+    (MADE_BY_EXEC["made_by_exec"], "source"),
+    (MADE_BY_EVAL, "source"),
+    (np.sin, "not a Python function"),
+    (len, "not a Python function"),
+    (functools.partial(cost, np.ones((2, 3))), "not a Python function"),
+    (Model(), "not a Python function"),
+    (Model().loss, "bound method"),
+]
+
+
+@pytest.mark.parametrize("func, words", NO_SOURCE, ids=["exec", "eval-lambda", "ufunc", "builtin", "partial",
+                                                       "callable-object", "bound-method"])
+def test_source_that_cannot_be_found(func, words):
+    with pytest.raises(GradError) as info:
+        grad(func)
+    exc = info.value
+    assert words in str(exc)
+    assert exc.hint
+    assert exc.__cause__ is None and (exc.__context__ is None or exc.__suppress_context__)
+
+
+def test_source_that_cannot_be_found_points_where_it_can():
+    with pytest.raises(GradError) as info:
+        grad(MADE_BY_EXEC["made_by_exec"])
+    assert "<string>:1" in str(info.value)
+    assert "eval/exec" in info.value.hint
+
+
+# ============================================================ the table in the docs
+# the single-case tests above: non-scalar output (grad, value_and_grad), a Python int argument, a shape
+# mismatch at call time, too few arguments, an unknown keyword, vjp without a cotangent
+SINGLE_CASES = 7
+AUDITED = len(SYNTAX) + len(NO_RULE) + len(WRONG_WRT) + len(INTEGER_INPUTS) + len(NO_SOURCE) + SINGLE_CASES
+
+
+def test_at_least_forty_bad_inputs_are_audited():
+    assert AUDITED >= 40, AUDITED
+
+
+def test_the_docs_table_lists_every_case():
+    with open(DOCS, encoding="utf-8") as handle:
+        table = handle.read()
+    rows = [line for line in table.splitlines()
+            if line.startswith("|") and not line.startswith("|---") and not line.startswith("| Construct")]
+    assert len(rows) >= 40, f"docs/errors.md lists {len(rows)} errors"
+    for func, _ in SYNTAX + NO_RULE:     # the documented message is the one users get
+        with pytest.raises(GradError) as info:
+            grad(func)(np.linspace(0.1, 0.9, 4))
+        message = re.sub(r"\b" + re.escape(func.__name__) + r"\b", "f", info.value.message)
+        assert message[:30] in table, f"docs/errors.md has no row for {message!r}"
