@@ -85,6 +85,7 @@ class ReverseMode(CallSites):
             self.has_adjoint.add(out.id)
             if self.mode in ("grad", "gradient"):
                 adjoint.append(assign(seed, const(1.0), ret))
+                self.facts.shapes.setdefault(seed, ())   # a Python float: rules must not read seed.T
             else:
                 seed_param = seed
         elif self.mode == "vjp":
@@ -144,6 +145,9 @@ class ReverseMode(CallSites):
     def adjoint_name(self, primal):
         if primal not in self.adjoint_names:
             self.adjoint_names[primal] = self.namer.derivative(primal)
+            if self.facts.shape(primal) == ():
+                # the adjoint of a number is a number (maybe a Python float): rules must not read its .T
+                self.facts.shapes.setdefault(self.adjoint_names[primal], ())
         return self.adjoint_names[primal]
 
     def emit(self, stmt, like=None):
@@ -658,6 +662,10 @@ class ReverseMode(CallSites):
         if pending and y in self.uniform:
             self.materialize(y, stmt)
             mapping = dict(mapping, uniform_g=const(False))
+        for p in pending:          # a list where an array is expected: the templates see NumPy's view of it
+            arg = bound[p]
+            if p not in rule.sequences and isinstance(arg, gast.Name) and self.kind_of(arg.id) in ("list", "tuple"):
+                mapping = dict(mapping, **{p: self.call_np("asarray", name(arg.id))})
         for p in pending:
             arg = bound[p]
             if p in rule.sequences:
@@ -671,6 +679,9 @@ class ReverseMode(CallSites):
                 continue
             _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                   externals=self.externals)
+            if self.kind_of(arg.id) in ("list", "tuple"):   # np.array(xs) of a list: NumPy stacks it
+                self.accumulate_elements(arg.id, expr, stmt)
+                continue
             if rule.broadcasts and y is not None:
                 expr = self.sum_to_operand(expr, arg, y, [bound[q] for q in rule.params if q != p])
             self.accumulate(arg.id, stmt, expr=expr)
@@ -784,6 +795,16 @@ class ReverseMode(CallSites):
                 and isinstance(n.value, gast.Call) and _result_count(n.value) is not None}
         return self._several_results
 
+    def accumulate_elements(self, container, pieces, stmt):
+        """A list's adjoint gains one adjoint per element (``pieces``: a sequence, or an array along axis 0)."""
+        if container in self.has_adjoint:
+            expr = gast.Call(func=self.externals.reference(runtime.add_each, "add_each"),
+                             args=[name(self.adjoint_name(container)), pieces], keywords=[])
+        else:
+            expr = gast.Call(func=name("list"), args=[pieces], keywords=[])
+        self.emit(assign(self.adjoint_name(container), expr), stmt)
+        self.has_adjoint.add(container)
+
     def reverse_sequence(self, rule, p, arg, mapping, stmt):
         """A list argument (``np.stack([a, b])``): the template yields one adjoint per element.
 
@@ -795,13 +816,7 @@ class ReverseMode(CallSites):
                 template = self.template_at(rule, rule.vjp[p], mapping, stmt)
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                       externals=self.externals)
-                if arg.id in self.has_adjoint:
-                    expr = gast.Call(func=self.externals.reference(runtime.add_each, "add_each"),
-                                     args=[name(self.adjoint_name(arg.id)), expr], keywords=[])
-                else:
-                    expr = gast.Call(func=name("list"), args=[expr], keywords=[])
-                self.emit(assign(self.adjoint_name(arg.id), expr), stmt)
-                self.has_adjoint.add(arg.id)
+                self.accumulate_elements(arg.id, expr, stmt)
             return
         if not isinstance(arg, (gast.List, gast.Tuple)):
             raise GradError(f"{rule.name}: pass the arrays as a list literal, e.g. [a, b]", origin_of(stmt))

@@ -1,4 +1,4 @@
-"""Shared test helpers: random inputs and finite-difference checks in float64."""
+"""Shared fixtures: a seeded random generator. The finite-difference helpers are in finite_differences.py."""
 
 import numpy as np
 import pytest
@@ -7,27 +7,3 @@ import pytest
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
-
-
-def numerical_grad(f, args, index, eps=1e-6):
-    """Central finite differences of scalar ``f`` with respect to ``args[index]``."""
-    args = list(args)
-    x = np.array(args[index], dtype=np.float64)
-    scalar = np.ndim(args[index]) == 0
-    out = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        for sign in (1, -1):
-            xp = x.copy()
-            xp[i] += sign * eps
-            args[index] = float(xp) if scalar else xp
-            out[i] += sign * float(np.sum(f(*args))) / (2 * eps)
-    return float(out) if scalar else out
-
-
-def assert_grads_close(f, grads, args, wrt_indices, rtol=1e-5, atol=1e-7):
-    for g, i in zip(grads, wrt_indices):
-        expected = numerical_grad(f, args, i)
-        assert np.shape(g) == np.shape(expected), (np.shape(g), np.shape(expected))
-        np.testing.assert_allclose(g, expected, rtol=rtol, atol=atol)

@@ -9,7 +9,7 @@ import s2sgrad
 from s2sgrad import GradError, grad, value_and_grad, vjp
 
 import api_functions as af
-from conftest import assert_grads_close, numerical_grad
+from finite_differences import assert_grads_close, numerical_grad
 
 
 @pytest.fixture

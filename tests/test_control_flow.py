@@ -6,7 +6,7 @@ import pytest
 from s2sgrad import GradError, grad
 
 import control_flow_functions as cf
-from conftest import assert_grads_close
+from finite_differences import assert_grads_close
 
 
 def check(f, args, wrt):

@@ -6,7 +6,7 @@ import pytest
 import s2sgrad
 from s2sgrad import grad, value_and_grad
 
-from conftest import assert_grads_close
+from finite_differences import assert_grads_close
 from lecture import cost, make_data
 
 
