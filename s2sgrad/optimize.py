@@ -157,6 +157,11 @@ class Cleanup:
         return (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], gast.Name))
 
+    def is_copy(self, stmt):
+        """``a = b`` between two local names."""
+        return (self.simple_assign(stmt) and isinstance(stmt.value, gast.Name)
+                and not getattr(stmt.value, "external", False))
+
     def replace_everywhere(self, mapping):
         """Substitute ``mapping`` in every statement that mentions one of its names."""
         keys = set(mapping)
@@ -201,8 +206,7 @@ class Cleanup:
         while i < len(body):
             stmt = body[i]
             i += 1
-            if not (self.simple_assign(stmt) and isinstance(stmt.value, gast.Name)
-                    and not getattr(stmt.value, "external", False)):
+            if not self.is_copy(stmt):
                 continue
             a, b = stmt.targets[0].id, stmt.value.id
             if defs.get(a, 0) > 1:
@@ -347,8 +351,7 @@ class Cleanup:
             while i < len(body):
                 stmt = body[i]
                 i += 1
-                if not (self.simple_assign(stmt) and isinstance(stmt.value, gast.Name)
-                        and not getattr(stmt.value, "external", False)):
+                if not self.is_copy(stmt):
                     continue
                 a, b = stmt.targets[0].id, stmt.value.id
                 if defs.get(a) != 1 or a not in self.generated or a in self.params:

@@ -49,34 +49,17 @@ def overwritten_names(body, params):
 
 def must_bound(body, params):
     """For each statement (by id), the names certainly bound when it starts."""
-    before = {}
-
-    def visit(stmts, bound):
-        bound = set(bound)
-        for stmt in stmts:
-            before[id(stmt)] = set(bound)
-            if isinstance(stmt, gast.Assign):
-                bound |= names_in(stmt.targets[0], gast.Store)
-            elif isinstance(stmt, gast.If):
-                bound |= visit(stmt.body, bound) & visit(stmt.orelse, bound)
-            elif isinstance(stmt, (gast.For, gast.While)):
-                inner = set(bound)
-                if isinstance(stmt, gast.For):
-                    inner |= names_in(stmt.target, gast.Store)
-                visit(stmt.body, inner)
-        return bound
-
-    visit(body, set(params))
-    return before
+    return _bound(body, params, certain=True)
 
 
 def may_bound(body, params):
     """For each statement (by id), the names that may be bound when it starts (loops wrap around)."""
-    before = {}
+    return _bound(body, params, certain=False)
 
-    def assigned(stmts):
-        return {n.id for s in stmts for n in gast.walk(s)
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+def _bound(body, params, certain):
+    """Names bound before each statement: on every path (``certain``), or on some path."""
+    before = {}
 
     def visit(stmts, bound):
         bound = set(bound)
@@ -85,11 +68,15 @@ def may_bound(body, params):
             if isinstance(stmt, gast.Assign):
                 bound |= names_in(stmt.targets[0], gast.Store)
             elif isinstance(stmt, gast.If):
-                bound |= visit(stmt.body, bound) | visit(stmt.orelse, bound)
+                then, orelse = visit(stmt.body, bound), visit(stmt.orelse, bound)
+                bound |= (then & orelse) if certain else (then | orelse)
             elif isinstance(stmt, (gast.For, gast.While)):
-                inner = bound | assigned([stmt])
-                visit(stmt.body, inner)
-                bound = inner
+                if certain:     # the body may not run: only its own start is certain of the loop target
+                    visit(stmt.body, bound | (names_in(stmt.target, gast.Store)
+                                              if isinstance(stmt, gast.For) else set()))
+                else:           # a later pass may see what an earlier one assigned
+                    bound |= names_in(stmt, gast.Store)
+                    visit(stmt.body, bound)
         return bound
 
     visit(body, set(params))
