@@ -57,10 +57,20 @@ class Simplifier(gast.NodeTransformer):
 
     def visit_Attribute(self, node):
         self.generic_visit(node)
+        if is_const(node.value) and type(node.value.value) in (int, float):
+            # a number (a folded seed, ``1.0``) where a rule reads an array attribute: ``(1.0).T``
+            # would fail on a Python float; transposing or taking the real part of a number is the number
+            folded = {"T": node.value, "real": node.value, "ndim": const(0), "size": const(1),
+                      "shape": gast.Tuple(elts=[], ctx=gast.Load())}.get(node.attr)
+            if folded is not None:
+                return folded
         if node.attr in ("ndim", "size") and isinstance(node.value, gast.Name):
             shape = self.shapes.get(node.value.id)
             if shape is not None:     # specialized code: the count is a constant of the shapes
                 return const(len(shape) if node.attr == "ndim" else int(np.prod(shape, dtype=np.int64)))
+        if node.attr == "T" and isinstance(node.value, gast.Name) and self.shapes.get(node.value.id) is not None \
+                and len(self.shapes[node.value.id]) <= 1:
+            return node.value       # transposing a vector or a number changes nothing (a float has no .T)
         if node.attr in ("shape", "dtype") and isinstance(node.value, gast.Name) \
                 and self.shapes.get(node.value.id) == ():
             # a scalar may be a Python float, which has neither: say it the way that works for both

@@ -71,8 +71,6 @@ class Unsupported(Exception):
 # None for all; what goes wrong). A program with such a construct that fails counts as "known", not
 # as a new failure; one that passes counts as passed. Remove an entry when its regression test XPASSes.
 KNOWN_BUGS = {
-    "array_of_list": (None, "np.array(hs) of a list built by append: reverse mode gives the list an "
-                            "array adjoint and then pops it (AttributeError: no attribute 'pop')"),
     "rebind_iterated": (None, "for x in A with A rebound in the loop body: reverse mode re-reads A by "
                               "index on each pass (IndexError, or the wrong rows)"),
     "subscript_augassign": ({"jvp"}, "forward mode: b[1:] *= s reads b[1:] as a view, overwrites it, "
@@ -303,7 +301,7 @@ def directional_check(f, args, wrt, grads, seed, tolerance=1e-5):
 # ------------------------------------------------------------------ helpers
 def _like(original, value):
     """``value`` in the type of ``original`` (a Python float stays a float)."""
-    if isinstance(original, float):
+    if type(original) is float:
         return float(value)
     if isinstance(original, np.floating):
         return type(original)(value)

@@ -391,17 +391,28 @@ class Body:
             ord_ = c.pick(["", ", ord=1", ", 2", ", ord=None", ", ord='fro'"])
             axis = c.pick(["", f", axis={c.integer(0, max(ndim - 1, 0))}"]) if ndim else ""
             keep = ", keepdims=True" if c.chance(20) else ""
-            return self.g.np_(f"np.linalg.norm({a}{ord_}{axis}{keep})")
+            return self.away_from_zero(self.g.np_(f"np.linalg.norm({a}{ord_}{axis}{keep})"))
         if kind == "cumsum":
             axis = f", axis={c.integer(-ndim, ndim - 1)}" if ndim and c.chance(60) else ""
             return self.g.np_(f"np.cumsum({a}{axis})")
         if kind == "ddof":
             fn = c.pick(["var", "std"])
             args = self.axis_args(ndim)
-            return self.g.np_(f"np.{fn}({a}, {args + ', ' if args else ''}ddof=1)")
+            return self.away_from_zero(self.g.np_(f"np.{fn}({a}, {args + ', ' if args else ''}ddof=1)"))
         fn = c.pick(REDUCTIONS)
         args = self.axis_args(ndim)
-        return self.g.np_(f"np.{fn}({a}{', ' + args if args else ''})")
+        src = self.g.np_(f"np.{fn}({a}{', ' + args if args else ''})")
+        return self.away_from_zero(src) if fn in ("std", "var") else src
+
+    def away_from_zero(self, src):
+        """A norm or standard deviation of (nearly) zero is where it has no derivative: draw again.
+
+        (The spread of identical rows is zero however they move together, so
+        finite differences cannot see that kink.)
+        """
+        if np.min(np.abs(self.evaluate(src))) < 1e-3:
+            raise Rejected(src)
+        return src
 
     def expr_method(self, depth):
         a, va = self.operand(depth)

@@ -82,10 +82,8 @@ def f(a):
     a = h(a, a, a)
     return np.sum(np.sin(a))
 """, 0, "float"),
-}
-
-KNOWN = {
-    "array_of_list": (case("""
+    # np.array(tape) of an appended list: the list got an array adjoint, then .pop() (fixed in reverse.py)
+    "array_of_list": case("""
 import numpy as np
 
 
@@ -95,8 +93,29 @@ def f(a):
         tape.append(a * (j + 1))
     b = np.array(tape)
     return np.sum(np.sin(b))
-""", 0, (2,)), "reverse mode: np.array(tape) of an appended list gives the list an array adjoint, "
-               "then pops it (AttributeError: no attribute 'pop')"),
+""", 0, (2,)),
+    # the seed 1.0 folded into the .T rule's g.T: (1.0).T, an AttributeError on a Python float
+    "transpose_of_a_scalar_output": case("""
+import numpy as np
+
+
+def f(a):
+    b = c = (np.sum(a)).T
+    x = (b + 2.0)
+    return x
+""", 0, (3,)),
+}
+
+KNOWN = {
+    "reduction_with_axis_of_a_scalar": (case("""
+import numpy as np
+
+
+def f(x):
+    s = np.sum(x)
+    return np.sum(np.sum(s, axis=0) * x)
+""", 0, (3,)), "np.sum(s, axis=0) of a 0-d s (NumPy allows it): the rule expands g along axis 0, which a "
+               "0-d input has not (ValueError; with np.max, a gradient of the wrong shape)"),
     "rebind_iterated": (case("""
 import numpy as np
 
