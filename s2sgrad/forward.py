@@ -292,8 +292,8 @@ class ForwardMode(CallSites):
                 args.append(self.tangent_or_zero(arg))
             else:
                 args.append(self.tangent_of_atom(arg) or gast.Call(
-                    func=name("list"), keywords=[],
-                    args=[gast.Call(func=name("map"), keywords=[],
+                    func=self.externals.builtin("list"), keywords=[],
+                    args=[gast.Call(func=self.externals.builtin("map"), keywords=[],
                                     args=[self.externals.numpy("zeros_like"), clone(arg)])]))
         new = gast.Call(func=gast.Attribute(value=self.tangent_of_atom(receiver), attr=method,
                                             ctx=gast.Load()), args=args, keywords=[])

@@ -94,6 +94,11 @@ class Externals:
         """The AST of ``np.<attrs>`` under this module's NumPy alias."""
         return attribute_chain((self.np,) + attrs)
 
+    def builtin(self, name):
+        """The AST of the builtin ``name`` (``range``, ``list``): the bare name unless the user's code
+        binds it (``list = x * 2``), then a name of its own bound to the builtin."""
+        return self.reference(getattr(builtins, name), name)
+
     def reference(self, obj, hint, home=None):
         """An expression that evaluates to ``obj`` in generated code.
 

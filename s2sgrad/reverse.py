@@ -271,9 +271,11 @@ class ReverseMode(CallSites):
                    for seq, target in pairs]
         for stmt in header:
             copy_origin(stmt, loop)
-        lengths = [gast.Call(func=name("len"), args=[name(seq)], keywords=[]) for seq, _ in pairs]
-        count = lengths[0] if len(lengths) == 1 else gast.Call(func=name("min"), args=lengths, keywords=[])
-        rng = gast.Call(func=name("range"), args=[count], keywords=[])
+        lengths = [gast.Call(func=self.externals.builtin("len"), args=[name(seq)], keywords=[])
+                   for seq, _ in pairs]
+        count = lengths[0] if len(lengths) == 1 else gast.Call(func=self.externals.builtin("min"), args=lengths,
+                                                               keywords=[])
+        rng = gast.Call(func=self.externals.builtin("range"), args=[count], keywords=[])
         rng.callee = builtins.range
         new = gast.For(target=name(index, gast.Store()), iter=rng, body=header + loop.body, orelse=[],
                        type_comment=None)
@@ -590,7 +592,7 @@ class ReverseMode(CallSites):
         self.has_adjoint = (self.has_adjoint | start) - (assigned - bound)
         self.depth -= 1
         if isinstance(loop, gast.For) and self.loop_replays_range(loop):
-            iterable = gast.Call(func=name("reversed"), args=[loop.iter], keywords=[])
+            iterable = gast.Call(func=self.externals.builtin("reversed"), args=[loop.iter], keywords=[])
             self.emit(gast.For(target=loop.target, iter=iterable, body=body or [gast.Pass()], orelse=[],
                                type_comment=None), loop)
             return
@@ -598,7 +600,7 @@ class ReverseMode(CallSites):
         if isinstance(loop, gast.For):
             header = [tape_.restore(self.tape, n, n) for n in reversed(sorted(names_in(loop.target, gast.Store)))]
         counter = name(self.namer.fresh("_"), gast.Store())
-        trips = gast.Call(func=name("range"), args=[tape_.pop(self.tape)], keywords=[])
+        trips = gast.Call(func=self.externals.builtin("range"), args=[tape_.pop(self.tape)], keywords=[])
         self.emit(gast.For(target=counter, iter=trips, body=header + body or [gast.Pass()], orelse=[],
                            type_comment=None), loop)
 
@@ -801,7 +803,7 @@ class ReverseMode(CallSites):
             expr = gast.Call(func=self.externals.reference(runtime.add_each, "add_each"),
                              args=[name(self.adjoint_name(container)), pieces], keywords=[])
         else:
-            expr = gast.Call(func=name("list"), args=[pieces], keywords=[])
+            expr = gast.Call(func=self.externals.builtin("list"), args=[pieces], keywords=[])
         self.emit(assign(self.adjoint_name(container), expr), stmt)
         self.has_adjoint.add(container)
 

@@ -7,6 +7,8 @@ computation is ever duplicated), gives any local of a statement template a
 fresh name, and simplifies the result.
 """
 
+import builtins
+
 import gast
 
 from .astutil import clone, name, names_in, substitute
@@ -32,8 +34,11 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
     body = [template.expr] if template.expr is not None else template.stmts
     if template.namespace and externals is not None:
         mapping.update(outside_names(body, template.namespace, mapping, externals))
+    if externals is not None:
+        mapping.update(builtin_names(body, mapping, externals))
+    slices = _SlicesAsCalls(externals)
     if template.expr is not None:
-        expr = _SlicesAsCalls().visit(substitute(template.expr, mapping))
+        expr = slices.visit(substitute(template.expr, mapping))
         return [], simplify(expr, shapes, numpy_alias)
     body = clone(template.stmts)
     for local in sorted(names_in(gast.Module(body=body, type_ignores=[]), gast.Store)):
@@ -43,7 +48,7 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
             mapping[local] = name(namer.temp_like(local))
     stmts = []
     for s in body:
-        s = simplify(_SlicesAsCalls().visit(substitute(s, mapping)), shapes, numpy_alias)
+        s = simplify(slices.visit(substitute(s, mapping)), shapes, numpy_alias)
         stmts.extend(s if isinstance(s, list) else [s])
     return stmts, None
 
@@ -64,9 +69,20 @@ def outside_names(body, namespace, mapping, externals):
     return found
 
 
+def builtin_names(body, mapping, externals):
+    """The builtins a template calls (``tuple``, ``range``), spelled so that no local of the user's shadows them."""
+    stored = names_in(gast.Module(body=list(body), type_ignores=[]), gast.Store)
+    return {n: externals.builtin(n)
+            for n in sorted(names_in(gast.Module(body=list(body), type_ignores=[]), gast.Load))
+            if n not in mapping and n not in stored and n != _NUMPY_NAME and hasattr(builtins, n)}
+
+
 class _SlicesAsCalls(gast.NodeTransformer):
     """An index substituted outside brackets (``add_at(dx, index, g)`` for ``x[:, i]``) needs
     ``slice(None)`` where the subscript had ``:``; inside brackets a slice stays as written."""
+
+    def __init__(self, externals=None):
+        self.slice = (lambda: externals.builtin("slice")) if externals is not None else (lambda: name("slice"))
 
     def visit_Subscript(self, node):
         node.value = self.visit(node.value)
@@ -91,4 +107,4 @@ class _SlicesAsCalls(gast.NodeTransformer):
                 for v in (node.lower, node.upper, node.step)]
         if node.step is None:             # slice(lower, upper); slice(None) for ':'
             args = args[:2] if node.lower is not None else [args[1]]
-        return gast.Call(func=name("slice"), args=args, keywords=[])
+        return gast.Call(func=self.slice(), args=args, keywords=[])
