@@ -7,7 +7,8 @@
 example arguments) specializes the code to those shapes, as a call would.
 Note that the CLI imports the file, which runs its top-level code.
 
-Exit codes: 0 success, 1 a GradError (its message on stderr), 2 a usage error.
+Exit codes: 0 success, 1 a GradError or a failure of the user's own code (the
+message on stderr, with file:line), 2 a usage error. None prints a traceback.
 """
 
 import argparse
@@ -15,6 +16,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import traceback
 
 import numpy as np
 
@@ -26,6 +28,10 @@ EXIT_OK, EXIT_GRAD_ERROR, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     pass
+
+
+class UserCodeError(Exception):
+    """The user's own module or function failed (on import, or on the example arguments)."""
 
 
 def load_function(target):
@@ -42,7 +48,10 @@ def load_function(target):
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's file itself fails: say where, not how the CLI got there
+        raise UserCodeError(f"importing {path} failed: {describe(exc, path)}") from None
     func = getattr(module, fname, None)
     if func is None:
         raise UsageError(f"{path} defines no {fname}")
@@ -62,7 +71,10 @@ def example_arguments(func, module, shapes, example):
         maker = getattr(module, example, None)
         if maker is None:
             raise UsageError(f"the module defines no {example}")
-        args = maker()
+        try:
+            args = maker()
+        except Exception as exc:
+            raise UserCodeError(f"{example}() failed: {describe(exc)}") from None
         return tuple(args) if isinstance(args, (tuple, list)) else (args,)
     if not shapes:
         return None
@@ -74,7 +86,10 @@ def example_arguments(func, module, shapes, example):
         if name.strip() not in params:
             raise UsageError(f"--shapes names {name.strip()!r}, which is not a parameter ({', '.join(params)})")
         dims = dims.strip()
-        shape = () if dims in ("", "()", "scalar") else tuple(int(d) for d in dims.lower().split("x"))
+        try:
+            shape = () if dims in ("", "()", "scalar") else tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            raise UsageError(f"--shapes: cannot read {item.strip()!r}; write NAME=3x4 (or NAME=scalar)") from None
         given[name.strip()] = shape
     missing = [p for p in params if p not in given]
     if missing:
@@ -89,7 +104,12 @@ def make_derivative(args):
     derivative = api.grad(func, wrt=wrt) if args.mode == "reverse" else _forward(func, wrt)
     examples = example_arguments(func, module, args.shapes, args.example)
     if examples is not None:
-        derivative.source_for(*examples)
+        try:
+            derivative.source_for(*examples)
+        except GradError:
+            raise
+        except Exception as exc:  # the user's function fails on these arguments (NumPy's own error)
+            raise UserCodeError(f"{func.__name__} fails on the example arguments: {describe(exc)}") from None
     return derivative
 
 
@@ -99,12 +119,23 @@ def _forward(func, wrt):
 
 
 def write_atomically(path, text, force):
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename.
+
+    Readers see the old file or the whole new one, never half of one; a failure
+    leaves the old file as it was and no temporary behind. The file gets the
+    permissions a plain ``open(path, "w")`` would give it (mkstemp's are private).
+    """
     if os.path.exists(path) and not force:
         raise UsageError(f"{path} exists; pass --force to overwrite it")
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"no such directory: {directory}")
     fd, temp = tempfile.mkstemp(prefix=".s2sgrad-", suffix=".py", dir=directory)
     try:
-        with os.fdopen(fd, "w") as handle:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temp, path)
     except BaseException:
@@ -150,6 +181,23 @@ def main(argv=None):
     except GradError as exc:
         print(f"s2sgrad: {exc}", file=sys.stderr)
         return EXIT_GRAD_ERROR
+    except UserCodeError as exc:
+        print(f"s2sgrad: {exc}", file=sys.stderr)
+        return EXIT_GRAD_ERROR
+
+
+def describe(exc, path=None):
+    """``Type: message`` of a failure in the user's code, with its ``file:line`` and any notes."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        text = f"{exc.filename}:{exc.lineno}: SyntaxError: {exc.msg}"
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if path is None or os.path.abspath(f.filename) == os.path.abspath(path)]
+        if frames and path is not None:
+            text = f"{frames[-1].filename}:{frames[-1].lineno}: {text}"
+    notes = getattr(exc, "__notes__", None)
+    return text + "".join(f"\n  {note}" for note in notes or ())
 
 
 if __name__ == "__main__":
