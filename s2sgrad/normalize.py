@@ -43,6 +43,7 @@ from .errors import GradError, origin_of
 from .parsing import parse_function
 from .references import Externals
 from .rules import lookup, is_nondifferentiable
+from .rules import idioms
 from .rules.methods import ARRAY_METHODS, KEPT_METHODS
 from .simplify import simplify
 from .structure import single_exit
@@ -654,7 +655,7 @@ class FunctionNormalizer:
                              f"variables by name, so s2sgrad cannot see what flows into it", expr,
                              "write the expression out in the function")
         hint = func.attr if isinstance(func, gast.Attribute) else func.id
-        if self.is_user_function(callee):
+        if self.is_user_function(callee) and idioms.match(callee, parse_function(callee)) is None:
             return self.inline(callee, expr)
         generated = getattr(callee, "__s2sgrad_primal__", None)
         if generated is not None:      # a derivative s2sgrad made (grad(f)): its generated code, inlined
