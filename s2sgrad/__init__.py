@@ -19,7 +19,8 @@ from .checks import check_grad
 from .dispatch import ArrayDispatchWarning
 from .errors import GradError
 from .rules import adjoint, defrule, elementwise, nondifferentiable, tangent
+from .rules.idioms import idiom
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "check_grad", "GradError",
-           "ArrayDispatchWarning", "defrule", "elementwise", "nondifferentiable", "adjoint", "tangent"]
+           "ArrayDispatchWarning", "defrule", "elementwise", "nondifferentiable", "adjoint", "tangent", "idiom"]
 __version__ = "0.1.0"
