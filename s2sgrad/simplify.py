@@ -125,7 +125,16 @@ class Simplifier(gast.NodeTransformer):
                                   ctx=gast.Load())   # np.roll(g, -(1, 2)) -> np.roll(g, (-1, -2))
             if isinstance(operand, gast.UnaryOp) and isinstance(operand.op, gast.USub):
                 return operand.operand
+            if isinstance(operand, gast.BinOp) and isinstance(operand.op, (gast.Mult, gast.Div)) \
+                    and self.is_scalar(operand.left) and not self.is_scalar(operand.right):
+                # -(c * y) -> -c * y: negate the number, not the array (exact either way)
+                return gast.BinOp(left=gast.UnaryOp(op=gast.USub(), operand=operand.left), op=operand.op,
+                                  right=operand.right)
         return node
+
+    def is_scalar(self, node):
+        """A number, or a name known to hold one (its shape is ``()``)."""
+        return is_const(node) or (isinstance(node, gast.Name) and self.shapes.get(node.id) == ())
 
     def visit_IfExp(self, node):
         self.generic_visit(node)
