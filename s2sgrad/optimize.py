@@ -199,55 +199,59 @@ class Cleanup:
         return True
 
     def propagate_copies(self):
+        """``a = b`` at the top level: keep one of the two names (see :meth:`rank`).
+
+        One forward sweep, with an index of where each name is mentioned, so
+        that a rename touches only the statements that mention the name: the
+        pass stays linear in the length of the function. A removed statement
+        is left as None until the end of the sweep, so positions stay put.
+        """
         defs, _ = self.counts()
-        changed = False
         body = self.fn.body
-        i = 0
-        while i < len(body):
+        index = _Mentions(body, self)
+        changed = False
+        for i in range(len(body)):
             stmt = body[i]
-            i += 1
-            if not self.is_copy(stmt):
+            if stmt is None or not self.is_copy(stmt):
                 continue
             a, b = stmt.targets[0].id, stmt.value.id
             if defs.get(a, 0) > 1:
-                if self.rename_first_definition(stmt, a, b, defs):
+                if self.rename_first_definition(i, a, b, defs, index):
                     defs[b] = 0
-                    changed, i = True, 0
+                    changed = True
                 continue
             if defs.get(a) != 1 or defs.get(b, 0) != 1:
                 continue
             name_a = gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
             if self.rank(b) > self.rank(a) and b not in self.params:
-                body.remove(stmt)                    # rename b to a: `t4 = ...; Z = t4` -> `Z = ...`
-                self.replace_everywhere({b: name_a})
+                index.remove(i)                      # rename b to a: `t4 = ...; Z = t4` -> `Z = ...`
+                index.substitute(b, name_a)
                 defs[b] = 0
-                changed, i = True, 0
+                changed = True
             elif a in self.generated and a not in self.params:
-                body.remove(stmt)                    # drop a: `dZ_1 = dZ` -> uses read dZ
-                self.replace_everywhere({a: stmt.value})
+                index.remove(i)                      # drop a: `dZ_1 = dZ` -> uses read dZ
+                index.substitute(a, stmt.value)
                 defs[a] = 0
-                changed, i = True, 0
+                changed = True
+        body[:] = [stmt for stmt in body if stmt is not None]
         return changed
 
-    def rename_first_definition(self, copy, a, b, defs):
+    def rename_first_definition(self, i, a, b, defs, index):
         """``dt8 = e; ...; dU = dt8; ...; dU = dU + c``: write ``dU = e`` and read ``dU`` until then."""
         body = self.fn.body
         if self.rank(b) <= self.rank(a) or defs.get(b) != 1 or b in self.params:
             return False
-        i = body.index(copy)
-        k = next((j for j in range(i) if b in self.stores(body[j])), None)
+        k = next((j for j in index.at(b) if j < i and b in self.stores(body[j])), None)
         if k is None or not self.simple_assign(body[k]):
             return False
-        if any(a in self.loads(body[j]) or a in self.stores(body[j]) for j in range(i)):
+        if any(j < i for j in index.at(a)):
             return False                      # the copy must be a's first appearance
-        m = next((j for j in range(i + 1, len(body)) if a in self.stores(body[j])), len(body))
-        if any(b in self.loads(body[j]) for j in range(m, len(body))):
+        m = next((j for j in index.at(a) if j > i and a in self.stores(body[j])), len(body))
+        if any(j >= m and b in self.loads(body[j]) for j in index.at(b)):
             return False
-        rename = {b: gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)}
-        for j in range(k, m):
-            if j != i:
-                body[j] = substitute(body[j], rename)
-        del body[i]
+        rename = gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
+        index.remove(i)
+        index.substitute(b, rename, below=m)
         return True
 
     def eliminate_dead_code(self):
@@ -392,3 +396,42 @@ def _subscript_bases(stmt):
 
 def _stores_into(stmt, name_):
     return name_ in _subscript_bases(stmt)
+
+
+class _Mentions:
+    """Where each name is mentioned among a block's statements (by position), kept up to date
+    through the substitutions and removals of :meth:`Cleanup.propagate_copies`."""
+
+    def __init__(self, body, cleanup):
+        self.body = body
+        self.cleanup = cleanup
+        self.positions = {}
+        for j, stmt in enumerate(body):
+            for n in self.names(stmt):
+                self.positions.setdefault(n, set()).add(j)
+
+    def names(self, stmt):
+        return self.cleanup.loads(stmt) | self.cleanup.stores(stmt)    # x[i] = v loads x
+
+    def at(self, name_):
+        """The positions of the statements that mention ``name_``, in order."""
+        return sorted(self.positions.get(name_, ()))
+
+    def remove(self, j):
+        for n in self.names(self.body[j]):
+            self.positions.get(n, set()).discard(j)
+        self.body[j] = None
+
+    def substitute(self, old, new, below=None):
+        """Replace ``old`` by the expression ``new`` in the statements that mention it (those before
+        position ``below`` only, if given)."""
+        for j in self.at(old):
+            if below is not None and j >= below:
+                continue
+            before = self.names(self.body[j])
+            self.body[j] = substitute(self.body[j], {old: new})
+            after = self.names(self.body[j])
+            for n in before - after:
+                self.positions.get(n, set()).discard(j)
+            for n in after - before:
+                self.positions.setdefault(n, set()).add(j)

@@ -43,8 +43,9 @@ ALL = STRAIGHT | CONTROL
 # runtime helpers), builtins, unicode. The simple ones come first: shrinking prefers them.
 NAME_POOL = ["a", "b", "c", "x", "y", "z", "W", "V", "dx", "dW", "dy", "t1", "t2", "dt1", "g", "ans",
              "grad", "tape", "_stack", "dout", "unbroadcast", "at_extremum", "θ", "δx", "max", "sum",
-             "id", "out", "value", "x_1", "dz_1", "d", "np_1", "t", "dθ", "Z", "dZ", "dans", "fn", "np", "list", "range", "reversed", "len", "tuple", "slice", "map",
-             "min", "zip"]
+             "id", "out", "value", "x_1", "dz_1", "d", "np_1", "t", "dθ", "Z", "dZ", "dans", "fn", "np", "list", "reversed", "tuple", "slice", "map", "min", "zip"]
+# (never a builtin the generator itself calls: range, len, enumerate, float, abs; assigned anywhere
+# in a function, such a name is local everywhere in it)
 FUNCTION_NAMES = ["f", "cost", "grad", "loss", "dcost", "g_1"]
 HELPER_NAMES = ["h", "helper", "exp", "unbroadcast", "dot", "tanh", "grad_f", "layer", "sum_"]
 LOOP_NAMES = ["i", "j", "k", "t1", "n_"]
