@@ -101,7 +101,7 @@ def useful_names(body, outputs, flows=None):
     changed = True
     while changed:
         changed = False
-        for targets, operands in flows:
+        for targets, operands in reversed(flows):   # usefulness flows backwards: one sweep for straight code
             if targets & useful:
                 new = operands - useful
                 if new:

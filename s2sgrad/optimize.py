@@ -14,6 +14,7 @@ a loop or branch is a barrier that reads and writes every name inside it.
 Every pass preserves the values computed exactly (no reassociation).
 """
 
+import bisect
 import contextlib
 
 import gast
@@ -64,6 +65,7 @@ class Cleanup:
         self.generated = set(generated) | set(namer.temps)
         self.params = {a.id for a in fn.args.args} | {a.id for a in fn.args.kwonlyargs}
         self._names = {}
+        self._written = {}
 
     def run(self):
         for _ in range(20):
@@ -114,6 +116,13 @@ class Cleanup:
     def loads(self, stmt):
         return self.names(stmt)[0]
 
+    def written_into(self, stmt):
+        """The arrays a statement writes into (``x[i] = v``, ``np.add.at(x, ...)``), cached like names."""
+        entry = self._written.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            entry = self._written[id(stmt)] = (stmt, _subscript_bases(stmt))
+        return entry[1]
+
     def stores(self, stmt):
         return self.names(stmt)[1]
 
@@ -162,9 +171,11 @@ class Cleanup:
         return (self.simple_assign(stmt) and isinstance(stmt.value, gast.Name)
                 and not getattr(stmt.value, "external", False))
 
-    def replace_everywhere(self, mapping):
-        """Substitute ``mapping`` in every statement that mentions one of its names."""
+    def replace_everywhere(self, mapping, then=None):
+        """Substitute ``mapping`` in every statement that mentions one of its names (and apply
+        ``then`` to each statement changed)."""
         keys = set(mapping)
+        then = then or (lambda node: node)
 
         def visit(block):
             for i, stmt in enumerate(block):
@@ -173,11 +184,11 @@ class Cleanup:
                         for part_name in ("test", "iter", "target"):
                             part = getattr(stmt, part_name, None)
                             if part is not None:
-                                setattr(stmt, part_name, substitute(part, mapping))
+                                setattr(stmt, part_name, then(substitute(part, mapping)))
                     for field in ("body", "orelse"):
                         visit(getattr(stmt, field, None) or [])
                 elif keys & (self.loads(stmt) | self.stores(stmt)):
-                    block[i] = substitute(stmt, mapping)
+                    block[i] = then(substitute(stmt, mapping))
 
         visit(self.fn.body)
 
@@ -185,17 +196,18 @@ class Cleanup:
     def propagate_constants(self):
         defs, _ = self.counts()
         mapping = {}
-        for stmt in list(self.fn.body):
+        kept = []
+        for stmt in self.fn.body:
             if self.simple_assign(stmt) and isinstance(stmt.value, gast.Constant):
                 target = stmt.targets[0].id
                 if target in self.generated and defs.get(target) == 1 and target not in self.params:
-                    self.fn.body.remove(stmt)
                     mapping[target] = stmt.value
+                    continue
+            kept.append(stmt)
         if not mapping:
             return False
-        self.replace_everywhere(mapping)
-        simplify(self.fn)
-        self._names.clear()                     # simplify rewrote statements in place
+        self.fn.body[:] = kept
+        self.replace_everywhere(mapping, then=simplify)   # fold what the constants make foldable
         return True
 
     def propagate_copies(self):
@@ -313,35 +325,48 @@ class Cleanup:
         """``t = e`` then one use of ``t`` later in the same block: write ``e`` there instead.
 
         Moving an expression does not change any name's count of definitions
-        or uses, so one sweep can move many.
+        or uses, so one sweep can move many. Where each name is read and
+        written is indexed by position, so finding the use and checking that
+        nothing in between changes what ``e`` reads costs no scan of the
+        statements in between (an adjoint often reads a primal value written
+        hundreds of statements earlier).
         """
         defs, uses = self.counts()
         changed = False
         for body in self.blocks():
-            i = 0
-            while i < len(body):
-                stmt = body[i]
-                if not self.simple_assign(stmt):
-                    i += 1
-                    continue
-                t = stmt.targets[0].id
-                if t not in self.namer.temps or defs.get(t) != 1 or uses.get(t) != 1:
-                    i += 1
-                    continue
-                read = self.loads(stmt)
-                moved = False
-                for j in range(i + 1, len(body)):
-                    later = body[j]
-                    if t in self.loads(later):
-                        if not isinstance(later, _COMPOUND) and not _stores_into(later, t):
-                            body[j] = substitute(later, {t: stmt.value})
-                            del body[i]
-                            moved = changed = True
-                        break
-                    if (self.stores(later) | _subscript_bases(later)) & read:
-                        break
-                if not moved:
-                    i += 1
+            changed |= self._inline_in(body, defs, uses)
+        return changed
+
+    def _inline_in(self, body, defs, uses):
+        reads, writes = {}, {}
+        for j, stmt in enumerate(body):
+            for n in self.loads(stmt):
+                reads.setdefault(n, []).append(j)
+            for n in self.stores(stmt) | self.written_into(stmt):
+                writes.setdefault(n, []).append(j)
+        changed = False
+        for i, stmt in enumerate(body):
+            if stmt is None or not self.simple_assign(stmt):
+                continue
+            t = stmt.targets[0].id
+            if t not in self.namer.temps or defs.get(t) != 1 or uses.get(t) != 1:
+                continue
+            j = _next(reads.get(t, ()), i)
+            if j is None:
+                continue
+            later = body[j]
+            if isinstance(later, _COMPOUND) or _stores_into(later, t):
+                continue
+            read = self.loads(stmt)
+            if any((_next(writes.get(r, ()), i) or j) < j for r in read):
+                continue                       # something in between changes what e reads
+            body[j] = substitute(later, {t: stmt.value})
+            body[i] = None
+            for r in read:
+                bisect.insort(reads.setdefault(r, []), j)
+            changed = True
+        if changed:
+            body[:] = [stmt for stmt in body if stmt is not None]
         return changed
 
     def propagate_block_copies(self):
@@ -375,6 +400,12 @@ class Cleanup:
                 i -= 1
                 changed = True
         return changed
+
+
+def _next(positions, after):
+    """The first of the sorted ``positions`` greater than ``after``, or None."""
+    k = bisect.bisect_right(positions, after)
+    return positions[k] if k < len(positions) else None
 
 
 def _is_add_at(stmt):

@@ -35,7 +35,7 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
     if template.namespace and externals is not None:
         mapping.update(outside_names(body, template.namespace, mapping, externals))
     if externals is not None:
-        mapping.update(builtin_names(body, mapping, externals))
+        mapping.update(builtin_names(template, mapping, externals))
     slices = _SlicesAsCalls(externals)
     if template.expr is not None:
         expr = slices.visit(substitute(template.expr, mapping))
@@ -69,12 +69,21 @@ def outside_names(body, namespace, mapping, externals):
     return found
 
 
-def builtin_names(body, mapping, externals):
+def builtin_names(template, mapping, externals):
     """The builtins a template calls (``tuple``, ``range``), spelled so that no local of the user's shadows them."""
-    stored = names_in(gast.Module(body=list(body), type_ignores=[]), gast.Store)
-    return {n: externals.builtin(n)
-            for n in sorted(names_in(gast.Module(body=list(body), type_ignores=[]), gast.Load))
-            if n not in mapping and n not in stored and n != _NUMPY_NAME and hasattr(builtins, n)}
+    return {n: externals.builtin(n) for n in _builtins_read(template) if n not in mapping}
+
+
+def _builtins_read(template):
+    """The builtin names a template reads, found once per template (templates are instantiated often)."""
+    found = template.__dict__.get("_builtins_read")
+    if found is None:
+        body = gast.Module(body=[template.expr] if template.expr is not None else list(template.stmts),
+                           type_ignores=[])
+        stored = names_in(body, gast.Store)
+        found = template.__dict__["_builtins_read"] = sorted(
+            n for n in names_in(body, gast.Load) if n not in stored and n != _NUMPY_NAME and hasattr(builtins, n))
+    return found
 
 
 class _SlicesAsCalls(gast.NodeTransformer):
