@@ -233,19 +233,10 @@ CONSTRUCTS = {
 }
 
 
-# constructs whose reverse mode fails (reported to the lead): the dot-product test cannot run on them yet
-REVERSE_MODE_FAILS = {
-    "while with break": "vjp: the tape is popped out of step after a break inside an if in a while loop",
-    "np.add.at": "vjp: activity does not see np.add.at(x, i, v) write x, so the gradient is silently zero",
-    "dicts, a dict argument among them": "vjp: d[k] = v for a new key k pushes np.copy(d[k]) first: KeyError",
-}
-
-
-def _construct_cases(marks=None):
+def _construct_cases():
     for label, (f, make, wrts) in CONSTRUCTS.items():
         for wrt in wrts:
-            extra = [pytest.mark.xfail(reason=marks[label])] if marks and label in marks else []
-            yield pytest.param(f, make, wrt, id=f"{label}-wrt{''.join(map(str, wrt))}", marks=extra)
+            yield pytest.param(f, make, wrt, id=f"{label}-wrt{''.join(map(str, wrt))}")
 
 
 @pytest.mark.parametrize("f, make, wrt", _construct_cases())
@@ -253,7 +244,7 @@ def test_construct(f, make, wrt, rng):
     check_forward(f, make(rng), wrt, rng)
 
 
-@pytest.mark.parametrize("f, make, wrt", _construct_cases(REVERSE_MODE_FAILS))
+@pytest.mark.parametrize("f, make, wrt", _construct_cases())
 def test_dot_product_with_reverse_mode(f, make, wrt, rng):
     check_dot_product(f, make(rng), wrt, rng)
 
