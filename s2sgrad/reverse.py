@@ -53,6 +53,7 @@ class ReverseMode(CallSites):
         self.facts = facts
         self.mode = mode
         self.adjoint_names = {}
+        self._adjoint_owners = {}    # adjoint name -> its primal
         self.has_adjoint = set()     # primal names whose adjoint holds a value at this point of the sweep
         self.owned = set()           # adjoints known to be arrays of their own (safe to write into)
         self.uniform = set()         # adjoints held as one number standing for a full array (see rules/uniform)
@@ -145,6 +146,7 @@ class ReverseMode(CallSites):
     def adjoint_name(self, primal):
         if primal not in self.adjoint_names:
             self.adjoint_names[primal] = self.namer.derivative(primal)
+            self._adjoint_owners[self.adjoint_names[primal]] = primal
             if self.facts.shape(primal) == ():
                 # the adjoint of a number is a number (maybe a Python float): rules must not read its .T
                 self.facts.shapes.setdefault(self.adjoint_names[primal], ())
@@ -213,15 +215,22 @@ class ReverseMode(CallSites):
             for s in stmts:
                 self.emit(s, like)
             expr = None if first else name(piece)
+        if isinstance(expr, gast.Name) and expr.id in self._adjoint_owners:
+            self.owned.discard(self._adjoint_owners[expr.id])     # two names for one array now
         if expr is not None:
-            if not first:
-                expr = gast.BinOp(left=name(target), op=gast.Add(), right=expr)
-            self.emit(assign(target, expr), like)
+            if not first and self.depth and primal in self.owned and primal not in self.uniform \
+                    and self.facts.numpy_only:
+                # a loop adds into an array of its own: in place, as a hand-written loop does
+                self.emit(gast.AugAssign(target=store(target), op=gast.Add(), value=expr), like)
+            else:
+                if not first:
+                    expr = gast.BinOp(left=name(target), op=gast.Add(), right=expr)
+                self.emit(assign(target, expr), like)
+                if first:
+                    self.owned.discard(primal)
+                else:
+                    self.owned.add(primal)
         self.has_adjoint.add(primal)
-        if first:
-            self.owned.discard(primal)
-        else:
-            self.owned.add(primal)
 
     # ---------------------------------------------------------- primal sweep
     def index_active_loops(self, body):

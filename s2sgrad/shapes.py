@@ -42,10 +42,11 @@ class Facts:
     ``"tuple"`` or ``"dict"``: their adjoints are containers of adjoints.
     """
 
-    def __init__(self, shapes=None, integers=None, kinds=None):
+    def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False):
         self.shapes = dict(shapes or {})
         self.integers = set(integers or ())
         self.kinds = dict(kinds or {})
+        self.numpy_only = numpy_only   # every array seen was NumPy's (so adding in place is safe)
 
     def shape(self, name_):
         return self.shapes.get(name_)
@@ -202,7 +203,9 @@ def probe(program, args):
         seen = recorder.kinds.get(site)
         if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
             kinds.setdefault(target, CONTAINER_KINDS[seen[0]])
-    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds)
+    numpy_only = recorder.numpy_only and all(isinstance(a, (np.ndarray, np.generic, numbers.Number, list, tuple, dict))
+                                             or a is None for a in args)
+    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only)
 
 
 def _infer_elementwise(sites, shapes, observed):
@@ -258,8 +261,12 @@ class _Recorder:
         self.ints = {}
         self.kinds = {}
 
+    numpy_only = True
+
     def __call__(self, site, value):
         self.seen.setdefault(site, []).append(shape_of(value))
+        if hasattr(value, "shape") and not isinstance(value, (np.ndarray, np.generic)):
+            self.numpy_only = False      # CuPy, Dask: their own in-place rules
         if type(value) in CONTAINER_KINDS:
             self.kinds.setdefault(site, []).append(type(value))
         if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):

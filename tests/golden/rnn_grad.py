@@ -17,7 +17,7 @@ def grad_rnn(x, h0, Wx, Wh, Wy, y):
         dt6 = dh * (1 - h ** 2)
         h = tape.pop()
         dh = dt6 @ Wh.T
-        dWh = dWh + h.T @ dt6
-        dWx = dWx + t3.T @ dt6
+        dWh += h.T @ dt6
+        dWx += t3.T @ dt6
         t3 = tape.pop()
     return dWx, dWh, dWy
