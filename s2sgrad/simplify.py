@@ -168,10 +168,10 @@ class Simplifier(gast.NodeTransformer):
                 and type(right.value) is int and right.value and left.value % right.value == 0):
             return const(float(left.value // right.value))     # 22500 / 1 -> 22500.0, exactly
         if isinstance(op, gast.Mult):
-            if is_const(right, 1):
+            if is_const(right, 1) and not _may_be_bool(left):
                 return left
-            if is_const(left, 1):
-                return right
+            if is_const(left, 1) and not _may_be_bool(right):
+                return right     # (never for a mask: 1.0 * (x >= 0) is a float, the mask alone adds as or)
             if is_const(right, -1):
                 return self.visit(gast.UnaryOp(op=gast.USub(), operand=left))
             if _is_neg(right):              # a * -b  ->  -(a * b)
@@ -224,6 +224,22 @@ class Simplifier(gast.NodeTransformer):
             node.args = [args[0].operand] + args[1:]
             return gast.UnaryOp(op=gast.USub(), operand=node)
         return node
+
+
+_BOOL_FUNCTIONS = frozenset({"logical_and", "logical_or", "logical_not", "logical_xor", "isnan", "isinf",
+                             "isfinite", "signbit", "equal", "not_equal", "less", "less_equal", "greater",
+                             "greater_equal", "isclose"})
+
+
+def _may_be_bool(node):
+    """Whether an expression may be a boolean (a mask): multiplying it by 1.0 makes it a number."""
+    if isinstance(node, (gast.Compare, gast.BoolOp)):
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return True
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+        return node.func.attr in _BOOL_FUNCTIONS
+    return isinstance(node, gast.Constant) and isinstance(node.value, bool)
 
 
 def _is_true(node):

@@ -3,7 +3,7 @@
     python scripts/compile_scaling.py                 # 100, 1000, 5000 statements
     python scripts/compile_scaling.py 100 300 1000 --profile
 
-Writes a function of N statements (a chain of elementwise operations,
+Writes a function of about N statements (a chain of elementwise operations,
 broadcasts, reductions and products, every value used later, so nothing is
 dead code), and times, separately: parsing and normalization (``grad(f)``'s
 program), generating the shape-generic derivative (``grad(f)`` itself) and the
@@ -38,13 +38,15 @@ STEPS = [
 
 
 def source_of(n):
-    """The module text of a function with ``n`` steps, and its number of statements."""
+    """The module text of a function of ``n`` statements, and that number."""
     body = ["p = x", "q = x"]
-    for k in range(n):
+    k = 0
+    while len(body) < n - 1:
         body.append(STEPS[k % len(STEPS)].format(k=k))
         if k % 5 == 4:
             body.append("q = p")      # a reassignment: versioned names, like user code has
         body.append(f"p = v{k}")
+        k += 1
     body.append("return np.sum(p * p) + np.sum(q)")
     text = "import numpy as np\n\n\ndef f(x, W, b):\n" + "".join(f"    {line}\n" for line in body)
     return text, len(body)

@@ -94,6 +94,16 @@ def f(a):
     b = np.array(tape)
     return np.sum(np.sin(b))
 """, 0, (2,)),
+    # g * (x >= 0) with the seed g = 1.0 folded to the bare mask: a bool gradient, and two masks
+    # accumulated with + (logical or) gave True where the gradient is 2.0
+    "mask_gradients_stay_numbers": case("""
+import numpy as np
+
+
+def f(a, b):
+    dW = np.clip(b, -0.5, 0.5)
+    return dW + np.sum(np.maximum(a, 0.0) + np.maximum(a, -1.0))
+""", ("a", "b"), (3,), "float"),
     # the seed 1.0 folded into the .T rule's g.T: (1.0).T, an AttributeError on a Python float
     "transpose_of_a_scalar_output": case("""
 import numpy as np
