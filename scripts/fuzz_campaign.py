@@ -90,7 +90,8 @@ def main(argv=None):
                 kind, signature, detail, program = outcome(ReplayChooser(record), features, directory, checks,
                                                            args.statements)
             print(program.source)
-            print(f"# wrt={program.wrt!r}\n# {kind}: {signature}\n{detail}")
+            print(f"# wrt={program.wrt!r}, args {[getattr(a, 'shape', type(a).__name__) for a in program.args]}"
+                  f"\n# {kind}: {signature}\n{detail}")
             return 0
         return campaign(args, features, checks, directory)
     finally:

@@ -30,6 +30,7 @@ imported under another alias, builtins, unicode), so every program is also a
 name-hygiene test.
 """
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -43,7 +44,7 @@ ALL = STRAIGHT | CONTROL
 # runtime helpers), builtins, unicode. The simple ones come first: shrinking prefers them.
 NAME_POOL = ["a", "b", "c", "x", "y", "z", "W", "V", "dx", "dW", "dy", "t1", "t2", "dt1", "g", "ans",
              "grad", "tape", "_stack", "dout", "unbroadcast", "at_extremum", "θ", "δx", "max", "sum",
-             "id", "out", "value", "x_1", "dz_1", "d", "np_1", "t", "dθ", "Z", "dZ", "dans", "fn", "np", "list", "reversed", "tuple", "slice", "map", "min", "zip"]
+             "id", "out", "value", "x_1", "dz_1", "d", "np_1", "t", "dθ", "Z", "dZ", "dans", "fn", "list", "reversed", "tuple", "slice", "map", "min", "zip"]
 # (never a builtin the generator itself calls: range, len, enumerate, float, abs; assigned anywhere
 # in a function, such a name is local everywhere in it)
 FUNCTION_NAMES = ["f", "cost", "grad", "loss", "dcost", "g_1"]
@@ -139,8 +140,9 @@ class Generator:
         return f"v{i}"
 
     def np_(self, template):
-        """A template spelled with the program's NumPy alias."""
-        return template.replace("np.", self.alias + ".") if self.alias != "np" else template
+        """A template spelled with the program's NumPy alias (idempotent: operands already spelled
+        with it are left alone, and no variable is named np)."""
+        return re.sub(r"(?<![\w.])np\.", self.alias + ".", template) if self.alias != "np" else template
 
     # ----------------------------------------------------------- the program
     def program(self):
@@ -880,8 +882,11 @@ class Body:
             if head in names:
                 last = head
                 break
+        # mostly nonlinear (a transposed or misplaced gradient then changes the value), sometimes
+        # linear: the seed 1.0 then folds deep into the adjoint code, which exercises the simplifier
         forms = ["np.sum(np.sin({0}))", "np.mean(np.cos({0}) * {0})", "float(np.sum(np.tanh({0})))",
-                 "np.sin({0}).sum()", "np.sum({0} ** 2)", "np.sum(np.exp(-{0} ** 2))"]
+                 "np.sin({0}).sum()", "np.sum({0} ** 2)", "np.sum(np.exp(-{0} ** 2))", "np.sum({0})",
+                 "{0}.mean()"]
         out = g.np_(c.pick(forms)).format(last)
         if len(names) > 1 and c.chance(40):
             other = c.pick(names)
@@ -994,6 +999,17 @@ def tags_of(source):
                     isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == iterated.id
                     for stmt in node.body for n in ast.walk(stmt)):
                 tags.add("rebind_iterated")
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and any(
+                isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == node.target.id
+                for stmt in node.body for n in ast.walk(stmt)):
+            tags.add("rebind_loop_target")
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript):
             tags.add("subscript_augassign")
+    main = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)][-1]
+    params = {a.arg for a in main.args.args}
+    for node in ast.walk(main):
+        if isinstance(node, (ast.If, ast.For, ast.While)) and any(
+                isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in params
+                for stmt in node.body + node.orelse for n in ast.walk(stmt)):
+            tags.add("conditional_overwrite")
     return frozenset(tags)

@@ -146,6 +146,27 @@ def f(a):
     return np.sum(np.sin(b))
 """, 0, (3,)), "forward mode: t1 = b[1:] is a view; b[1:] = t1 * s overwrites it before the tangent "
                "db[1:] * s + ds * t1 reads it"),
+    "rebind_loop_target": (case("""
+import numpy as np
+
+
+def f(a, b, x):
+    for i in b:
+        i = np.broadcast_to(x, (1, 3, 2))
+    return np.sum(np.sin(i + a))
+""", 2, "float", (3,), (3, 2)), "reverse mode: i is the loop target and assigned in the body; the adjoint "
+                               "sweep restores the loop's i, then di = np.zeros_like(i) takes its shape "
+                               "(ValueError in unbroadcast)"),
+    "conditional_overwrite_forward": (case("""
+import numpy as np
+
+
+def f(u, r):
+    if np.sum(r) > 5.0:      # never taken here
+        u = r * 2.0
+    return np.sum(np.sin(u))
+""", 0, (1,), (1,)), "forward mode: a wrt parameter overwritten in a branch (with a value it does not vary) "
+                     "gets a zero tangent even when the branch is not taken; reverse mode is right"),
     "write_into_a_view": (case("""
 import numpy as np
 
