@@ -389,8 +389,9 @@ class Cleanup:
                 found = sum(self.names(body[j])[2].get(a, 0) for j in users)
                 if not users or found != uses.get(a, 0):
                     continue
-                if any(b in self.stores(body[j]) for j in range(i, users[-1])):
-                    continue
+                if any(b in self.stores(body[j]) for j in range(i, users[-1])) or any(
+                        isinstance(body[j], _COMPOUND) and b in self.stores(body[j]) for j in users):
+                    continue                      # b changes before (or inside a branch or loop) a reads it
                 for j in users:
                     body[j] = substitute(body[j], {a: stmt.value})
                 uses[b] = uses.get(b, 0) + found - 1

@@ -104,6 +104,18 @@ def f(a, b):
     dW = np.clip(b, -0.5, 0.5)
     return dW + np.sum(np.maximum(a, 0.0) + np.maximum(a, -1.0))
 """, ("a", "b"), (3,), "float"),
+    # the cleanup passes read `dt5 = da` at the top of a loop body as a copy to propagate into the
+    # branch below, which first writes da and then reads dt5: silently wrong gradients
+    "copy_propagated_past_a_write_in_a_branch": case("""
+import numpy as np
+
+
+def f(a):
+    for i in range(1):
+        a = a * 2.0
+        a = a if float(np.sum(a)) > 10.0 else np.where(a > 0, a, 0.1 * a)
+    return np.sum(np.sin(a))
+""", 0, (3,)),
     # the seed 1.0 folded into the .T rule's g.T: (1.0).T, an AttributeError on a Python float
     "transpose_of_a_scalar_output": case("""
 import numpy as np
