@@ -107,6 +107,12 @@ class ReverseMode(CallSites):
 
         result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
         if self.mode == "grad":
+            if isinstance(out, gast.Name) and out.id in names_in(gast.Module(body=adjoint, type_ignores=[]),
+                                                                 gast.Store):
+                # the sweep restores older values of the output's name: keep the value it returns
+                value = self.namer.fresh("value")
+                primal.append(assign(value, name(out.id), ret))
+                out = name(value)
             result = gast.Tuple(elts=[out, result], ctx=gast.Load())
         if self.seed_positional:     # a generated vjp that generated code calls: all positional
             args = gast.arguments(args=list(node.args.args) + [name(seed_param, gast.Param())], posonlyargs=[],

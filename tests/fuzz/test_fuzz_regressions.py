@@ -116,6 +116,17 @@ def f(a):
         a = a if float(np.sum(a)) > 10.0 else np.where(a > 0, a, 0.1 * a)
     return np.sum(np.sin(a))
 """, 0, (3,)),
+    # the output's name overwritten in a loop: the adjoint sweep restored its old value from the tape
+    # before returning it, so value_and_grad returned the argument (and grad said "not a scalar")
+    "returned_name_restored_by_the_sweep": case("""
+import numpy as np
+
+
+def f(z, r):
+    for t1 in range(1):
+        z = r / 2.0
+    return z
+""", (0, 1), (2, 3), "float"),
     # the seed 1.0 folded into the .T rule's g.T: (1.0).T, an AttributeError on a Python float
     "transpose_of_a_scalar_output": case("""
 import numpy as np
