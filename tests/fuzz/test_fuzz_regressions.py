@@ -190,6 +190,21 @@ def f(u, r):
     return np.sum(np.sin(u))
 """, 0, (1,), (1,)), "forward mode: a wrt parameter overwritten in a branch (with a value it does not vary) "
                      "gets a zero tangent even when the branch is not taken; reverse mode is right"),
+    "adjoint_read_before_any_contribution": (case("""
+import numpy as np
+
+
+def f(x, dW):
+    a = x / 2.0
+    if np.max(a) > 0:
+        x = np.exp(a) * dW
+    b = a
+    for k in range(2):
+        b = np.maximum(b, a)
+    return np.sum(np.sin(b))
+""", 1, (2,), (2,)), "reverse mode: a counts as active (x, which it is computed from, is assigned from dW "
+                     "later), the loop's adjoint adds into da, but nothing set da before the loop "
+                     "(UnboundLocalError)"),
     "write_into_a_view": (case("""
 import numpy as np
 
