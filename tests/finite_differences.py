@@ -25,3 +25,16 @@ def assert_grads_close(f, grads, args, wrt_indices, rtol=1e-5, atol=1e-7):
         expected = numerical_grad(f, args, i)
         assert np.shape(g) == np.shape(expected), (np.shape(g), np.shape(expected))
         np.testing.assert_allclose(g, expected, rtol=rtol, atol=atol)
+
+
+def jacobian_by_differences(f, args, index, eps=1e-6):
+    """Central differences of any f, one column per element of args[index]: output shape + input shape."""
+    x = args[index]
+    columns = []
+    for i in range(x.size):
+        step = np.zeros_like(x)
+        step.reshape(-1)[i] = eps
+        up, down = list(args), list(args)
+        up[index], down[index] = x + step, x - step
+        columns.append((f(*up) - f(*down)) / (2 * eps))
+    return np.stack(columns, axis=-1).reshape(np.shape(columns[0]) + x.shape)

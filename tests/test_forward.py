@@ -16,6 +16,7 @@ import pytest
 from s2sgrad import GradError, grad, jacobian, jvp, vjp
 from s2sgrad.optimize import disabled
 
+from finite_differences import jacobian_by_differences
 from lecture import cost, make_data
 
 
@@ -354,17 +355,6 @@ def softmax_rows(Z, b):
     E = np.exp(Z + b - np.max(Z, axis=1, keepdims=True))
     return E / np.sum(E, axis=1, keepdims=True)
 
-
-def jacobian_by_differences(f, args, index, eps=1e-6):
-    x = args[index]
-    columns = []
-    for i in range(x.size):
-        step = np.zeros_like(x)
-        step.reshape(-1)[i] = eps
-        up, down = list(args), list(args)
-        up[index], down[index] = x + step, x - step
-        columns.append((f(*up) - f(*down)) / (2 * eps))
-    return np.stack(columns, axis=-1).reshape(np.shape(columns[0]) + x.shape)
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])

@@ -12,6 +12,7 @@ import pytest
 
 from s2sgrad import GradError, grad, hessian, hvp, jvp
 
+from finite_differences import jacobian_by_differences
 from lecture import cost, make_data
 
 
@@ -29,16 +30,7 @@ def logistic_data(rng, n=30, d=4):
 
 def gradient_differences(f, args, index, eps=1e-6):
     """Central differences of s2sgrad's reverse-mode gradient: the Hessian, one column per element."""
-    g = grad(f, wrt=index)
-    x = args[index]
-    columns = []
-    for i in range(x.size):
-        step = np.zeros_like(x)
-        step.reshape(-1)[i] = eps
-        up, down = list(args), list(args)
-        up[index], down[index] = x + step, x - step
-        columns.append((g(*up) - g(*down)) / (2 * eps))
-    return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
+    return jacobian_by_differences(grad(f, wrt=index), args, index, eps)
 
 
 def symmetric(H, shape):
