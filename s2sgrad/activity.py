@@ -13,7 +13,7 @@ conservative for code that overwrites names: it iterates to a fixpoint.
 import gast
 import numpy as np
 
-from .astutil import names_in
+from .astutil import name_nodes, names_in, walk
 from .rules import is_nondifferentiable
 from .rules.methods import NONDIFFERENTIABLE_ATTRIBUTES
 
@@ -42,14 +42,13 @@ def carries_derivative(rhs):
 
 def operand_names(rhs):
     """Names read by a normalized right-hand side (outside references excluded)."""
-    return {n.id for n in gast.walk(rhs)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and not getattr(n, "external", False)}
+    return {n.id for n in name_nodes(rhs) if isinstance(n.ctx, gast.Load) and not getattr(n, "external", False)}
 
 
 def _assignments(body):
     """Every (targets, rhs) pair in a normalized body, loops and branches included."""
     for stmt in body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Assign):
                 targets = names_in(node.targets[0], gast.Store)
                 if isinstance(node.targets[0], gast.Subscript):   # x[i] = v writes into x
@@ -119,7 +118,7 @@ def active_names(body, wrt, outputs):
 def names_in_store(node):
     """Names a statement (or target) may write, including arrays written into by subscript."""
     names = set()
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
             names.add(n.id)
         elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name):

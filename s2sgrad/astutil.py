@@ -1,9 +1,12 @@
 """Small constructors and helpers for gast trees, shared by every phase."""
 
+from collections import deque
+
 import gast
 
 # Annotations our phases attach to nodes; clone() carries them over uncopied.
 _ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function")
+_KEPT_BY_REFERENCE = ("lineno", "col_offset", "end_lineno", "end_col_offset") + _ANNOTATIONS
 
 
 def name(id_, ctx=None):
@@ -39,25 +42,71 @@ def copy_origin(new, old):
 
 
 def clone(node):
-    """A deep copy of an AST that keeps our annotations by reference (they may hold arrays)."""
-    if isinstance(node, list):
+    """A deep copy of an AST that keeps our annotations by reference (they may hold arrays).
+
+    Every phase copies trees, so this is hot: it fills the new node's ``__dict__``
+    directly rather than through the node constructor, and shares the
+    ``Load``/``Store``/``Del`` context nodes, which carry nothing and are never mutated.
+    """
+    if type(node) is list:
         return [clone(n) for n in node]
-    if not isinstance(node, gast.AST):
+    if not isinstance(node, gast.AST) or isinstance(node, gast.expr_context):
         return node
-    new = type(node)(**{f: clone(getattr(node, f, None)) for f in node._fields})
-    for attr in getattr(node, "_attributes", ()):
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
-    for attr in _ANNOTATIONS:
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
+    cls = type(node)
+    old = node.__dict__
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    for field in cls._fields:
+        value = old.get(field)
+        fields[field] = clone(value) if type(value) is list or isinstance(value, gast.AST) else value
+    for attr in _KEPT_BY_REFERENCE:
+        if attr in old:
+            fields[attr] = old[attr]
     return new
+
+
+def walk(node):
+    """Every node in ``node``, breadth first, like :func:`ast.walk` but for the hot paths of every
+    phase: it reads children straight from the fields, and skips the ``Load``/``Store`` context
+    nodes, which nobody looks for."""
+    todo = deque([node])
+    while todo:
+        node = todo.popleft()
+        fields = node.__dict__
+        for field in node._fields:
+            value = fields.get(field)
+            if type(value) is list:
+                todo.extend(child for child in value if isinstance(child, gast.AST))
+            elif isinstance(value, gast.AST) and not isinstance(value, gast.expr_context):
+                todo.append(value)
+        yield node
+
+
+def name_nodes(node):
+    """The Name nodes in ``node``, in no particular order: the question most phases ask of a
+    statement, answered without visiting the nodes a name cannot be inside."""
+    found = []
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        if type(node) is gast.Name:
+            found.append(node)
+        elif isinstance(node, gast.AST):
+            fields = node.__dict__
+            for field in node._fields:
+                value = fields.get(field)
+                if type(value) is list:
+                    todo.extend(value)
+                elif isinstance(value, gast.AST):
+                    todo.append(value)
+    return found
 
 
 def names_in(node, ctx=None):
     """The identifiers of the Name nodes in ``node`` (optionally only those with context ``ctx``)."""
-    return {n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and (ctx is None or isinstance(n.ctx, ctx))}
+    if ctx is None:
+        return {n.id for n in name_nodes(node)}
+    return {n.id for n in name_nodes(node) if isinstance(n.ctx, ctx)}
 
 
 def is_atom(node):
@@ -67,14 +116,27 @@ def is_atom(node):
 
 
 def substitute(node, mapping):
-    """Replace Load names by the expressions in ``mapping`` (cloned at each use)."""
-
-    class Substitute(gast.NodeTransformer):
-        def visit_Name(self, n):
-            if isinstance(n.ctx, gast.Load) and n.id in mapping:
-                return clone(mapping[n.id])
-            if isinstance(n.ctx, gast.Store) and n.id in mapping and isinstance(mapping[n.id], gast.Name):
-                return store(mapping[n.id].id)
-            return n
-
-    return Substitute().visit(clone(node))
+    """A copy of ``node`` with its Load names replaced by the expressions in ``mapping`` (copied at
+    each use); a stored name mapped to a name is renamed. One pass, like :func:`clone`."""
+    if type(node) is list:
+        return [substitute(n, mapping) for n in node]
+    if not isinstance(node, gast.AST) or isinstance(node, gast.expr_context):
+        return node
+    cls = type(node)
+    if cls is gast.Name and node.id in mapping:
+        replacement = mapping[node.id]
+        if isinstance(node.ctx, gast.Load):
+            return clone(replacement)
+        if isinstance(node.ctx, gast.Store) and isinstance(replacement, gast.Name):
+            return store(replacement.id)
+    old = node.__dict__
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    for field in cls._fields:
+        value = old.get(field)
+        fields[field] = substitute(value, mapping) if type(value) is list or isinstance(value, gast.AST) \
+            else value
+    for attr in _KEPT_BY_REFERENCE:
+        if attr in old:
+            fields[attr] = old[attr]
+    return new

@@ -10,7 +10,7 @@ inlined), the vjp or jvp function the derivative calls, into the same module.
 
 import gast
 
-from .astutil import const
+from .astutil import const, walk
 from .errors import GradError, origin_of
 from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
@@ -33,7 +33,7 @@ class CallSites:
 
     def output_count(self, y):
         """How many results of ``y = f(...)`` (a call with a variable count) the code reads: ``y[k]``, max k."""
-        used = [n.slice.value for n in gast.walk(self.program.node)
+        used = [n.slice.value for n in walk(self.program.node)
                 if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == y
                 and isinstance(n.slice, gast.Constant) and type(n.slice.value) is int]
         if not used or min(used) < 0:

@@ -5,6 +5,7 @@ under a ``<s2sgrad ...>`` file name, so tracebacks through a gradient show
 its generated lines and :func:`inspect.getsource` finds them.
 """
 
+import ast
 import inspect
 import math
 import re
@@ -15,12 +16,11 @@ import astor
 import gast
 
 from . import runtime
-from .astutil import clone
 
 _counter = itertools.count()
 
 
-class _SpellInfinities(gast.NodeTransformer):
+class _SpellInfinities(ast.NodeTransformer):
     """``inf`` and ``nan`` constants as ``np.inf`` and ``np.nan`` (astor would write 1e1000)."""
 
     def __init__(self, numpy_alias):
@@ -28,9 +28,9 @@ class _SpellInfinities(gast.NodeTransformer):
 
     def visit_Constant(self, node):
         if isinstance(node.value, float) and not math.isfinite(node.value):
-            spelled = gast.Attribute(value=gast.Name(id=self.np, ctx=gast.Load(), annotation=None, type_comment=None),
-                                     attr="nan" if math.isnan(node.value) else "inf", ctx=gast.Load())
-            return gast.UnaryOp(op=gast.USub(), operand=spelled) if node.value < 0 else spelled
+            spelled = ast.Attribute(value=ast.Name(id=self.np, ctx=ast.Load()),
+                                    attr="nan" if math.isnan(node.value) else "inf", ctx=ast.Load())
+            return ast.UnaryOp(op=ast.USub(), operand=spelled) if node.value < 0 else spelled
         return node
 
 
@@ -38,10 +38,11 @@ def to_source(node, numpy_alias="np"):
     """Python source text for a gast module, function or statement.
 
     Lines are not re-wrapped: astor's wrapping breaks expressions at odd places,
-    and one long line reads better than a broken one.
+    and one long line reads better than a broken one. (``gast_to_ast`` builds a
+    new tree, so spelling the infinities there leaves ``node`` as it was.)
     """
-    node = _SpellInfinities(numpy_alias).visit(clone(node))
-    return astor.to_source(gast.gast_to_ast(node), pretty_source="".join)
+    tree = _SpellInfinities(numpy_alias).visit(gast.gast_to_ast(node))
+    return astor.to_source(tree, pretty_source="".join)
 
 
 def helper_names(externals):
@@ -76,8 +77,13 @@ def exec_source(source, namespace, tag):
 
 
 def compile_module(module, namespace, tag):
-    """Compile a gast module (used for internal instrumented code) and return its namespace."""
-    return exec_source(to_source(module), namespace, tag)
+    """Compile a gast module of internal instrumented code (the shape probe) and return its namespace.
+
+    Nobody reads this code, so it is compiled from the tree, without printing it as source.
+    """
+    tree = ast.fix_missing_locations(gast.gast_to_ast(module))
+    exec(compile(tree, f"<s2sgrad {tag} #{next(_counter)}>", "exec"), namespace)
+    return namespace
 
 
 def standalone_module(fn_source, externals, description):

@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from . import activity
-from .astutil import assign, clone, const, copy_origin, name, names_in, substitute
+from .astutil import assign, clone, const, copy_origin, name, names_in, substitute, walk
 from .errors import GradError, origin_of
 from .normalize import constant_node
 from .callsite import CallSites, Subroutines
@@ -621,7 +621,7 @@ def _defined_once(body):
     """Names assigned in exactly one place (a loop may run that place many times)."""
     counts = {}
     for stmt in body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 counts[node.id] = counts.get(node.id, 0) + 1
     return {n for n, c in counts.items() if c == 1}
@@ -631,7 +631,7 @@ def _mutated_names(body):
     """Names written into in place (``x[i] = v``, ``xs.append(v)``, ``np.add.at(x, ...)``)."""
     names = set()
     for stmt in body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                     and isinstance(node.value, gast.Name):
                 names.add(node.value.id)

@@ -38,7 +38,7 @@ import types
 import gast
 import numpy as np
 
-from .astutil import assign, clone as _copy, const, copy_origin, is_atom, name, names_in
+from .astutil import assign, clone as _copy, const, copy_origin, is_atom, name, names_in, walk
 from .errors import GradError, origin_of
 from .parsing import parse_function
 from .references import Externals
@@ -533,7 +533,7 @@ class FunctionNormalizer:
         return name(temp)
 
     def check_expression(self, expr):
-        for node in gast.walk(expr):
+        for node in walk(expr):
             if type(node) in UNSUPPORTED_EXPRESSIONS:
                 what, hint = UNSUPPORTED_EXPRESSIONS[type(node)]
                 raise self.error(f"{what} is not supported in a differentiated function", node, hint)
@@ -784,18 +784,18 @@ def _names_assigned_in_compound(body):
     names = set()
     for stmt in body:
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            for node in gast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     names.add(node.id)
     return names
 
 
 def _names_stored(func_node):
-    return {n.id for n in gast.walk(func_node)
+    return {n.id for n in walk(func_node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _overlaps(target, value):
-    stored = {e.id for e in gast.walk(target) if isinstance(e, gast.Name)}
-    loaded = {e.id for e in gast.walk(value) if isinstance(e, gast.Name)}
+    stored = {e.id for e in walk(target) if isinstance(e, gast.Name)}
+    loaded = {e.id for e in walk(value) if isinstance(e, gast.Name)}
     return bool(stored & loaded)

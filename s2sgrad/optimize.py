@@ -19,7 +19,7 @@ import contextlib
 
 import gast
 
-from .astutil import names_in, substitute
+from .astutil import name_nodes, names_in, substitute, walk
 from .simplify import simplify
 
 _ENABLED = [True]
@@ -66,14 +66,17 @@ class Cleanup:
         self.params = {a.id for a in fn.args.args} | {a.id for a in fn.args.kwonlyargs}
         self._names = {}
         self._written = {}
+        self._counts = None
 
     def run(self):
+        passes = (self.propagate_constants, self.propagate_copies, self.eliminate_dead_code,
+                  self.inline_single_use, self.propagate_block_copies)
         for _ in range(20):
-            changed = self.propagate_constants()
-            changed |= self.propagate_copies()
-            changed |= self.eliminate_dead_code()
-            changed |= self.inline_single_use()
-            changed |= self.propagate_block_copies()
+            changed = False
+            for pass_ in passes:
+                if pass_():
+                    changed = True
+                    self._counts = None      # the definition and use counts are stale
             if not changed:
                 break
 
@@ -83,11 +86,12 @@ class Cleanup:
         if isinstance(stmt, _COMPOUND):
             loads, stores, counter = set(), set(), {}
             for part in self.header(stmt):
-                for node in gast.walk(part):
-                    if isinstance(node, gast.Name):
-                        (loads if isinstance(node.ctx, gast.Load) else stores).add(node.id)
-                        if isinstance(node.ctx, gast.Load):
-                            counter[node.id] = counter.get(node.id, 0) + 1
+                for node in name_nodes(part):
+                    if isinstance(node.ctx, gast.Load):
+                        loads.add(node.id)
+                        counter[node.id] = counter.get(node.id, 0) + 1
+                    else:
+                        stores.add(node.id)
             for field in ("body", "orelse"):
                 for inner in getattr(stmt, field, None) or []:
                     l, st, c = self.names(inner)
@@ -102,14 +106,13 @@ class Cleanup:
         entry = self._names.get(id(stmt))
         if entry is None or entry[0] is not stmt:
             loads, stores, counter, store_counter = set(), set(), {}, {}
-            for node in gast.walk(stmt):
-                if isinstance(node, gast.Name):
-                    if isinstance(node.ctx, gast.Load):
-                        loads.add(node.id)
-                        counter[node.id] = counter.get(node.id, 0) + 1
-                    else:
-                        stores.add(node.id)
-                        store_counter[node.id] = store_counter.get(node.id, 0) + 1
+            for node in name_nodes(stmt):
+                if isinstance(node.ctx, gast.Load):
+                    loads.add(node.id)
+                    counter[node.id] = counter.get(node.id, 0) + 1
+                else:
+                    stores.add(node.id)
+                    store_counter[node.id] = store_counter.get(node.id, 0) + 1
             entry = self._names[id(stmt)] = (stmt, loads, stores, counter, store_counter)
         return entry
 
@@ -133,6 +136,12 @@ class Cleanup:
         return [stmt.test]
 
     def counts(self):
+        """``(definitions, uses)`` of each name, over the whole function; kept until a pass changes it."""
+        if self._counts is None:
+            self._counts = self._count()
+        return self._counts
+
+    def _count(self):
         defs, uses = {}, {}
         for arg in self.params:
             defs[arg] = defs.get(arg, 0) + 1
@@ -141,10 +150,9 @@ class Cleanup:
                 if isinstance(stmt, _COMPOUND):
                     parts = self.header(stmt)
                     for part in parts:
-                        for node in gast.walk(part):
-                            if isinstance(node, gast.Name):
-                                table = uses if isinstance(node.ctx, gast.Load) else defs
-                                table[node.id] = table.get(node.id, 0) + 1
+                        for node in name_nodes(part):
+                            table = uses if isinstance(node.ctx, gast.Load) else defs
+                            table[node.id] = table.get(node.id, 0) + 1
                     continue
                 _, _, _, counter, store_counter = self._simple_names(stmt)
                 for k, v in counter.items():
@@ -278,9 +286,9 @@ class Cleanup:
                 live |= names_in(stmt.target, gast.Store)
         keep = set()
         changed = True
-        while changed:
+        while changed:            # backwards: one sweep finds a whole chain of straight-line reads
             changed = False
-            for stmt in simple:
+            for stmt in reversed(simple):
                 if id(stmt) not in keep and self.needed(stmt, live):
                     keep.add(id(stmt))
                     live |= self.loads(stmt)
@@ -417,7 +425,7 @@ def _is_add_at(stmt):
 
 def _subscript_bases(stmt):
     bases = set()
-    for node in gast.walk(stmt):
+    for node in walk(stmt):
         if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                 and isinstance(node.value, gast.Name):
             bases.add(node.value.id)

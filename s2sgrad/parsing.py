@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from .astutil import walk
 from .errors import GradError, Origin
 
 
@@ -51,7 +52,7 @@ class ParsedFunction:
     def local_names(self):
         """Every name the function binds: parameters and assignment targets."""
         names = {a.id for a in _all_params(self.node.args)}
-        for node in gast.walk(self.node):
+        for node in walk(self.node):
             if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
                 names.add(node.id)
         return names
@@ -130,7 +131,7 @@ def _lambda_node(source, func, where):
             raise GradError("cannot parse the source line of this lambda", where,
                             "define the function with def") from None
     wanted = list(func.__code__.co_varnames[:func.__code__.co_argcount])
-    found = [n for n in gast.walk(module)
+    found = [n for n in walk(module)
              if isinstance(n, gast.Lambda) and [a.id for a in n.args.args] == wanted]
     if len(found) != 1:
         raise GradError("cannot tell which lambda on this line to differentiate", where,
@@ -145,7 +146,7 @@ def _lambda_node(source, func, where):
 
 
 def _stamp_origins(tree, filename, line_offset, function):
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if hasattr(node, "lineno") and node.lineno is not None:
             node.lineno += line_offset
             if getattr(node, "end_lineno", None) is not None:

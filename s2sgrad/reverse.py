@@ -28,7 +28,7 @@ import numpy as np
 
 from . import activity
 from . import tape as tape_
-from .astutil import assign, const, copy_origin, name, names_in, store
+from .astutil import assign, const, copy_origin, name, names_in, store, walk
 from .errors import GradError, origin_of
 from .normalize import constant_node
 from .rules import lookup
@@ -720,7 +720,7 @@ class ReverseMode(CallSites):
                 and self.facts.shape(y) is not None:
             _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes,
                                   externals=self.externals)
-            read = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+            read = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                     and n.id != self.np and not getattr(n, "external", False)}   # a user rule's helpers
             if read <= {mapping["g"].id}:                       # g, -g: the partial is a constant
                 value = expr
@@ -807,7 +807,7 @@ class ReverseMode(CallSites):
         """Names assigned the whole result of a call with several results (``t = np.linalg.svd(A)``)."""
         if not hasattr(self, "_several_results"):
             self._several_results = {
-                n.targets[0].id for n in gast.walk(self.program.node)
+                n.targets[0].id for n in walk(self.program.node)
                 if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
                 and isinstance(n.value, gast.Call) and _result_count(n.value) is not None}
         return self._several_results

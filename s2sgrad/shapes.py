@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from .activity import operand_names
-from .astutil import assign, const, name, names_in
+from .astutil import assign, const, name, names_in, walk
 from .normalize import is_simple_constant
 
 DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
@@ -67,7 +67,7 @@ class Facts:
 def static_facts(program):
     """Facts that hold for any arguments: scalars made from shapes, sizes and counters."""
     facts = Facts(kinds=static_kinds(program.node))
-    for node in gast.walk(program.node):
+    for node in walk(program.node):
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
                 and isinstance(node.iter, gast.Call) and getattr(node.iter, "callee", None) is builtins.range:
             facts.integers.add(node.target.id)
@@ -75,7 +75,7 @@ def static_facts(program):
     changed = True
     while changed:
         changed = False
-        for node in gast.walk(program.node):
+        for node in walk(program.node):
             if not (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)):
                 continue
             target = node.targets[0].id
@@ -91,7 +91,7 @@ def static_facts(program):
 def static_kinds(func):
     """Containers recognizable from the code alone: list, tuple and dict displays, and list receivers."""
     kinds = {}
-    for node in gast.walk(func):
+    for node in walk(func):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
             value = node.value
             kind = {gast.List: "list", gast.Tuple: "tuple", gast.Dict: "dict"}.get(type(value))
@@ -123,7 +123,7 @@ def _is_integer_expression(rhs, facts):
 
 
 def _single_assignment(func, target):
-    count = sum(1 for n in gast.walk(func) if isinstance(n, gast.Name) and n.id == target
+    count = sum(1 for n in walk(func) if isinstance(n, gast.Name) and n.id == target
                 and isinstance(n.ctx, (gast.Store, gast.Param)))
     return count == 1
 
@@ -249,7 +249,7 @@ def _data_dependent(rhs, shapes, integers):
     if isinstance(rhs, gast.Subscript):
         parts = rhs.slice.elts if isinstance(rhs.slice, gast.Tuple) else [rhs.slice]
         for part in parts:
-            for n in gast.walk(part):
+            for n in walk(part):
                 if isinstance(n, gast.Name) and n.id not in integers:
                     return True      # an array index (boolean mask, integer array) or unknown value
     return False

@@ -20,7 +20,7 @@ in a branch that only sometimes exits) raises :class:`GradError`.
 
 import gast
 
-from .astutil import assign, copy_origin, name
+from .astutil import assign, copy_origin, name, walk
 from .errors import GradError, origin_of
 
 _EXITS = (gast.Return, gast.Break, gast.Continue)
@@ -28,7 +28,7 @@ _EXITS = (gast.Return, gast.Break, gast.Continue)
 
 def single_exit(body, namer, where):
     """Restructure a function body so that it ends in its only ``return``."""
-    if not any(isinstance(n, gast.Return) for n in gast.walk(gast.Module(body=body, type_ignores=[]))):
+    if not any(isinstance(n, gast.Return) for n in walk(gast.Module(body=body, type_ignores=[]))):
         return body
     body = _restructure(list(body), in_loop=False)
     if len(body) == 1 and isinstance(body[0], gast.Return) or _single_tail_return(body):
@@ -41,7 +41,7 @@ def single_exit(body, namer, where):
 
 
 def _single_tail_return(body):
-    returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+    returns = [n for s in body for n in walk(s) if isinstance(n, gast.Return)]
     return len(returns) == 1 and body and body[-1] is returns[0]
 
 
@@ -69,7 +69,7 @@ def _walk_same_loop(stmt, loops_too):
     """Walk a statement without entering nested loops (their break/continue are their own)."""
     yield stmt
     if isinstance(stmt, (gast.For, gast.While)) and not loops_too:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Return):
                 yield node
         return
@@ -83,7 +83,7 @@ def _restructure(stmts, in_loop):
     for i, stmt in enumerate(stmts):
         rest = stmts[i + 1:]
         if isinstance(stmt, (gast.For, gast.While)):
-            for node in gast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, gast.Return):
                     raise GradError("return inside a loop is not supported", origin_of(node),
                                     "break out of the loop and return after it")

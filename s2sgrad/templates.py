@@ -11,7 +11,7 @@ import builtins
 
 import gast
 
-from .astutil import clone, name, names_in, substitute
+from .astutil import clone, name, names_in, substitute, walk
 from .simplify import simplify
 
 _NUMPY_NAME = "np"
@@ -36,7 +36,7 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
         mapping.update(outside_names(body, template.namespace, mapping, externals))
     if externals is not None:
         mapping.update(builtin_names(template, mapping, externals))
-    slices = _SlicesAsCalls(externals)
+    slices = _SlicesAsCalls(externals) if _binds_a_slice(bindings) else _Unchanged()
     if template.expr is not None:
         expr = slices.visit(substitute(template.expr, mapping))
         return [], simplify(expr, shapes, numpy_alias)
@@ -84,6 +84,18 @@ def _builtins_read(template):
         found = template.__dict__["_builtins_read"] = sorted(
             n for n in names_in(body, gast.Load) if n not in stored and n != _NUMPY_NAME and hasattr(builtins, n))
     return found
+
+
+def _binds_a_slice(bindings):
+    """Whether an index (``x[:, i]``) is among the bindings: only then can a slice land outside brackets."""
+    return any(isinstance(node, gast.Slice) for value in bindings.values() if isinstance(value, gast.AST)
+               for node in walk(value))
+
+
+class _Unchanged:
+    @staticmethod
+    def visit(node):
+        return node
 
 
 class _SlicesAsCalls(gast.NodeTransformer):

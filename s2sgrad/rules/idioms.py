@@ -21,6 +21,7 @@ import textwrap
 import gast
 import numpy as np
 
+from ..astutil import walk
 from .registry import defrule
 
 _IDIOMS = []              # (canonical body, vjp, jvp)
@@ -75,7 +76,7 @@ def _renamed(template, rename):
     mapping = dict(rename)
     mapping.update({"d" + old: "d" + new for old, new in rename.items()})
     node = gast.parse(template.strip(), mode="exec")
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
     return ast.unparse(gast.gast_to_ast(node)).strip()
@@ -92,7 +93,7 @@ def canonical(fn, lookup_name):
             and isinstance(body[0].value.value, str):
         body = body[1:]                                   # a docstring
     local_order = {p: f"p{i}" for i, p in enumerate(params)}
-    assigned = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    assigned = {n.id for s in body for n in walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
     def text(node):
         if isinstance(node, list):
