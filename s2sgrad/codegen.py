@@ -20,6 +20,64 @@ from . import runtime
 _counter = itertools.count()
 
 
+def _same_shaped_classes():
+    """gast node classes whose ``ast`` namesake has the same fields holding the same kinds of values."""
+    special = {"Name", "arguments", "ExceptHandler", "alias", "FunctionDef", "AsyncFunctionDef", "ClassDef"}
+    found = {}
+    for class_name in dir(gast):
+        cls = getattr(gast, class_name)
+        twin = getattr(ast, class_name, None)
+        if isinstance(cls, type) and issubclass(cls, gast.AST) and isinstance(twin, type) \
+                and issubclass(twin, ast.AST) and class_name not in special and cls._fields == twin._fields:
+            found[cls] = twin
+    return found
+
+
+_SAME_SHAPED = _same_shaped_classes()
+_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}   # shared, as CPython does
+
+
+def to_ast(node, where=(1, 0, 1, 0)):
+    """The ``ast`` tree of a gast tree, every statement and expression located (at its parent's
+    place where it has none, as :func:`ast.fix_missing_locations` would).
+
+    ``gast.gast_to_ast`` does this through a generic visitor, for a tenth of a
+    second per thousand lines; here the common nodes are built directly, and
+    only the few whose ``ast`` form differs (a function's signature, say) go
+    through gast.
+    """
+    if type(node) is list:
+        return [to_ast(n, where) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    cls = type(node)
+    fields = node.__dict__
+    if fields.get("lineno") is not None:
+        where = (fields["lineno"], fields.get("col_offset"), fields.get("end_lineno"), fields.get("end_col_offset"))
+    twin = _SAME_SHAPED.get(cls)
+    if twin is not None:
+        new = twin.__new__(twin)
+        attrs = new.__dict__
+        for field in cls._fields:
+            value = fields.get(field)
+            attrs[field] = to_ast(value, where) if type(value) is list or isinstance(value, gast.AST) else value
+    elif cls is gast.Name and not isinstance(node.ctx, gast.Param):
+        new = ast.Name(id=node.id, ctx=_CONTEXTS[type(node.ctx)])
+    elif cls is gast.FunctionDef:      # its signature through gast, its body here
+        body = node.body
+        node.body = []
+        try:
+            new = ast.fix_missing_locations(gast.gast_to_ast(node))
+        finally:
+            node.body = body
+        new.body = to_ast(body, where)
+    else:
+        new = ast.fix_missing_locations(gast.gast_to_ast(node))
+    if "lineno" in new._attributes and getattr(new, "lineno", None) is None:
+        new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
+    return new
+
+
 class _SpellInfinities(ast.NodeTransformer):
     """``inf`` and ``nan`` constants as ``np.inf`` and ``np.nan`` (astor would write 1e1000)."""
 
@@ -38,10 +96,10 @@ def to_source(node, numpy_alias="np"):
     """Python source text for a gast module, function or statement.
 
     Lines are not re-wrapped: astor's wrapping breaks expressions at odd places,
-    and one long line reads better than a broken one. (``gast_to_ast`` builds a
+    and one long line reads better than a broken one. (:func:`to_ast` builds a
     new tree, so spelling the infinities there leaves ``node`` as it was.)
     """
-    tree = _SpellInfinities(numpy_alias).visit(gast.gast_to_ast(node))
+    tree = _SpellInfinities(numpy_alias).visit(to_ast(node))
     return astor.to_source(tree, pretty_source="".join)
 
 
@@ -81,7 +139,7 @@ def compile_module(module, namespace, tag):
 
     Nobody reads this code, so it is compiled from the tree, without printing it as source.
     """
-    tree = ast.fix_missing_locations(gast.gast_to_ast(module))
+    tree = to_ast(module)
     exec(compile(tree, f"<s2sgrad {tag} #{next(_counter)}>", "exec"), namespace)
     return namespace
 

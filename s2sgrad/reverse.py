@@ -74,8 +74,10 @@ class ReverseMode(CallSites):
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
         self.overwritten = tape_.overwritten_names(body, params)
-        self.bound_before = tape_.must_bound(body, params)
-        self.maybe_bound = tape_.may_bound(body, params)
+        self.bound_before = tape_.must_bound(body, params, at=lambda stmt: isinstance(stmt, (gast.If, gast.For, gast.While)))
+        self.maybe_bound = tape_.may_bound(   # for the assignments that may need to push an old value
+            body, params, at=lambda stmt: isinstance(stmt, gast.Assign) and bool(
+                names_in(stmt.targets[0], gast.Store) & self.overwritten))
         self.tape = self.namer.fresh("tape")
 
         seed_param = None
@@ -321,7 +323,7 @@ class ReverseMode(CallSites):
                 pushes.append(tape_.push(self.tape, old, base))
             else:
                 # an overwrite's old value, unless the name cannot have one yet (its first assignment)
-                stmt.pushed = names_in(target, gast.Store) & self.overwritten & self.maybe_bound[id(stmt)]
+                stmt.pushed = names_in(target, gast.Store) & self.overwritten & self.maybe_bound.get(id(stmt), set())
                 for n in sorted(stmt.pushed):
                     pushes.append(tape_.push(self.tape, name(n), n))
             return [copy_origin(p, stmt) for p in pushes] + [stmt]

@@ -47,24 +47,31 @@ def overwritten_names(body, params):
     return {n for n, c in counts.items() if c > 1} | in_loop
 
 
-def must_bound(body, params):
-    """For each statement (by id), the names certainly bound when it starts."""
-    return _bound(body, params, certain=True)
+def must_bound(body, params, at=None):
+    """For each statement (by id; only those ``at`` accepts, if given), the names certainly bound
+    when it starts."""
+    return _bound(body, params, True, at)
 
 
-def may_bound(body, params):
-    """For each statement (by id), the names that may be bound when it starts (loops wrap around)."""
-    return _bound(body, params, certain=False)
+def may_bound(body, params, at=None):
+    """For each statement (by id; only those ``at`` accepts, if given), the names that may be bound
+    when it starts (loops wrap around)."""
+    return _bound(body, params, False, at)
 
 
-def _bound(body, params, certain):
-    """Names bound before each statement: on every path (``certain``), or on some path."""
+def _bound(body, params, certain, at):
+    """Names bound before each statement: on every path (``certain``), or on some path.
+
+    A snapshot per statement of a long function would cost time quadratic in
+    its length, so only the statements ``at`` accepts get one.
+    """
     before = {}
 
     def visit(stmts, bound):
         bound = set(bound)
         for stmt in stmts:
-            before[id(stmt)] = set(bound)
+            if at is None or at(stmt):
+                before[id(stmt)] = set(bound)
             if isinstance(stmt, gast.Assign):
                 bound |= names_in(stmt.targets[0], gast.Store)
             elif isinstance(stmt, gast.If):
@@ -160,7 +167,7 @@ def _filter(stmts, needed):
 
 def initialize_unbound(primal, params, pushed_names):
     """``x = None`` at the start for names pushed where they may not be bound yet."""
-    bound = must_bound(primal, params)
+    bound = must_bound(primal, params, at=lambda stmt: getattr(stmt, "records", None) in pushed_names)
     unbound = []
     for stmt in walk_statements(primal):
         of = getattr(stmt, "records", None)
