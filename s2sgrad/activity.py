@@ -13,7 +13,7 @@ conservative for code that overwrites names: it iterates to a fixpoint.
 import gast
 import numpy as np
 
-from .astutil import name_nodes, names_in, walk
+from .astutil import name_nodes, names_in, walk, walk_statements
 from .rules import is_nondifferentiable
 from .rules.methods import NONDIFFERENTIABLE_ATTRIBUTES
 
@@ -47,25 +47,24 @@ def operand_names(rhs):
 
 def _assignments(body):
     """Every (targets, rhs) pair in a normalized body, loops and branches included."""
-    for stmt in body:
-        for node in walk(stmt):
-            if isinstance(node, gast.Assign):
-                targets = names_in(node.targets[0], gast.Store)
-                if isinstance(node.targets[0], gast.Subscript):   # x[i] = v writes into x
-                    targets = {node.targets[0].value.id}
-                    yield targets, node.value, {node.targets[0].value.id}
-                else:
-                    yield targets, node.value, set()
-            elif isinstance(node, gast.For):
-                yield names_in(node.target, gast.Store), node.iter, set()
-            elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
-                    and isinstance(node.value.func, gast.Attribute) and getattr(node.value, "method", None):
-                receiver = node.value.func.value
-                if isinstance(receiver, gast.Name):               # hs.append(h) changes hs
-                    yield {receiver.id}, node.value, set()
-            elif isinstance(node, gast.Expr) and is_add_at(node.value) and isinstance(node.value.args[0], gast.Name):
-                array = node.value.args[0].id                     # np.add.at(x, i, v) changes x
-                yield {array}, node.value, {array}
+    for node in walk_statements(body):
+        if isinstance(node, gast.Assign):
+            targets = names_in(node.targets[0], gast.Store)
+            if isinstance(node.targets[0], gast.Subscript):   # x[i] = v writes into x
+                targets = {node.targets[0].value.id}
+                yield targets, node.value, {node.targets[0].value.id}
+            else:
+                yield targets, node.value, set()
+        elif isinstance(node, gast.For):
+            yield names_in(node.target, gast.Store), node.iter, set()
+        elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
+                and isinstance(node.value.func, gast.Attribute) and getattr(node.value, "method", None):
+            receiver = node.value.func.value
+            if isinstance(receiver, gast.Name):               # hs.append(h) changes hs
+                yield {receiver.id}, node.value, set()
+        elif isinstance(node, gast.Expr) and is_add_at(node.value) and isinstance(node.value.args[0], gast.Name):
+            array = node.value.args[0].id                     # np.add.at(x, i, v) changes x
+            yield {array}, node.value, {array}
 
 
 def is_add_at(call):

@@ -82,6 +82,14 @@ def walk(node):
         yield node
 
 
+def walk_statements(stmts):
+    """Every statement, nested ones included, in order (no expression holds a statement)."""
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from walk_statements(getattr(stmt, field, None) or [])
+
+
 def name_nodes(node):
     """The Name nodes in ``node``, in no particular order: the question most phases ask of a
     statement, answered without visiting the nodes a name cannot be inside."""

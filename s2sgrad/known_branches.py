@@ -15,7 +15,7 @@ import operator
 import gast
 import numpy as np
 
-from .astutil import walk
+from .astutil import name_nodes
 from .simplify import literal
 
 _COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt, gast.LtE: operator.le,
@@ -99,7 +99,7 @@ def _apply(op, left, right, known, shapes):
 
 def _assigned_once(fn):
     counts = {}
-    for node in walk(fn):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
+    for node in name_nodes(fn):
+        if isinstance(node.ctx, (gast.Store, gast.Param)):
             counts[node.id] = counts.get(node.id, 0) + 1
     return {n for n, c in counts.items() if c == 1}

@@ -424,8 +424,15 @@ def _is_add_at(stmt):
 
 
 def _subscript_bases(stmt):
+    """The arrays ``stmt`` writes into: ``x[i] = v`` and ``np.add.at(x, ...)``, in it or nested in it."""
     bases = set()
-    for node in walk(stmt):
+    if isinstance(stmt, gast.Assign):     # only a target can write into an array: skip the value
+        parts = stmt.targets
+    elif isinstance(stmt, (gast.Expr, gast.Return)):
+        parts = []
+    else:
+        parts = [stmt]
+    for node in (node for part in parts for node in walk(part)):
         if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                 and isinstance(node.value, gast.Name):
             bases.add(node.value.id)

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import activity
 from . import tape as tape_
-from .astutil import assign, const, copy_origin, name, names_in, store, walk
+from .astutil import assign, const, copy_origin, name, names_in, store, walk, walk_statements
 from .errors import GradError, origin_of
 from .normalize import constant_node
 from .rules import lookup
@@ -142,7 +142,7 @@ class ReverseMode(CallSites):
         out = ret.value
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         active = activity.active_names(body, self.wrt, outputs)
-        for stmt in tape_.walk_statements(body):
+        for stmt in walk_statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                     and stmt.targets[0].id in active and isinstance(stmt.value, (gast.Call, gast.Attribute)) \
                     and activity.carries_derivative(stmt.value) and not getattr(stmt.value, "user_function", False) \
@@ -809,7 +809,7 @@ class ReverseMode(CallSites):
         """Names assigned the whole result of a call with several results (``t = np.linalg.svd(A)``)."""
         if not hasattr(self, "_several_results"):
             self._several_results = {
-                n.targets[0].id for n in walk(self.program.node)
+                n.targets[0].id for n in walk_statements(self.program.node.body)
                 if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
                 and isinstance(n.value, gast.Call) and _result_count(n.value) is not None}
         return self._several_results

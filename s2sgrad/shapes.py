@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from .activity import operand_names
-from .astutil import assign, const, name, names_in, walk
+from .astutil import assign, const, name, names_in, walk, walk_statements
 from .normalize import is_simple_constant
 
 DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
@@ -91,7 +91,7 @@ def static_facts(program):
 def static_kinds(func):
     """Containers recognizable from the code alone: list, tuple and dict displays, and list receivers."""
     kinds = {}
-    for node in walk(func):
+    for node in walk_statements(func.body):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
             value = node.value
             kind = {gast.List: "list", gast.Tuple: "tuple", gast.Dict: "dict"}.get(type(value))

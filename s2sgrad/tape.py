@@ -15,7 +15,7 @@ value to names pushed before their first assignment (a loop's first pass).
 
 import gast
 
-from .astutil import assign, const, name, names_in
+from .astutil import assign, const, name, names_in, walk_statements
 
 
 def overwritten_names(body, params):
@@ -107,14 +107,6 @@ def restore(tape, target, of):
     stmt = assign(target, pop(tape))
     stmt.records = of
     return stmt
-
-
-def walk_statements(stmts):
-    """Every statement, nested ones included, in order."""
-    for stmt in stmts:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from walk_statements(getattr(stmt, field, None) or [])
 
 
 def keep_needed(primal, adjoint):
