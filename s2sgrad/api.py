@@ -31,21 +31,6 @@ _PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program
 _DERIVATIVES = weakref.WeakKeyDictionary()  # function -> {(kind, wrt): Derivative}
 
 
-def program_of(func):
-    """The normalized program of ``func``, parsed once per function object."""
-    try:
-        return _PROGRAMS[func]
-    except (KeyError, TypeError):
-        pass
-    parsed = parse_function(func)
-    program = normalize(parsed, Namer())
-    try:
-        _PROGRAMS[func] = program
-    except TypeError:
-        pass
-    return program
-
-
 def _collector_paused(method):
     """Run ``method`` with Python's cyclic garbage collector paused.
 
@@ -64,6 +49,22 @@ def _collector_paused(method):
         finally:
             gc.enable()
     return paused
+
+
+@_collector_paused
+def program_of(func):
+    """The normalized program of ``func``, parsed once per function object."""
+    try:
+        return _PROGRAMS[func]
+    except (KeyError, TypeError):
+        pass
+    parsed = parse_function(func)
+    program = normalize(parsed, Namer())
+    try:
+        _PROGRAMS[func] = program
+    except TypeError:
+        pass
+    return program
 
 
 _WRT_HINT = 'wrt names parameters of the function, by name or position, e.g. wrt=("W", "V") or wrt=(2, 3)'
