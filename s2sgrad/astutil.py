@@ -3,7 +3,8 @@
 import gast
 
 # Annotations our phases attach to nodes; clone() carries them over uncopied.
-_ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function")
+_ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function", "inplace",
+                "array_method")
 
 
 def name(id_, ctx=None):

@@ -268,7 +268,10 @@ class FunctionNormalizer:
         if isinstance(target, gast.Name):
             current = self.load(target)
             rhs = self.atom(s.value)
-            self.store(target, gast.BinOp(left=current, op=s.op, right=rhs), s)
+            value = gast.BinOp(left=current, op=s.op, right=rhs)
+            if isinstance(current, gast.Name):
+                value.inplace = current.id    # on an array, y += v writes into y: see aliasing.py
+            self.store(target, value, s)
         elif isinstance(target, gast.Subscript):
             base = self.write_base(target, s)
             index = self.index(target.slice)
@@ -702,7 +705,9 @@ class FunctionNormalizer:
             if style == "packed" and len(args) > 1:
                 args = [gast.Tuple(elts=args, ctx=gast.Load())]
             ref = self.externals.reference(function, method)
-            return self.make_call(ref, function, [receiver] + args, keywords, expr)
+            call = self.make_call(ref, function, [receiver] + args, keywords, expr)
+            call.array_method = method     # a.conj() may return a itself, np.conj(a) a new array: see aliasing.py
+            return call
         call = gast.Call(func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()),
                          args=args, keywords=keywords)
         call.method = method

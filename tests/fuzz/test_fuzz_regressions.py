@@ -4,7 +4,8 @@ A case is the shrunk program's module source, its arguments (by shape; ``float``
 for a Python float) and ``wrt``. Cases for bugs fixed in s2sgrad must pass;
 cases for bugs found but not fixed yet are strict xfails naming the bug (see
 ``fuzz_oracles.KNOWN_BUGS``): when one starts passing, remove its xfail and
-its KNOWN_BUGS entry.
+its KNOWN_BUGS entry. Cases for constructs now refused (a GradError naming them, where
+the derivative used to be silently wrong) are in ``REJECTED``.
 """
 
 import textwrap
@@ -12,7 +13,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from fuzz_oracles import check_program
+from fuzz_oracles import Unsupported, check_program
 from fuzz_programs import Program
 
 import s2sgrad
@@ -205,6 +206,13 @@ def f(x, dW):
 """, 1, (2,), (2,)), "reverse mode: a counts as active (x, which it is computed from, is assigned from dW "
                      "later), the loop's adjoint adds into da, but nothing set da before the loop "
                      "(UnboundLocalError)"),
+}
+
+
+# found as silently wrong gradients; now refused with a GradError naming the construct and its line
+# (s2sgrad/aliasing.py), the case-specific words of which each entry gives
+REJECTED = {
+    # z = y[0] is a view of y: z[1] = 1.0 changed y too, but the derivative treated z as a copy
     "write_into_a_view": (case("""
 import numpy as np
 
@@ -214,8 +222,8 @@ def f(x):
     z = y[0]
     z[1] = 1.0
     return np.sum(y)
-""", 0, (2, 2)), "z = y[0] is a view of y; z[1] = 1.0 changes y too, but the derivative treats z as "
-                 "a copy: the gradient of the overwritten element is 2, not 0 (silently wrong)"),
+""", 0, (2, 2)), "writing into z is not supported here: z may share memory with y", 8),
+    # y += 1.0 on an array changes it in place, so the caller's c too; s2sgrad computed y_1 = y + 1.0
     "augmented_assignment_aliasing": (case("""
 import numpy as np
 
@@ -228,14 +236,23 @@ def bump(y):
 def f(c):
     d = bump(c)
     return np.sum(c * d)
-""", 0, (2,)), "y += 1.0 on an array changes it in place (so the caller's c too); s2sgrad computes "
-               "y_1 = y + 1.0 and leaves c as it was: a different value and gradient"),
+""", 0, (2,)), "changing y in place (y += ... on an array) is not supported here: y may share memory with c", 6),
 }
 
 
 @pytest.mark.parametrize("name", sorted(FIXED))
 def test_fixed(name, fuzz_dir):
     check_program(FIXED[name], fuzz_dir)
+
+
+@pytest.mark.parametrize("name", sorted(REJECTED))
+def test_rejected(name, fuzz_dir):
+    program, words, line = REJECTED[name]
+    with pytest.raises(Unsupported) as info:
+        check_program(program, fuzz_dir)
+    error = info.value.error
+    assert words in error.message and error.hint
+    assert error.origin.lineno == line
 
 
 @pytest.mark.parametrize("name", sorted(KNOWN))
