@@ -239,6 +239,14 @@ class _Aliases:
             origin_of(stmt), hint)
 
 
+def shared_operands(value):
+    """The names whose memory the result of ``value`` may share (``b`` for ``b[1:]``, ``b.T``, ``np.reshape(b, s)``,
+    ``b``); empty for an expression that makes a new array. For the cleanup passes, which must not move a
+    read of ``t1 = b[1:]`` past a write into ``b``."""
+    everything = {n: frozenset({n}) for n in names_in(value, gast.Load)}
+    return {root for root in _Aliases(None, {}, set(), {}, None).shares(value, everything)}
+
+
 def _user_name(generated):
     """``y_1`` (a version normalization made) as the user wrote it: ``y``."""
     base, _, suffix = generated.rpartition("_")

@@ -19,6 +19,7 @@ import contextlib
 
 import gast
 
+from .aliasing import shared_operands
 from .astutil import names_in, substitute
 from .simplify import simplify
 
@@ -332,18 +333,35 @@ class Cleanup:
         hundreds of statements earlier).
         """
         defs, uses = self.counts()
+        sharing = self.sharing()
         changed = False
         for body in self.blocks():
-            changed |= self._inline_in(body, defs, uses)
+            changed |= self._inline_in(body, defs, uses, sharing)
         return changed
 
-    def _inline_in(self, body, defs, uses):
+    def sharing(self):
+        """For each name, the names that may share its memory (``t1 = b[1:]``: b and t1), itself included."""
+        groups = {}
+        for node in gast.walk(self.fn):
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                shared = shared_operands(node.value)
+                if shared:
+                    group = {node.targets[0].id} | shared
+                    for n in list(group):
+                        group |= groups.get(n, set())
+                    for n in group:
+                        groups[n] = group
+        return groups
+
+    def _inline_in(self, body, defs, uses, sharing):
         reads, writes = {}, {}
         for j, stmt in enumerate(body):
             for n in self.loads(stmt):
                 reads.setdefault(n, []).append(j)
-            for n in self.stores(stmt) | self.written_into(stmt):
+            for n in self.stores(stmt):
                 writes.setdefault(n, []).append(j)
+            for n in {m for w in self.written_into(stmt) for m in sharing.get(w, (w,))}:
+                writes.setdefault(n, []).append(j)     # x[i] = v changes every view of x
         changed = False
         for i, stmt in enumerate(body):
             if stmt is None or not self.simple_assign(stmt):

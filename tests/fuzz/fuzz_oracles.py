@@ -75,11 +75,6 @@ KNOWN_BUGS = {
                               "index on each pass (IndexError, or the wrong rows)"),
     "rebind_loop_target": (None, "for i in b with i assigned in the body: reverse mode restores the loop's i "
                                  "and builds di = np.zeros_like(i) from it (a crash in unbroadcast, wrong shapes)"),
-    "conditional_overwrite": ({"jvp"}, "forward mode: `if c: u = r * 2.0` overwriting a wrt parameter with a "
-                                       "value it does not vary gives a zero tangent even when the branch is not "
-                                       "taken"),
-    "subscript_augassign": ({"jvp"}, "forward mode: b[1:] *= s reads b[1:] as a view, overwrites it, "
-                                     "then builds the tangent from the overwritten view"),
 }
 
 
