@@ -111,6 +111,9 @@ class Cleanup:
                     else:
                         stores.add(node.id)
                         store_counter[node.id] = store_counter.get(node.id, 0) + 1
+            if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+                loads.add(stmt.target.id)       # da += v reads da
+                counter[stmt.target.id] = counter.get(stmt.target.id, 0) + 1
             entry = self._names[id(stmt)] = (stmt, loads, stores, counter, store_counter)
         return entry
 
@@ -302,6 +305,8 @@ class Cleanup:
             if isinstance(target, gast.Subscript):
                 return isinstance(target.value, gast.Name) and target.value.id in live
             return bool(names_in(target, gast.Store) & live)
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+            return stmt.target.id in live
         if isinstance(stmt, gast.Expr) and _is_add_at(stmt):
             return stmt.value.args[0].id in live
         return True   # returns, calls with effects, loops and branches

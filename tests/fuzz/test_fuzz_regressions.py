@@ -159,6 +159,21 @@ def f(a):
     b[1:] *= np.sum(np.sin(a))
     return np.sum(np.sin(b))
 """, 0, (3,)),
+    # the cleanup passes did not see that da += v reads da: dead-code elimination dropped
+    # da = np.zeros_like(a) before a loop and kept the loop's da += ... (UnboundLocalError)
+    "adjoint_read_before_any_contribution": case("""
+import numpy as np
+
+
+def f(x, dW):
+    a = x / 2.0
+    if np.max(a) > 0:
+        x = np.exp(a) * dW
+    b = a
+    for k in range(2):
+        b = np.maximum(b, a)
+    return np.sum(np.sin(b))
+""", 1, (2,), (2,)),
 }
 
 KNOWN = {
@@ -192,21 +207,6 @@ def f(a, b, x):
 """, 2, "float", (3,), (3, 2)), "reverse mode: i is the loop target and assigned in the body; the adjoint "
                                "sweep restores the loop's i, then di = np.zeros_like(i) takes its shape "
                                "(ValueError in unbroadcast)"),
-    "adjoint_read_before_any_contribution": (case("""
-import numpy as np
-
-
-def f(x, dW):
-    a = x / 2.0
-    if np.max(a) > 0:
-        x = np.exp(a) * dW
-    b = a
-    for k in range(2):
-        b = np.maximum(b, a)
-    return np.sum(np.sin(b))
-""", 1, (2,), (2,)), "reverse mode: a counts as active (x, which it is computed from, is assigned from dW "
-                     "later), the loop's adjoint adds into da, but nothing set da before the loop "
-                     "(UnboundLocalError)"),
 }
 
 
