@@ -174,6 +174,28 @@ def f(x, dW):
         b = np.maximum(b, a)
     return np.sum(np.sin(b))
 """, 1, (2,), (2,)),
+    # reverse mode: for i in c, with c rebound in the body, became for k in range(len(c)): i = c[k],
+    # which read the new c; the loop now indexes the object its header named (c_1 = c before the loop)
+    "rebind_iterated": case("""
+import numpy as np
+
+
+def f(a, c):
+    for i in c:
+        c = np.sin(a) * i
+    return np.sum(c)
+""", 0, (2,), (3,)),
+    # reverse mode: i, the loop target, assigned in the body: the sweep took one name for two values
+    # (ValueError in unbroadcast); normalization now loops over i_1 and starts the body with i = i_1
+    "rebind_loop_target": case("""
+import numpy as np
+
+
+def f(a, b, x):
+    for i in b:
+        i = np.broadcast_to(x, (1, 3, 2))
+    return np.sum(np.sin(i + a))
+""", 2, "float", (3,), (3, 2)),
 }
 
 KNOWN = {
@@ -186,27 +208,6 @@ def f(x):
     return np.sum(np.sum(s, axis=0) * x)
 """, 0, (3,)), "np.sum(s, axis=0) of a 0-d s (NumPy allows it): the rule expands g along axis 0, which a "
                "0-d input has not (ValueError; with np.max, a gradient of the wrong shape)"),
-    "rebind_iterated": (case("""
-import numpy as np
-
-
-def f(a, c):
-    for i in c:
-        c = np.sin(a) * i
-    return np.sum(c)
-""", 0, (2,), (3,)), "reverse mode: `for i in c` with c rebound in the body re-reads the new c by index "
-                     "(IndexError; with matching lengths, wrong rows)"),
-    "rebind_loop_target": (case("""
-import numpy as np
-
-
-def f(a, b, x):
-    for i in b:
-        i = np.broadcast_to(x, (1, 3, 2))
-    return np.sum(np.sin(i + a))
-""", 2, "float", (3,), (3, 2)), "reverse mode: i is the loop target and assigned in the body; the adjoint "
-                               "sweep restores the loop's i, then di = np.zeros_like(i) takes its shape "
-                               "(ValueError in unbroadcast)"),
 }
 
 
