@@ -196,19 +196,19 @@ def f(a, b, x):
         i = np.broadcast_to(x, (1, 3, 2))
     return np.sum(np.sin(i + a))
 """, 2, "float", (3,), (3, 2)),
-}
-
-KNOWN = {
-    "reduction_with_axis_of_a_scalar": (case("""
+    # np.sum(s, axis=0) of a 0-d s (NumPy allows it): the rule put axis 0 back into g with expand_dims,
+    # which a 0-d input has not (ValueError; with np.max, a gradient of the wrong shape)
+    "reduction_with_axis_of_a_scalar": case("""
 import numpy as np
 
 
 def f(x):
     s = np.sum(x)
     return np.sum(np.sum(s, axis=0) * x)
-""", 0, (3,)), "np.sum(s, axis=0) of a 0-d s (NumPy allows it): the rule expands g along axis 0, which a "
-               "0-d input has not (ValueError; with np.max, a gradient of the wrong shape)"),
+""", 0, (3,)),
 }
+
+KNOWN = {}     # name -> (case, what goes wrong); none open at present
 
 
 # found as silently wrong gradients; now refused with a GradError naming the construct and its line
@@ -257,7 +257,8 @@ def test_rejected(name, fuzz_dir):
     assert error.origin.lineno == line
 
 
-@pytest.mark.parametrize("name", sorted(KNOWN))
+@pytest.mark.parametrize("name", sorted(KNOWN) or [pytest.param(None, marks=pytest.mark.skip(
+    reason="no known fuzz bug is open: KNOWN is empty"))])
 def test_known_bug(name, fuzz_dir):
     program, reason = KNOWN[name]
     try:
