@@ -17,6 +17,7 @@ import gast
 import numpy as np
 
 from . import dispatch
+from .aliasing import check_aliasing
 from .codegen import exec_source, module_source, standalone_module
 from .errors import GradError, at_users_line
 from .known_branches import fold_known_branches
@@ -155,6 +156,7 @@ class Derivative:
     def _generate(self, facts, args=None):
         """Generate, optimize and compile a derivative for what ``facts`` knows of shapes."""
         value_free = self._mode_for(facts) == "gradient"
+        check_aliasing(self.program, facts.kinds, facts.numbers)
         fn, program, facts, generated = self._transform(facts, args)
         optimize(fn, program.namer, generated, facts.shapes, program.externals.np)
         source = module_source(fn, program.externals)

@@ -78,7 +78,8 @@ class ForwardMode(CallSites):
         outputs = {value.id} if self.is_local(value) else set()
         self.active = activity.active_names(_activity_view(body), self.wrt, outputs) | (outputs & set(self.wrt))
         self.mutated = _mutated_names(body)
-        self.single = _defined_once(body) - self.mutated
+        # a parameter assigned once in the body has two values: the argument's (with its tangent) and that one
+        self.single = _defined_once(body) - self.mutated - set(self.program.params)
         self.read = set()          # names whose tangent generated code reads
         seeds = [self.tangent(p) for p in self.wrt]
         prologue = [assign(self.tangent(p), self.zero_like(name(p)))

@@ -38,7 +38,7 @@ import types
 import gast
 import numpy as np
 
-from .astutil import assign, clone as _copy, const, copy_origin, is_atom, name, names_in, walk
+from .astutil import assign, clone as _copy, const, copy_origin, is_atom, name, names_in, substitute, walk
 from .errors import GradError, origin_of
 from .parsing import parse_function
 from .references import Externals
@@ -268,7 +268,10 @@ class FunctionNormalizer:
         if isinstance(target, gast.Name):
             current = self.load(target)
             rhs = self.atom(s.value)
-            self.store(target, gast.BinOp(left=current, op=s.op, right=rhs), s)
+            value = gast.BinOp(left=current, op=s.op, right=rhs)
+            if isinstance(current, gast.Name):
+                value.inplace = current.id    # on an array, y += v writes into y: see aliasing.py
+            self.store(target, value, s)
         elif isinstance(target, gast.Subscript):
             base = self.write_base(target, s)
             index = self.index(target.slice)
@@ -314,7 +317,18 @@ class FunctionNormalizer:
         target = self.store_target(s.target, s)
         body = self.block(s.body) or [gast.Pass()]
         self.depth -= 1
+        target, body = self.distinct_loop_target(target, body, s)
         self.emit(gast.For(target=target, iter=iterable, body=body, orelse=[], type_comment=None), s)
+
+    def distinct_loop_target(self, target, body, s):
+        """``for i in b: ... i = v`` reads ``for i_1 in b: i = i_1; ... i = v``: the loop's item and the
+        body's value of ``i`` are then two names, as the adjoint sweep needs to restore each."""
+        rebound = names_in(gast.Module(body=body, type_ignores=[]), gast.Store) & names_in(target, gast.Store)
+        if not rebound:
+            return target, body
+        renames = {n: self.namer.fresh(n) for n in sorted(rebound)}
+        copies = [copy_origin(assign(n, name(renames[n])), s) for n in sorted(rebound)]
+        return substitute(target, {n: name(m) for n, m in renames.items()}), copies + body
 
     def loop_iterable(self, iterable):
         """``range(T)``, ``enumerate(zip(a, b))``, ... kept whole in the loop header, for readability."""
@@ -702,7 +716,9 @@ class FunctionNormalizer:
             if style == "packed" and len(args) > 1:
                 args = [gast.Tuple(elts=args, ctx=gast.Load())]
             ref = self.externals.reference(function, method)
-            return self.make_call(ref, function, [receiver] + args, keywords, expr)
+            call = self.make_call(ref, function, [receiver] + args, keywords, expr)
+            call.array_method = method     # a.conj() may return a itself, np.conj(a) a new array: see aliasing.py
+            return call
         call = gast.Call(func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()),
                          args=args, keywords=keywords)
         call.method = method

@@ -19,7 +19,8 @@ import contextlib
 
 import gast
 
-from .astutil import name_nodes, names_in, substitute, walk
+from .aliasing import shared_operands
+from .astutil import name_nodes, names_in, substitute, walk, walk_statements
 from .simplify import simplify
 
 _ENABLED = [True]
@@ -113,6 +114,9 @@ class Cleanup:
                 else:
                     stores.add(node.id)
                     store_counter[node.id] = store_counter.get(node.id, 0) + 1
+            if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+                loads.add(stmt.target.id)       # da += v reads da
+                counter[stmt.target.id] = counter.get(stmt.target.id, 0) + 1
             entry = self._names[id(stmt)] = (stmt, loads, stores, counter, store_counter)
         return entry
 
@@ -309,6 +313,8 @@ class Cleanup:
             if isinstance(target, gast.Subscript):
                 return isinstance(target.value, gast.Name) and target.value.id in live
             return bool(names_in(target, gast.Store) & live)
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+            return stmt.target.id in live
         if isinstance(stmt, gast.Expr) and _is_add_at(stmt):
             return stmt.value.args[0].id in live
         return True   # returns, calls with effects, loops and branches
@@ -340,18 +346,35 @@ class Cleanup:
         hundreds of statements earlier).
         """
         defs, uses = self.counts()
+        sharing = self.sharing()
         changed = False
         for body in self.blocks():
-            changed |= self._inline_in(body, defs, uses)
+            changed |= self._inline_in(body, defs, uses, sharing)
         return changed
 
-    def _inline_in(self, body, defs, uses):
+    def sharing(self):
+        """For each name, the names that may share its memory (``t1 = b[1:]``: b and t1), itself included."""
+        groups = {}
+        for node in walk_statements(self.fn.body):
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                shared = shared_operands(node.value)
+                if shared:
+                    group = {node.targets[0].id} | shared
+                    for n in list(group):
+                        group |= groups.get(n, set())
+                    for n in group:
+                        groups[n] = group
+        return groups
+
+    def _inline_in(self, body, defs, uses, sharing):
         reads, writes = {}, {}
         for j, stmt in enumerate(body):
             for n in self.loads(stmt):
                 reads.setdefault(n, []).append(j)
-            for n in self.stores(stmt) | self.written_into(stmt):
+            for n in self.stores(stmt):
                 writes.setdefault(n, []).append(j)
+            for n in {m for w in self.written_into(stmt) for m in sharing.get(w, (w,))}:
+                writes.setdefault(n, []).append(j)     # x[i] = v changes every view of x
         changed = False
         for i, stmt in enumerate(body):
             if stmt is None or not self.simple_assign(stmt):

@@ -256,7 +256,8 @@ class ReverseMode(CallSites):
                     if getattr(stmt, field, None):
                         setattr(stmt, field, rewrite(getattr(stmt, field)))
                 if isinstance(stmt, gast.For) and activity.operand_names(stmt.iter) & varied:
-                    stmt = self.indexed_loop(stmt)
+                    out.extend(self.indexed_loop(stmt))
+                    continue
                 out.append(stmt)
             return out
 
@@ -283,6 +284,14 @@ class ReverseMode(CallSites):
                                 origin_of(loop), "loop over range(len(x)) and index x[i]")
 
         unpack(loop.iter, loop.target)
+        # Python iterates over the object the header named, even if the body rebinds the name: keep it
+        rebound = names_in(gast.Module(body=loop.body, type_ignores=[]), gast.Store)
+        before = []
+        for k, (seq, target) in enumerate(pairs):
+            if seq in rebound:
+                kept = self.namer.fresh(seq)
+                before.append(copy_origin(assign(kept, name(seq)), loop))
+                pairs[k] = (kept, target)
         header = [assign(counter.id, name(index)) for counter in counters]
         header += [assign(target, gast.Subscript(value=name(seq), slice=name(index), ctx=gast.Load()))
                    for seq, target in pairs]
@@ -297,7 +306,7 @@ class ReverseMode(CallSites):
         new = gast.For(target=name(index, gast.Store()), iter=rng, body=header + loop.body, orelse=[],
                        type_comment=None)
         self.facts.integers.add(index)
-        return copy_origin(new, loop)
+        return before + [copy_origin(new, loop)]
 
     def primal_block(self, stmts):
         """The primal statements, with the pushes the adjoint sweep will need."""

@@ -42,11 +42,12 @@ class Facts:
     ``"tuple"`` or ``"dict"``: their adjoints are containers of adjoints.
     """
 
-    def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False):
+    def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False, numbers=()):
         self.shapes = dict(shapes or {})
         self.integers = set(integers or ())
         self.kinds = dict(kinds or {})
         self.numpy_only = numpy_only   # every array seen was NumPy's (so adding in place is safe)
+        self.numbers = set(numbers)    # names that only ever held numbers (y += v makes a new one)
 
     def shape(self, name_):
         return self.shapes.get(name_)
@@ -203,9 +204,14 @@ def probe(program, args):
         seen = recorder.kinds.get(site)
         if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
             kinds.setdefault(target, CONTAINER_KINDS[seen[0]])
+    held_numbers = {p: _is_number(a) for p, a in zip(params, args)}
+    for site, (target, _) in enumerate(sites):     # a site that never ran may hold anything
+        seen = recorder.numbers.get(site)
+        held_numbers[target] = held_numbers.get(target, True) and bool(seen) and all(seen)
+    numbers_ = {n for n, only in held_numbers.items() if only}
     numpy_only = recorder.numpy_only and all(isinstance(a, (np.ndarray, np.generic, numbers.Number, list, tuple, dict))
                                              or a is None for a in args)
-    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only)
+    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_)
 
 
 def _infer_elementwise(sites, shapes, observed):
@@ -255,11 +261,17 @@ def _data_dependent(rhs, shapes, integers):
     return False
 
 
+def _is_number(value):
+    """A Python or NumPy scalar: immutable, so ``y += v`` on it makes a new value."""
+    return isinstance(value, (numbers.Number, np.generic))
+
+
 class _Recorder:
     def __init__(self):
         self.seen = {}
         self.ints = {}
         self.kinds = {}
+        self.numbers = {}
 
     numpy_only = True
 
@@ -269,6 +281,7 @@ class _Recorder:
             self.numpy_only = False      # CuPy, Dask: their own in-place rules
         if type(value) in CONTAINER_KINDS:
             self.kinds.setdefault(site, []).append(type(value))
+        self.numbers.setdefault(site, []).append(_is_number(value))
         if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
             self.ints.setdefault(site, []).append(int(value))
         return value

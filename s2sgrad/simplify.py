@@ -212,6 +212,9 @@ class Simplifier(gast.NodeTransformer):
         if fname is not None:     # keepdims=False is every NumPy function's default: a template passing it on
             node.keywords = [k for k in node.keywords if not (k.arg == "keepdims" and isinstance(k.value, gast.Constant)
                                                               and k.value.value is False)]
+        if fname == "ndim" and len(args) == 1 and isinstance(args[0], gast.Name) \
+                and self.shapes.get(args[0].id) is not None:
+            return const(len(self.shapes[args[0].id]))       # np.ndim(a), which a Python float has too
         if fname == "logical_and" and len(args) == 2 and not node.keywords:
             if _is_true(args[0]):
                 return args[1]

@@ -267,6 +267,19 @@ def nested_subscript_assignment(x):
     return np.sum(y)
 
 
+def writes_into_a_view(x):
+    y = x * 2
+    z = y[1:]
+    z[0] = 1.0  # <- HERE
+    return np.sum(y)
+
+
+def augments_an_argument_in_place(x):
+    y = x
+    y += 1.0  # <- HERE
+    return np.sum(x * y)
+
+
 def calls_eval(x):
     return np.sum(eval("x * 2"))  # <- HERE
 
@@ -313,6 +326,8 @@ SYNTAX = [
     (loop_target_subscript, "loop target"),
     (assignment_into_attribute, "writing into y.real"),
     (nested_subscript_assignment, "writing into y[0]"),
+    (writes_into_a_view, "writing into z is not supported here: z may share memory with y"),
+    (augments_an_argument_in_place, "changing y in place (y += ... on an array) is not supported here"),
     (calls_eval, "eval()"),
 ]
 

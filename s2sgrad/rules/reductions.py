@@ -10,9 +10,10 @@ import numpy as np
 
 from .registry import RuleError, defrule, nondifferentiable
 
-# g with the reduced axes put back as length-1 axes, ready to broadcast against the input
-GX = "(g if axis is None or keepdims else np.expand_dims(g, axis))"
-ANSX = "(ans if axis is None or keepdims else np.expand_dims(ans, axis))"
+# g with the reduced axes put back as length-1 axes, ready to broadcast against the input (a 0-d input
+# reduced over axis 0, which NumPy allows, has no axis to put back)
+GX = "(g if axis is None or keepdims or np.ndim(a) == 0 else np.expand_dims(g, axis))"
+ANSX = "(ans if axis is None or keepdims or np.ndim(a) == 0 else np.expand_dims(ans, axis))"
 
 defrule(np.sum, "a, axis=None, dtype=None, keepdims=False", linear=True,
         vjp={"a": f"np.full_like(a, g) if axis is None and not keepdims "

@@ -70,17 +70,7 @@ class Unsupported(Exception):
 # regression test in test_fuzz_regressions.py: tag (see fuzz_programs.tags_of) -> (checks it breaks,
 # None for all; what goes wrong). A program with such a construct that fails counts as "known", not
 # as a new failure; one that passes counts as passed. Remove an entry when its regression test XPASSes.
-KNOWN_BUGS = {
-    "rebind_iterated": (None, "for x in A with A rebound in the loop body: reverse mode re-reads A by "
-                              "index on each pass (IndexError, or the wrong rows)"),
-    "rebind_loop_target": (None, "for i in b with i assigned in the body: reverse mode restores the loop's i "
-                                 "and builds di = np.zeros_like(i) from it (a crash in unbroadcast, wrong shapes)"),
-    "conditional_overwrite": ({"jvp"}, "forward mode: `if c: u = r * 2.0` overwriting a wrt parameter with a "
-                                       "value it does not vary gives a zero tangent even when the branch is not "
-                                       "taken"),
-    "subscript_augassign": ({"jvp"}, "forward mode: b[1:] *= s reads b[1:] as a view, overwrites it, "
-                                     "then builds the tangent from the overwritten view"),
-}
+KNOWN_BUGS = {}
 
 
 class KnownBug(Exception):

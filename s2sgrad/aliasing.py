@@ -1,0 +1,311 @@
+"""Aliasing: a write into memory that another live value also holds.
+
+The derivative transformers read a normalized function as a chain of values:
+each statement makes one value from others, and ``x[i] = v`` changes ``x``
+alone. NumPy lets names share memory, so a write through one name can change
+what another one holds::
+
+    z = y[0]          # a view: z is y's first row
+    z[1] = 1.0        # changes y[0, 1] too
+    y += 1.0          # in place on an array: every name for it sees the change
+
+The derivative would treat ``z`` as a copy, and ``y += 1.0`` as a new value
+``y_1 = y + 1.0``: right for the name written, silently wrong for the other
+name. This pass finds every write (``x[i] = v``, ``+=`` and friends,
+``xs.append``, ``np.add.at``) into memory that another name may share, and
+raises :class:`GradError` when that other name is read later. Detection is
+conservative (may-alias, may-be-read): it can reject code that does not
+actually share memory, never miss code that does. Where nothing else reads the
+shared memory after the write, the derivative is right and the code is
+accepted (``y = x.reshape(-1); y[0] = 0.0`` with ``x`` not read again).
+
+Memory is tracked as abstract objects: each parameter, and each statement that
+makes a new value (the object it made most recently, and all older ones, apart,
+so that ``h = np.zeros(n); h[0] = v; hs.append(h)`` in a loop is not taken to
+write into the rows appended on earlier passes).
+"""
+
+import builtins
+
+import gast
+import numpy as np
+
+from .astutil import names_in
+from .errors import GradError, origin_of
+from .shapes import static_kinds
+
+# NumPy functions whose result may share memory with an argument (a view, or the argument itself)
+_VIEW_FUNCTION_NAMES = (
+    "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", "squeeze", "expand_dims",
+    "broadcast_to", "broadcast_arrays", "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "diag",
+    "flip", "fliplr", "flipud", "rot90", "real", "imag", "split", "array_split", "hsplit", "vsplit",
+    "dsplit", "unstack", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "require",
+    "asarray_chkfinite", "matrix_transpose", "permute_dims", "einsum", "meshgrid", "nan_to_num",
+    "real_if_close", "trim_zeros", "asmatrix", "ndarray")
+VIEW_FUNCTIONS = {id(f) for f in (getattr(np, n, None) for n in _VIEW_FUNCTION_NAMES) if f is not None}
+VIEW_FUNCTIONS |= {id(np.lib.stride_tricks.as_strided), id(np.lib.stride_tricks.sliding_window_view),
+                   id(np.linalg.matrix_power)}      # matrix_power(a, 1) is a itself
+# array methods whose result may share memory with the array (a.conj() of a real array is a itself)
+VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "squeeze", "swapaxes", "diagonal", "conj",
+                          "conjugate", "view", "astype", "flatten"})
+# builtins whose result is a new value holding nothing of the arguments' memory
+_FRESH_BUILTINS = {id(f) for f in (builtins.len, builtins.float, builtins.int, builtins.bool, builtins.complex,
+                                   builtins.str, builtins.range, builtins.isinstance, builtins.print,
+                                   builtins.round, builtins.abs)}
+# methods that write into their receiver
+MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+                              "fill", "sort", "partition", "put", "itemset", "resize", "setfield", "reverse"})
+_VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat", "base"})
+
+
+def check_aliasing(program, kinds=None, immutable=()):
+    """Raise :class:`GradError` at the first write into memory another live name may share.
+
+    ``kinds`` maps names known to hold lists, tuples or dicts to their kind (a
+    write into them stores references); ``immutable`` names known to hold
+    numbers only (``+=`` on them makes a new value).
+    """
+    func = program.node
+    kinds = dict(static_kinds(func), **(kinds or {}))
+    live_after = _liveness(func.body)
+    _Aliases(func, kinds, set(immutable), live_after, program.namer).run()
+
+
+class _Aliases:
+    """Forward may-alias analysis: for each name, the abstract objects whose memory it may reach."""
+
+    def __init__(self, func, kinds, immutable, live_after, namer):
+        self.func = func
+        self.kinds = kinds
+        self.immutable = immutable
+        self.live_after = live_after
+        self.namer = namer
+        self.checking = False
+
+    def run(self):
+        state = {p.id: frozenset({("param", p.id)}) for p in self.func.args.args}
+        self.checking = False
+        self.block(self.func.body, state)     # a first pass settles the loops' states
+        self.checking = True
+        self.block(self.func.body, {p.id: frozenset({("param", p.id)}) for p in self.func.args.args})
+
+    # ------------------------------------------------------------ dataflow
+    def block(self, stmts, state):
+        for stmt in stmts:
+            state = self.statement(stmt, state)
+        return state
+
+    def statement(self, stmt, state):
+        if isinstance(stmt, gast.Assign):
+            return self.assign(stmt, state)
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+            return self.call_statement(stmt.value, stmt, state)
+        if isinstance(stmt, gast.If):
+            return _join(self.block(stmt.body, dict(state)), self.block(stmt.orelse, dict(state)))
+        if isinstance(stmt, (gast.For, gast.While)):
+            entry = dict(state)
+            while True:        # the states reachable at the top of a pass, to a fixpoint
+                top = dict(entry)
+                if isinstance(stmt, gast.For):
+                    for n in names_in(stmt.target, gast.Store):
+                        top[n] = self.shares(stmt.iter, state)
+                end = self.block(stmt.body, top)
+                joined = _join(entry, end)
+                if joined == entry:
+                    break
+                entry = joined
+            return entry
+        return state
+
+    def assign(self, stmt, state):
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            base = target.value.id
+            self.written(base, stmt, state, "writing into {}")
+            if self.kinds.get(base):         # a container keeps a reference to the value stored
+                state = dict(state)
+                state[base] = state.get(base, frozenset()) | self.shares(value, state)
+            return state
+        inplace = getattr(value, "inplace", None)
+        if inplace is not None and inplace not in self.immutable:
+            self.written(inplace, stmt, state, "changing {0} in place ({0} += ... on an array)")
+            roots = state.get(inplace, frozenset())
+        else:
+            roots = self.shares(value, state)
+            if self.makes_new(value):
+                state = _age(state, stmt)
+                roots = roots | {("new", id(stmt))}
+        state = dict(state)
+        for n in names_in(target, gast.Store):
+            state[n] = roots
+        return state
+
+    def call_statement(self, call, stmt, state):
+        receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
+        method = getattr(call, "method", None)
+        if method in MUTATING_METHODS and isinstance(receiver, gast.Name):
+            self.written(receiver.id, stmt, state, "changing {} in place (." + method + "())")
+            if method in ("append", "extend", "insert", "update", "setdefault"):
+                state = dict(state)
+                state[receiver.id] = state.get(receiver.id, frozenset()).union(
+                    *(self.shares(a, state) for a in call.args))
+            return state
+        if _is_add_at(call) and isinstance(call.args[0], gast.Name):
+            self.written(call.args[0].id, stmt, state, "changing {} in place (np.add.at)")
+        for kw in call.keywords:
+            if kw.arg == "out" and isinstance(kw.value, gast.Name):
+                self.written(kw.value.id, stmt, state, "writing into {} (out=)")
+        return state
+
+    def shares(self, value, state):
+        """The abstract objects ``value``'s result may reach of its operands' memory."""
+        def of(node):
+            return state.get(node.id, frozenset()) if isinstance(node, gast.Name) \
+                and not getattr(node, "external", False) else frozenset()
+
+        if isinstance(value, gast.Name):
+            return of(value)
+        if isinstance(value, gast.Subscript):     # a view, an element, or an item of a container
+            return of(value.value)
+        if isinstance(value, gast.Attribute):
+            return of(value.value) if value.attr in _VIEW_ATTRIBUTES else frozenset()
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return frozenset().union(*(self.shares(e, state) for e in value.elts))
+        if isinstance(value, gast.Dict):
+            return frozenset().union(*(self.shares(v, state) for v in value.values))
+        if isinstance(value, gast.BinOp):         # xs + ys of lists holds their items
+            operands = [o for o in (value.left, value.right) if isinstance(o, gast.Name)]
+            return frozenset().union(*(of(o) for o in operands if self.kinds.get(o.id)))
+        if isinstance(value, gast.Call):
+            outs = [kw.value for kw in value.keywords if kw.arg == "out"]
+            if self.makes_new(value) and not outs:
+                return frozenset()
+            operands = [a for a in value.args if isinstance(a, (gast.Name, gast.Tuple, gast.List))] + \
+                [kw.value for kw in value.keywords] + \
+                ([value.func.value] if isinstance(value.func, gast.Attribute) and not
+                 getattr(value.func, "external", False) else [])
+            return frozenset().union(*(self.shares(o, state) for o in operands))
+        return frozenset()
+
+    @staticmethod
+    def makes_new(value):
+        """Whether ``value`` certainly makes a new object (sharing no argument's memory)."""
+        if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant, gast.BoolOp,
+                              gast.JoinedStr)):
+            return True
+        if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+            return True                           # a new container (its items are shared: see shares)
+        if isinstance(value, gast.Call):
+            if any(kw.arg == "out" for kw in value.keywords):
+                return False
+            callee = getattr(value, "callee", None)
+            method = getattr(value, "method", None)
+            if getattr(value, "array_method", None) in VIEW_METHODS:
+                return False
+            if method is not None:
+                return method in ("copy", "tolist", "item", "keys", "values", "items")   # astype(copy=False)
+            if getattr(value, "user_function", False) or callee is None:
+                return False
+            if getattr(builtins, getattr(callee, "__name__", ""), None) is callee:
+                return id(callee) in _FRESH_BUILTINS     # max(xs), list(xs), zip(a, b): the items themselves
+            if id(callee) in VIEW_FUNCTIONS or any(kw.arg == "copy" for kw in value.keywords):
+                return False              # np.array(a, copy=False) is a itself
+            module = getattr(callee, "__module__", None) or ""
+            return isinstance(callee, np.ufunc) or module.startswith(("numpy", "scipy"))
+        return False
+
+    # -------------------------------------------------------------- checks
+    def written(self, target, stmt, state, how):
+        if not self.checking:
+            return
+        roots = state.get(target, frozenset())
+        if not roots:
+            return
+        live = self.live_after.get(id(stmt), set())
+        if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Subscript):
+            live = live - names_in(stmt.targets[0], gast.Store)    # their old values are replaced here
+        others = sorted(n for n, r in state.items() if n != target and r & roots and n in live)
+        if not others:
+            return
+        other = _user_name(next((n for n in others if not self.namer.is_temp(n)), others[0]))
+        shown = _user_name(target)
+        hint = (f"write {shown} = {shown} + ... (a new array), or " if "+=" in how else "") + \
+            (f"give {shown} memory of its own first ({shown} = {shown}.copy()), or write into the original array "
+             f"(y[0, 1] = v, not z = y[0]; z[1] = v)")
+        raise GradError(
+            f"{how.format(shown)} is not supported here: {shown} may share memory with {other} (one a view of "
+            f"the other such as z = y[0], the same array under two names, or an array kept in a list), and "
+            f"{other} is read afterwards; the derivative would take them for separate arrays",
+            origin_of(stmt), hint)
+
+
+def shared_operands(value):
+    """The names whose memory the result of ``value`` may share (``b`` for ``b[1:]``, ``b.T``, ``np.reshape(b, s)``,
+    ``b``); empty for an expression that makes a new array. For the cleanup passes, which must not move a
+    read of ``t1 = b[1:]`` past a write into ``b``."""
+    everything = {n: frozenset({n}) for n in names_in(value, gast.Load)}
+    return {root for root in _Aliases(None, {}, set(), {}, None).shares(value, everything)}
+
+
+def _user_name(generated):
+    """``y_1`` (a version normalization made) as the user wrote it: ``y``."""
+    base, _, suffix = generated.rpartition("_")
+    return base if base and suffix.isdigit() else generated
+
+
+def _is_add_at(call):
+    func = call.func
+    return isinstance(func, gast.Attribute) and func.attr == "at" and getattr(call, "callee", None) is not None \
+        and getattr(call.callee, "__self__", None) is np.add or (
+            isinstance(func, gast.Attribute) and func.attr == "at"
+            and isinstance(func.value, gast.Attribute) and func.value.attr == "add")
+
+
+def _age(state, stmt):
+    """A statement makes a new object: the one it made before becomes one of its older ones."""
+    new, old = ("new", id(stmt)), ("old", id(stmt))
+    return {n: (r - {new}) | {old} if new in r else r for n, r in state.items()}
+
+
+def _join(a, b):
+    out = dict(a)
+    for n, r in b.items():
+        out[n] = out.get(n, frozenset()) | r
+    return out
+
+
+# ------------------------------------------------------------------ liveness
+def _liveness(body):
+    """For each statement (by id), the names that may be read after it (loops conservatively)."""
+    live_after = {}
+
+    def block(stmts, live, loop):
+        for stmt in reversed(stmts):
+            live = statement(stmt, live, loop)
+        return live
+
+    def statement(stmt, live, loop):
+        if isinstance(stmt, (gast.Break, gast.Continue)):
+            live = set(loop)           # what is live after the loop, or at the top of its next pass
+        live_after[id(stmt)] = live_after.get(id(stmt), set()) | set(live)
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            killed = names_in(target, gast.Store) if isinstance(target, (gast.Name, gast.Tuple)) else set()
+            return (set(live) - killed) | names_in(stmt.value, gast.Load) | names_in(target, gast.Load)
+        if isinstance(stmt, gast.If):
+            return names_in(stmt.test, gast.Load) | block(stmt.body, live, loop) | block(stmt.orelse, live, loop)
+        if isinstance(stmt, (gast.For, gast.While)):
+            header = names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load)
+            top = set(live) | header
+            while True:
+                inner = set(live) | top
+                start = block(stmt.body, inner, inner)
+                new = top | start
+                if new == top:
+                    break
+                top = new
+            return top
+        return set(live) | names_in(stmt, gast.Load)
+
+    block(body, set(), set())
+    return live_after
