@@ -81,6 +81,7 @@ class _Aliases:
         self.live_after = live_after
         self.namer = namer
         self.checking = False
+        self.loops = 0           # how deep in loops: only there can a statement's older objects exist
 
     def run(self):
         state = {p.id: frozenset({("param", p.id)}) for p in self.func.args.args}
@@ -90,6 +91,9 @@ class _Aliases:
         self.block(self.func.body, {p.id: frozenset({("param", p.id)}) for p in self.func.args.args})
 
     # ------------------------------------------------------------ dataflow
+    # A state maps names to the objects they may reach. A block updates its state in place (straight-line
+    # code is most of a long function: copying per statement would be quadratic); a branch or a loop
+    # works on copies.
     def block(self, stmts, state):
         for stmt in stmts:
             state = self.statement(stmt, state)
@@ -103,6 +107,7 @@ class _Aliases:
         if isinstance(stmt, gast.If):
             return _join(self.block(stmt.body, dict(state)), self.block(stmt.orelse, dict(state)))
         if isinstance(stmt, (gast.For, gast.While)):
+            self.loops += 1
             entry = dict(state)
             while True:        # the states reachable at the top of a pass, to a fixpoint
                 top = dict(entry)
@@ -114,6 +119,7 @@ class _Aliases:
                 if joined == entry:
                     break
                 entry = joined
+            self.loops -= 1
             return entry
         return state
 
@@ -123,7 +129,6 @@ class _Aliases:
             base = target.value.id
             self.written(base, stmt, state, "writing into {}")
             if self.kinds.get(base):         # a container keeps a reference to the value stored
-                state = dict(state)
                 state[base] = state.get(base, frozenset()) | self.shares(value, state)
             return state
         inplace = getattr(value, "inplace", None)
@@ -133,9 +138,9 @@ class _Aliases:
         else:
             roots = self.shares(value, state)
             if self.makes_new(value):
-                state = _age(state, stmt)
+                if self.loops:
+                    _age(state, stmt)
                 roots = roots | {("new", id(stmt))}
-        state = dict(state)
         for n in names_in(target, gast.Store):
             state[n] = roots
         return state
@@ -146,7 +151,6 @@ class _Aliases:
         if method in MUTATING_METHODS and isinstance(receiver, gast.Name):
             self.written(receiver.id, stmt, state, "changing {} in place (." + method + "())")
             if method in ("append", "extend", "insert", "update", "setdefault"):
-                state = dict(state)
                 state[receiver.id] = state.get(receiver.id, frozenset()).union(
                     *(self.shares(a, state) for a in call.args))
             return state
@@ -262,9 +266,11 @@ def _is_add_at(call):
 
 
 def _age(state, stmt):
-    """A statement makes a new object: the one it made before becomes one of its older ones."""
+    """A statement in a loop makes a new object: the one it made before becomes one of its older ones."""
     new, old = ("new", id(stmt)), ("old", id(stmt))
-    return {n: (r - {new}) | {old} if new in r else r for n, r in state.items()}
+    for n, r in state.items():
+        if new in r:
+            state[n] = (r - {new}) | {old}
 
 
 def _join(a, b):
