@@ -21,7 +21,7 @@ import gast
 
 from .aliasing import shared_operands
 from .astutil import name_nodes, names_in, substitute, walk, walk_statements
-from .simplify import simplify
+from .simplify import simplify, simplify_function
 
 _ENABLED = [True]
 
@@ -45,8 +45,8 @@ def optimize(fn, namer, generated, shapes=None, numpy_alias="np"):
     if not _ENABLED[-1]:
         return fn
     Cleanup(fn, namer, generated).run()
-    simplify(fn, shapes, numpy_alias)
-    Cleanup(fn, namer, generated).run()
+    if simplify_function(fn, shapes, numpy_alias):    # a fold may leave a copy or a constant to propagate
+        Cleanup(fn, namer, generated).run()           # (afresh: simplifying changed statements in place)
     return fn
 
 
@@ -70,16 +70,18 @@ class Cleanup:
         self._counts = None
 
     def run(self):
+        """The passes in turn, until every one of them has run once in a row without a change."""
         passes = (self.propagate_constants, self.propagate_copies, self.eliminate_dead_code,
                   self.inline_single_use, self.propagate_block_copies)
-        for _ in range(20):
-            changed = False
-            for pass_ in passes:
-                if pass_():
-                    changed = True
-                    self._counts = None      # the definition and use counts are stale
-            if not changed:
-                break
+        unchanged = 0
+        for turn in range(20 * len(passes)):
+            if passes[turn % len(passes)]():
+                unchanged = 0
+                self._counts = None      # the definition and use counts are stale
+            else:
+                unchanged += 1
+                if unchanged == len(passes):
+                    break
 
     # ------------------------------------------------------------- names
     def names(self, stmt):

@@ -54,6 +54,12 @@ class Simplifier(gast.NodeTransformer):
     def __init__(self, shapes=None, numpy_alias="np"):
         self.shapes = shapes or {}
         self.np = numpy_alias
+        self.changed = False     # whether any fold applied
+
+    def visit(self, node):
+        new = super().visit(node)
+        self.changed |= new is not node
+        return new
 
     def visit_Attribute(self, node):
         self.generic_visit(node)
@@ -107,6 +113,7 @@ class Simplifier(gast.NodeTransformer):
             return const(is_and)
         if len(kept) == 1:
             return kept[0]
+        self.changed |= len(kept) != len(node.values)
         node.values = kept
         return node
 
@@ -210,8 +217,10 @@ class Simplifier(gast.NodeTransformer):
         fname = _numpy_function(node, self.np)
         args = node.args
         if fname is not None:     # keepdims=False is every NumPy function's default: a template passing it on
-            node.keywords = [k for k in node.keywords if not (k.arg == "keepdims" and isinstance(k.value, gast.Constant)
-                                                              and k.value.value is False)]
+            keywords = [k for k in node.keywords if not (k.arg == "keepdims" and isinstance(k.value, gast.Constant)
+                                                         and k.value.value is False)]
+            self.changed |= len(keywords) != len(node.keywords)
+            node.keywords = keywords
         if fname == "ndim" and len(args) == 1 and isinstance(args[0], gast.Name) \
                 and self.shapes.get(args[0].id) is not None:
             return const(len(self.shapes[args[0].id]))       # np.ndim(a), which a Python float has too
@@ -279,3 +288,11 @@ def _numpy_function(call, alias):
 def simplify(node, shapes=None, numpy_alias="np"):
     """Simplify an expression or statement (in place where possible); returns the result."""
     return Simplifier(shapes, numpy_alias).visit(node)
+
+
+def simplify_function(fn, shapes=None, numpy_alias="np"):
+    """Simplify a generated function in place; whether anything changed (then the cleanup passes
+    have more to do)."""
+    simplifier = Simplifier(shapes, numpy_alias)
+    simplifier.visit(fn)
+    return simplifier.changed
