@@ -156,3 +156,29 @@ def test_docs_example_runs(tmp_path, monkeypatch):
     text = (HERE.parent / "docs" / "rules.md").read_text()
     start = text.index("```python\n") + len("```python\n")
     load(tmp_path, monkeypatch, "rules_doc_example", text[start:text.index("```", start)])
+
+
+def test_scipy_rules_wait_for_scipy_and_a_users_earlier_rule_wins(tmp_path):
+    """``import s2sgrad`` does not import SciPy; its table is registered when the user's code has
+    imported it, without replacing a rule the user registered for a SciPy function before that."""
+    pytest.importorskip("scipy")
+    script = tmp_path / "uses_scipy.py"
+    script.write_text(textwrap.dedent("""
+        import sys
+        import numpy as np
+        import s2sgrad
+        assert "scipy.special" not in sys.modules, "import s2sgrad imported SciPy"
+        from s2sgrad.rules import defrule, lookup
+        import scipy.special
+        defrule(scipy.special.erfc, "x", vjp={"x": "g * 7.0"})     # a user's (deliberately odd) rule, first
+        assert lookup(scipy.special.expit) is not None             # SciPy's table, registered on demand
+
+        def f(x):
+            return np.sum(scipy.special.erfc(x)) + np.sum(scipy.special.expit(x))
+
+        print(*s2sgrad.grad(f)(np.zeros(2)))
+    """))
+    import subprocess
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["7.25", "7.25"]

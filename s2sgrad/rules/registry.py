@@ -52,7 +52,9 @@ generated code then refers to it the way it refers to the user's own globals.
 """
 
 import ast
+import importlib
 import inspect
+import sys
 from dataclasses import dataclass, field
 
 import gast
@@ -384,11 +386,56 @@ def lookup_method(method):
 
 def lookup(func):
     """The :class:`Rule` of ``func``, or None."""
-    return _REGISTRY.get(id(func))
+    rule = _REGISTRY.get(id(func))
+    if rule is None and _DEFERRED and load_deferred():
+        rule = _REGISTRY.get(id(func))
+    return rule
 
 
 def is_nondifferentiable(func):
+    if id(func) not in _NONDIFF and _DEFERRED:
+        load_deferred()
     return id(func) in _NONDIFF or isinstance(getattr(func, "__self__", None), _NONDIFF_OWNERS)
+
+
+# Tables of rules for optional libraries, as (modules, register) pairs: a table is registered once the
+# user's code has imported one of its modules (a function of theirs cannot be called before), so that
+# ``import s2sgrad`` does not pay for importing SciPy (a third of a second) in a program that never uses it.
+_DEFERRED = []
+
+
+def defer(modules, register):
+    """Call ``register`` (which registers a table of rules) once one of ``modules`` has been imported."""
+    _DEFERRED.append((tuple(modules), register))
+
+
+def load_deferred(everything=False):
+    """Register the deferred tables whose modules are imported (``everything``: importing them, where
+    installed); whether any was registered."""
+    loaded = False
+    for entry in list(_DEFERRED):
+        modules, register = entry
+        if everything:
+            for module in modules:
+                try:
+                    importlib.import_module(module)
+                except ImportError:
+                    pass
+        if any(module in sys.modules for module in modules):
+            _DEFERRED.remove(entry)
+            rules, nondiff = dict(_REGISTRY), dict(_NONDIFF)
+            register()
+            for key in set(rules) | set(nondiff):     # a rule a user registered first still wins
+                if key in rules:
+                    _REGISTRY[key] = rules[key]
+                else:
+                    _REGISTRY.pop(key, None)
+                if key in nondiff:
+                    _NONDIFF[key] = nondiff[key]
+                else:
+                    _NONDIFF.pop(key, None)
+            loaded = True
+    return loaded
 
 
 def all_rules():

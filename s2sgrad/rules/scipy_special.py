@@ -1,7 +1,8 @@
 """SciPy's special functions and triangular solves (registered only where SciPy imports).
 
 SciPy is an optional extra (``pip install s2sgrad[scipy]``); ``rules/__init__``
-imports this table only when SciPy is installed. The templates name
+imports this table once the user's code has imported SciPy (importing SciPy
+costs a third of a second that a program not using it should not pay). The templates name
 ``special`` and ``linalg`` (SciPy's modules, through the rules' namespace),
 which generated code spells ``scipy.special`` and ``scipy.linalg``; a
 written-out module then imports them.
