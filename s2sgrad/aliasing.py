@@ -247,6 +247,9 @@ def shared_operands(value):
     """The names whose memory the result of ``value`` may share (``b`` for ``b[1:]``, ``b.T``, ``np.reshape(b, s)``,
     ``b``); empty for an expression that makes a new array. For the cleanup passes, which must not move a
     read of ``t1 = b[1:]`` past a write into ``b``."""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant, gast.BoolOp)) or (
+            isinstance(value, gast.Call) and _Aliases.makes_new(value)):
+        return set()       # most values, found new at a glance (this runs on every generated statement)
     everything = {n: frozenset({n}) for n in names_in(value, gast.Load)}
     return {root for root in _Aliases(None, {}, set(), {}, None).shares(value, everything)}
 
