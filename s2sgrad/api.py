@@ -159,6 +159,8 @@ class Derivative:
         check_aliasing(self.program, facts.kinds, facts.numbers)
         fn, program, facts, generated = self._transform(facts, args)
         optimize(fn, program.namer, generated, facts.shapes, program.externals.np)
+        if not facts.numpy_only:
+            dispatch.fill_by_adding(fn, program.externals.np)
         source = module_source(fn, program.externals)
         namespace = program.externals.namespace()
         for _, externals in getattr(fn, "companions", ()):

@@ -180,3 +180,27 @@ def _statements(body):
         yield stmt
         for field in ("body", "orelse"):
             yield from _statements(getattr(stmt, field, None) or [])
+
+
+def fill_by_adding(fn, numpy_alias):
+    """Rewrite ``np.full_like(a, v)`` as ``np.zeros_like(a) + v`` where ``v`` is not a plain number.
+
+    Rules fill arrays with a number the derivative computed (``np.full_like(x, g)``
+    for the adjoint of a sum). On Dask arrays that number is a 0-d lazy array,
+    and Dask's ``full_like`` fills through ``np.copyto``, which it does not
+    implement: it would compute the graph. Used where the arguments may not all
+    be NumPy's; NumPy code keeps the one-pass ``full_like``.
+    """
+    class FillByAdding(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if isinstance(func, gast.Attribute) and func.attr == "full_like" and isinstance(func.value, gast.Name) \
+                    and func.value.id == numpy_alias and len(node.args) == 2 and not node.keywords \
+                    and not isinstance(node.args[1], gast.Constant):
+                zeros = gast.Call(func=gast.Attribute(value=func.value, attr="zeros_like", ctx=gast.Load()),
+                                  args=[node.args[0]], keywords=[])
+                return gast.BinOp(left=zeros, op=gast.Add(), right=node.args[1])
+            return node
+
+    return FillByAdding().visit(fn)
