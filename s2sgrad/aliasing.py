@@ -58,6 +58,12 @@ MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "cl
 _VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat", "base"})
 
 
+class SharedMemoryError(GradError):
+    """A write into memory another live name may share. Whether ``y += 1`` writes into shared memory
+    depends on ``y`` holding an array rather than a number, which a shape-generic derivative cannot
+    know: it is decided again for each specialization, on what the shape probe saw."""
+
+
 def check_aliasing(program, kinds=None, immutable=()):
     """Raise :class:`GradError` at the first write into memory another live name may share.
 
@@ -236,7 +242,7 @@ class _Aliases:
         hint = (f"write {shown} = {shown} + ... (a new array), or " if "+=" in how else "") + \
             (f"give {shown} memory of its own first ({shown} = {shown}.copy()), or write into the original array "
              f"(y[0, 1] = v, not z = y[0]; z[1] = v)")
-        raise GradError(
+        raise SharedMemoryError(
             f"{how.format(shown)} is not supported here: {shown} may share memory with {other} (one a view of "
             f"the other such as z = y[0], the same array under two names, or an array kept in a list), and "
             f"{other} is read afterwards; the derivative would take them for separate arrays",

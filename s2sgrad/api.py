@@ -17,7 +17,7 @@ import gast
 import numpy as np
 
 from . import dispatch
-from .aliasing import check_aliasing
+from .aliasing import SharedMemoryError, check_aliasing
 from .codegen import exec_source, module_source, standalone_module
 from .errors import GradError, at_users_line
 from .known_branches import fold_known_branches
@@ -116,7 +116,10 @@ class Derivative:
         if self.lazy_generic:
             self._check()      # mistakes surface here; code is generated at the first call
         else:
-            self._generic = self._generate(static_facts(self.program))
+            try:
+                self._generic = self._generate(static_facts(self.program))
+            except SharedMemoryError:
+                pass           # maybe numbers (y += 1 replaces them): decided at each call, on the probe's facts
         self._latest = None
 
     lazy_generic = False
