@@ -698,6 +698,7 @@ class FunctionNormalizer:
     def make_call(self, ref, callee, args, keywords, like):
         call = gast.Call(func=ref, args=args, keywords=keywords)
         call.callee = callee
+        call.written = like            # the user's expression, for messages (see mutation.py)
         copy_origin(call, like)
         return call
 
@@ -722,6 +723,7 @@ class FunctionNormalizer:
         call = gast.Call(func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()),
                          args=args, keywords=keywords)
         call.method = method
+        call.written = expr
         copy_origin(call, expr)
         return call
 
