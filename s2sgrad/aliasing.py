@@ -48,9 +48,10 @@ _VIEW_FUNCTION_NAMES = (
 VIEW_FUNCTIONS = {id(f) for f in (getattr(np, n, None) for n in _VIEW_FUNCTION_NAMES) if f is not None}
 VIEW_FUNCTIONS |= {id(np.lib.stride_tricks.as_strided), id(np.lib.stride_tricks.sliding_window_view),
                    id(np.linalg.matrix_power)}      # matrix_power(a, 1) is a itself
-# array methods whose result may share memory with the array (a.conj() of a real array is a itself)
-VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "squeeze", "swapaxes", "diagonal", "conj",
-                          "conjugate", "view", "astype", "flatten"})
+# mapped array methods (rules/methods.py) that may share memory with the array where their NumPy
+# function does not: a.conj() of a real array is a itself, np.conj(a) a new array. (The other mappings keep
+# the method's copy-or-view, and a method kept as a method call may be a view: see makes_new.)
+VIEW_METHODS = frozenset({"conj"})
 # builtins whose result is a new value holding nothing of the arguments' memory
 _FRESH_BUILTINS = {id(f) for f in (builtins.len, builtins.float, builtins.int, builtins.bool, builtins.complex,
                                    builtins.str, builtins.range, builtins.isinstance, builtins.print,
