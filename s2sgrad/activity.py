@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from .astutil import name_nodes, names_in, walk, walk_statements
+from .mutation import writes
 from .rules import is_nondifferentiable
 from .rules.methods import NONDIFFERENTIABLE_ATTRIBUTES
 
@@ -46,25 +47,22 @@ def operand_names(rhs):
 
 
 def _assignments(body):
-    """Every (targets, rhs) pair in a normalized body, loops and branches included."""
+    """Every (targets, rhs, extra operands, whether it is a call's write) in a normalized body, loops and
+    branches included."""
     for node in walk_statements(body):
         if isinstance(node, gast.Assign):
             targets = names_in(node.targets[0], gast.Store)
             if isinstance(node.targets[0], gast.Subscript):   # x[i] = v writes into x
                 targets = {node.targets[0].value.id}
-                yield targets, node.value, {node.targets[0].value.id}
+                yield targets, node.value, {node.targets[0].value.id}, False
             else:
-                yield targets, node.value, set()
+                yield targets, node.value, set(), False
         elif isinstance(node, gast.For):
-            yield names_in(node.target, gast.Store), node.iter, set()
-        elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
-                and isinstance(node.value.func, gast.Attribute) and getattr(node.value, "method", None):
-            receiver = node.value.func.value
-            if isinstance(receiver, gast.Name):               # hs.append(h) changes hs
-                yield {receiver.id}, node.value, set()
-        elif isinstance(node, gast.Expr) and is_add_at(node.value) and isinstance(node.value.args[0], gast.Name):
-            array = node.value.args[0].id                     # np.add.at(x, i, v) changes x
-            yield {array}, node.value, {array}
+            yield names_in(node.target, gast.Store), node.iter, set(), False
+        if isinstance(node, (gast.Assign, gast.Expr)):
+            for write in writes(node.value):      # hs.append(h), np.copyto(w, x), np.sin(x, out=w) change w
+                if write.name is not None:
+                    yield {write.name}, node.value, {write.name}, True
 
 
 def is_add_at(call):
@@ -76,8 +74,8 @@ def is_add_at(call):
 
 def _flows(body):
     """(targets, operands) of every assignment through which a derivative can flow."""
-    return [(targets, operand_names(rhs) | extra) for targets, rhs, extra in _assignments(body)
-            if carries_derivative(rhs)]
+    return [(targets, operand_names(rhs) | extra) for targets, rhs, extra, write in _assignments(body)
+            if write or carries_derivative(rhs)]     # a write keeps whatever flows in (conservative)
 
 
 def varied_names(body, wrt, flows=None):

@@ -11,8 +11,9 @@ what another one holds::
 
 The derivative would treat ``z`` as a copy, and ``y += 1.0`` as a new value
 ``y_1 = y + 1.0``: right for the name written, silently wrong for the other
-name. This pass finds every write (``x[i] = v``, ``+=`` and friends,
-``xs.append``, ``np.add.at``) into memory that another name may share, and
+name. This pass finds every write (``x[i] = v``, ``+=`` and friends, and the
+calls :mod:`s2sgrad.mutation` lists: ``xs.append``, ``np.add.at``, ``out=``...)
+into memory that another name may share, and
 raises :class:`GradError` when that other name is read later. Detection is
 conservative (may-alias, may-be-read): it can reject code that does not
 actually share memory, never miss code that does. Where nothing else reads the
@@ -32,6 +33,8 @@ import numpy as np
 
 from .astutil import names_in
 from .errors import GradError, origin_of
+from .mutation import writes
+from .naming import user_name
 from .shapes import static_kinds
 
 # NumPy functions whose result may share memory with an argument (a view, or the argument itself)
@@ -45,16 +48,16 @@ _VIEW_FUNCTION_NAMES = (
 VIEW_FUNCTIONS = {id(f) for f in (getattr(np, n, None) for n in _VIEW_FUNCTION_NAMES) if f is not None}
 VIEW_FUNCTIONS |= {id(np.lib.stride_tricks.as_strided), id(np.lib.stride_tricks.sliding_window_view),
                    id(np.linalg.matrix_power)}      # matrix_power(a, 1) is a itself
-# array methods whose result may share memory with the array (a.conj() of a real array is a itself)
-VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "squeeze", "swapaxes", "diagonal", "conj",
-                          "conjugate", "view", "astype", "flatten"})
+# mapped array methods (rules/methods.py) that may share memory with the array where their NumPy
+# function does not: a.conj() of a real array is a itself, np.conj(a) a new array. (The other mappings keep
+# the method's copy-or-view, and a method kept as a method call may be a view: see makes_new.)
+VIEW_METHODS = frozenset({"conj"})
 # builtins whose result is a new value holding nothing of the arguments' memory
 _FRESH_BUILTINS = {id(f) for f in (builtins.len, builtins.float, builtins.int, builtins.bool, builtins.complex,
                                    builtins.str, builtins.range, builtins.isinstance, builtins.print,
                                    builtins.round, builtins.abs)}
-# methods that write into their receiver
-MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
-                              "fill", "sort", "partition", "put", "itemset", "resize", "setfield", "reverse"})
+# methods by which a container keeps references to their arguments
+_STORING_METHODS = frozenset({"append", "extend", "insert", "update", "setdefault"})
 _VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat", "base"})
 
 
@@ -137,6 +140,8 @@ class _Aliases:
             if self.kinds.get(base):         # a container keeps a reference to the value stored
                 state[base] = state.get(base, frozenset()) | self.shares(value, state)
             return state
+        if isinstance(value, gast.Call):          # z = np.sin(x, out=y) writes into y too
+            self.call_statement(value, stmt, state)
         inplace = getattr(value, "inplace", None)
         if inplace is not None and inplace not in self.immutable:
             self.written(inplace, stmt, state, "changing {0} in place ({0} += ... on an array)")
@@ -152,19 +157,12 @@ class _Aliases:
         return state
 
     def call_statement(self, call, stmt, state):
+        for write in writes(call):         # y.fill(0.0), np.copyto(y, x), np.sin(x, out=y), xs.append(v)
+            if write.name is not None:
+                self.written(write.name, stmt, state, f"changing {{}} in place ({write.what})")
         receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
-        method = getattr(call, "method", None)
-        if method in MUTATING_METHODS and isinstance(receiver, gast.Name):
-            self.written(receiver.id, stmt, state, "changing {} in place (." + method + "())")
-            if method in ("append", "extend", "insert", "update", "setdefault"):
-                state[receiver.id] = state.get(receiver.id, frozenset()).union(
-                    *(self.shares(a, state) for a in call.args))
-            return state
-        if _is_add_at(call) and isinstance(call.args[0], gast.Name):
-            self.written(call.args[0].id, stmt, state, "changing {} in place (np.add.at)")
-        for kw in call.keywords:
-            if kw.arg == "out" and isinstance(kw.value, gast.Name):
-                self.written(kw.value.id, stmt, state, "writing into {} (out=)")
+        if getattr(call, "method", None) in _STORING_METHODS and isinstance(receiver, gast.Name):
+            state[receiver.id] = state.get(receiver.id, frozenset()).union(*(self.shares(a, state) for a in call.args))
         return state
 
     def shares(self, value, state):
@@ -237,8 +235,8 @@ class _Aliases:
         others = sorted(n for n, r in state.items() if n != target and r & roots and n in live)
         if not others:
             return
-        other = _user_name(next((n for n in others if not self.namer.is_temp(n)), others[0]))
-        shown = _user_name(target)
+        other = user_name(next((n for n in others if not self.namer.is_temp(n)), others[0]))
+        shown = user_name(target)
         hint = (f"write {shown} = {shown} + ... (a new array), or " if "+=" in how else "") + \
             (f"give {shown} memory of its own first ({shown} = {shown}.copy()), or write into the original array "
              f"(y[0, 1] = v, not z = y[0]; z[1] = v)")
@@ -258,20 +256,6 @@ def shared_operands(value):
         return set()       # most values, found new at a glance (this runs on every generated statement)
     everything = {n: frozenset({n}) for n in names_in(value, gast.Load)}
     return {root for root in _Aliases(None, {}, set(), {}, None).shares(value, everything)}
-
-
-def _user_name(generated):
-    """``y_1`` (a version normalization made) as the user wrote it: ``y``."""
-    base, _, suffix = generated.rpartition("_")
-    return base if base and suffix.isdigit() else generated
-
-
-def _is_add_at(call):
-    func = call.func
-    return isinstance(func, gast.Attribute) and func.attr == "at" and getattr(call, "callee", None) is not None \
-        and getattr(call.callee, "__self__", None) is np.add or (
-            isinstance(func, gast.Attribute) and func.attr == "at"
-            and isinstance(func.value, gast.Attribute) and func.value.attr == "add")
 
 
 def _age(state, stmt):

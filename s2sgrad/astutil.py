@@ -6,7 +6,7 @@ import gast
 
 # Annotations our phases attach to nodes; clone() carries them over uncopied.
 _ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function", "inplace",
-                "array_method")
+                "array_method", "written")
 _KEPT_BY_REFERENCE = ("lineno", "col_offset", "end_lineno", "end_col_offset") + _ANNOTATIONS
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from . import activity
 from .astutil import assign, clone, const, copy_origin, name, names_in, substitute, walk
 from .errors import GradError, origin_of
+from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
 from .callsite import CallSites, Subroutines
 from .templates import instantiate
@@ -77,6 +78,7 @@ class ForwardMode(CallSites):
         value = ret.value
         outputs = {value.id} if self.is_local(value) else set()
         self.active = activity.active_names(_activity_view(body), self.wrt, outputs) | (outputs & set(self.wrt))
+        refuse_unsupported(body, self.active, _differentiated_write)
         self.mutated = _mutated_names(body)
         # a parameter assigned once in the body has two values: the argument's (with its tangent) and that one
         self.single = _defined_once(body) - self.mutated - set(self.program.params)
@@ -266,15 +268,12 @@ class ForwardMode(CallSites):
         if not isinstance(call, gast.Call):
             return
         method = getattr(call, "method", None)
-        if method is not None:
+        if method is not None:     # a method that changes its receiver is a list method (see refuse_unsupported)
             receiver = call.func.value
-            if self.is_active(receiver):
+            if method in LIST_METHODS and self.is_active(receiver):
                 self.emit(gast.Expr(value=self.list_method(call, method, receiver, stmt)), stmt)
             return
-        if _is_ufunc_at(call) and self.is_active(call.args[0]):
-            if call.callee.__self__ is not np.add or len(call.args) != 3:
-                raise GradError(f"differentiating np.{call.callee.__self__.__name__}.at is not supported; "
-                                f"only np.add.at is", origin_of(stmt))
+        if _is_ufunc_at(call) and self.is_active(call.args[0]):   # np.add.at: the others are refused
             target, index, value = call.args
             if self.is_active(value):
                 self.emit(gast.Expr(value=gast.Call(func=clone(call.func), keywords=[], args=[
@@ -629,20 +628,28 @@ def _defined_once(body):
 
 
 def _mutated_names(body):
-    """Names written into in place (``x[i] = v``, ``xs.append(v)``, ``np.add.at(x, ...)``)."""
+    """Names written into in place (``x[i] = v``, and the calls of :mod:`s2sgrad.mutation`: ``xs.append(v)``,
+    ``np.add.at(x, ...)``, ``out=``...)."""
     names = set()
     for stmt in body:
         for node in walk(stmt):
             if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                     and isinstance(node.value, gast.Name):
                 names.add(node.value.id)
-            elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call):
-                call = node.value
-                if getattr(call, "method", None) and isinstance(call.func.value, gast.Name):
-                    names.add(call.func.value.id)
-                elif _is_ufunc_at(call):
-                    names.add(call.args[0].id)
+            elif isinstance(node, (gast.Expr, gast.Assign)):
+                names.update(w.name for w in writes(node.value) if w.name is not None)
     return names
+
+
+def _differentiated_write(write, stmt):
+    """The in-place calls the tangents follow: the list methods (on the tangent list too) and ``np.add.at``."""
+    call = write.call
+    if call.keywords:
+        return False
+    kinds = LIST_METHODS.get(write.what[1:-2]) if write.what.startswith(".") else None
+    if kinds is not None:
+        return len(call.args) <= len(kinds)
+    return write.what == "np.add.at" and len(call.args) == 3
 
 
 def _build_jvp(prefix, program, wrt, facts, subroutines):

@@ -74,3 +74,9 @@ class Namer:
         if primal in self.temps:
             self.temps.add(new)
         return new
+
+
+def user_name(generated):
+    """``y_1`` (a version normalization made) as the user wrote it: ``y``; for messages."""
+    base, _, suffix = generated.rpartition("_")
+    return base if base and suffix.isdigit() else generated

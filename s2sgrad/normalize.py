@@ -44,7 +44,7 @@ from .parsing import parse_function
 from .references import Externals
 from .rules import lookup, is_nondifferentiable
 from .rules import idioms
-from .rules.methods import ARRAY_METHODS, KEPT_METHODS
+from .rules.methods import ARRAY_METHODS, COPYING_METHODS, KEPT_METHODS
 from .simplify import simplify
 from .structure import single_exit
 
@@ -698,6 +698,7 @@ class FunctionNormalizer:
     def make_call(self, ref, callee, args, keywords, like):
         call = gast.Call(func=ref, args=args, keywords=keywords)
         call.callee = callee
+        call.written = like            # the user's expression, for messages (see mutation.py)
         copy_origin(call, like)
         return call
 
@@ -717,11 +718,15 @@ class FunctionNormalizer:
                 args = [gast.Tuple(elts=args, ctx=gast.Load())]
             ref = self.externals.reference(function, method)
             call = self.make_call(ref, function, [receiver] + args, keywords, expr)
+            if method in COPYING_METHODS:      # x.flatten() is a copy where np.ravel(x) may be a view
+                call = self.make_call(self.externals.reference(np.copy, "copy"), np.copy,
+                                      [self.assign_temp(call, expr)], [], expr)
             call.array_method = method     # a.conj() may return a itself, np.conj(a) a new array: see aliasing.py
             return call
         call = gast.Call(func=gast.Attribute(value=receiver, attr=method, ctx=gast.Load()),
                          args=args, keywords=keywords)
         call.method = method
+        call.written = expr
         copy_origin(call, expr)
         return call
 

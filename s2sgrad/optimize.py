@@ -20,6 +20,7 @@ import contextlib
 import gast
 
 from .aliasing import shared_operands
+from .mutation import writes
 from .astutil import name_nodes, names_in, substitute, walk, walk_statements
 from .simplify import simplify, simplify_function
 
@@ -449,7 +450,8 @@ def _is_add_at(stmt):
 
 
 def _subscript_bases(stmt):
-    """The arrays ``stmt`` writes into: ``x[i] = v`` and ``np.add.at(x, ...)``, in it or nested in it."""
+    """The arrays ``stmt`` writes into: ``x[i] = v``, ``np.add.at(x, ...)`` and the other calls of
+    :mod:`s2sgrad.mutation`, in it or nested in it."""
     bases = set()
     if isinstance(stmt, gast.Assign):     # only a target can write into an array: skip the value
         parts = stmt.targets
@@ -463,6 +465,8 @@ def _subscript_bases(stmt):
             bases.add(node.value.id)
     if isinstance(stmt, gast.Expr) and _is_add_at(stmt):
         bases.add(stmt.value.args[0].id)
+    if isinstance(stmt, (gast.Expr, gast.Assign)):     # w.fill(v), np.exp(c, out=w) on a constant w
+        bases.update(w.name for w in writes(stmt.value) if w.name is not None)
     return bases
 
 

@@ -30,6 +30,7 @@ from . import activity
 from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, names_in, store, walk, walk_statements
 from .errors import GradError, origin_of
+from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
 from .rules import lookup
 from . import runtime
@@ -73,6 +74,7 @@ class ReverseMode(CallSites):
         out = ret.value
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
+        refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
         self.overwritten = tape_.overwritten_names(body, params)
         self.bound_before = tape_.must_bound(body, params, at=lambda stmt: isinstance(stmt, (gast.If, gast.For, gast.While)))
         self.maybe_bound = tape_.may_bound(   # for the assignments that may need to push an old value
@@ -142,6 +144,7 @@ class ReverseMode(CallSites):
         out = ret.value
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         active = activity.active_names(body, self.wrt, outputs)
+        refuse_unsupported(body, active | _appended_lists(body), _differentiated_write)
         for stmt in walk_statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                     and stmt.targets[0].id in active and isinstance(stmt.value, (gast.Call, gast.Attribute)) \
@@ -900,6 +903,25 @@ class ReverseMode(CallSites):
             return self.call_np("sum", expr, axis=axis, keepdims=const(True))
         return self.call_np("reshape", self.call_np("sum", expr, axis=axis),
                             gast.Attribute(value=name(arg.id), attr="shape", ctx=gast.Load()))
+
+
+def _differentiated_write(write, stmt):
+    """The in-place calls the adjoint sweep undoes: ``xs.append(v)``, ``v = xs.pop()``, ``np.add.at(x, i, v)``."""
+    call = write.call
+    if call.keywords:
+        return False
+    if write.what == ".append()":
+        return isinstance(stmt, gast.Expr) and len(call.args) == 1
+    if write.what == ".pop()":
+        return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and not call.args
+    return write.what == "np.add.at" and len(call.args) == 3
+
+
+def _appended_lists(body):
+    """Lists ``xs.append(v)`` grows: the adjoint sweep takes each item back off (``xs.pop()``), active or not,
+    so any other change to them (``xs.reverse()``) is refused, however little they matter to the derivative."""
+    return {w.name for stmt in walk_statements(body) if isinstance(stmt, gast.Expr)
+            for w in writes(stmt.value) if w.what == ".append()" and w.name is not None}
 
 
 def _append_at_exits(block, make):

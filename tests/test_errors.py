@@ -554,11 +554,178 @@ def test_source_that_cannot_be_found_points_where_it_can():
     assert "eval/exec" in info.value.hint
 
 
+# ============================================================ calls that change an array in place
+# Each would otherwise be a silently wrong derivative: the call changes y, which the derivative takes to
+# still hold its old value (s2sgrad/mutation.py).
+BUFFER = np.zeros(4)
+
+
+def fills(x):
+    y = x * 2.0
+    y.fill(0.0)  # <- HERE
+    return np.sum(y)
+
+
+def sorts(x):
+    y = np.sin(x)
+    y.sort()  # <- HERE
+    return np.sum(y * np.arange(4.0))
+
+
+def partitions(x):
+    y = np.sin(x)
+    y.partition(1)  # <- HERE
+    return np.sum(y * np.arange(4.0))
+
+
+def puts_by_method(x):
+    y = x * 2.0
+    y.put([0], 5.0)  # <- HERE
+    return np.sum(y)
+
+
+def resizes(x):
+    y = x * 2.0
+    y.resize((2, 2))  # <- HERE
+    return np.sum(y)
+
+
+def out_keyword(x):
+    y = x * 2.0
+    np.sin(x, out=y)  # <- HERE
+    return np.sum(y)
+
+
+def out_in_an_assignment(x):
+    y = x * 2.0
+    z = np.exp(x, out=y)  # <- HERE
+    return np.sum(y * z)
+
+
+def out_by_position(x):
+    y = x * 2.0
+    np.add(x, x, y)  # <- HERE
+    return np.sum(y)
+
+
+def out_of_a_method(x):
+    y = x * 2.0
+    x.clip(0.2, 0.8, out=y)  # <- HERE
+    return np.sum(y)
+
+
+def copies_into(x):
+    y = np.zeros(4)
+    np.copyto(y, x)  # <- HERE
+    return np.sum(y ** 2)
+
+
+def puts(x):
+    y = x * 2.0
+    np.put(y, [0], 5.0)  # <- HERE
+    return np.sum(y)
+
+
+def places(x):
+    y = x * 2.0
+    np.place(y, y > 1.0, 0.0)  # <- HERE
+    return np.sum(y)
+
+
+def puts_by_mask(x):
+    y = x * 2.0
+    np.putmask(y, y > 1.0, 0.0)  # <- HERE
+    return np.sum(y)
+
+
+def fills_the_diagonal(x):
+    y = np.outer(x, x)
+    np.fill_diagonal(y, 0.0)  # <- HERE
+    return np.sum(y)
+
+
+def shuffles(x):
+    y = x * 2.0
+    np.random.shuffle(y)  # <- HERE
+    return np.sum(y * np.arange(4.0))
+
+
+def multiplies_at(x):
+    y = x * 2.0
+    np.multiply.at(y, [0, 0], 3.0)  # <- HERE
+    return np.sum(y)
+
+
+def reverses_a_list(x):
+    hs = [x * 2.0, x * 3.0]
+    hs.reverse()  # <- HERE
+    return np.sum(hs[0])
+
+
+def extends_a_list(x):
+    hs = [x * 2.0]
+    hs.extend([x * 3.0])  # <- HERE
+    return np.sum(hs[-1])
+
+
+def pops_and_drops(x):
+    hs = [x * 2.0, x * 3.0]
+    hs.pop()  # <- HERE
+    return np.sum(hs[-1])
+
+
+def writes_into_a_module_array(x):
+    np.multiply(x, 2.0, out=BUFFER)  # <- HERE
+    return np.sum(BUFFER * x)
+
+
+IN_PLACE = [
+    # (function, words the message must contain)
+    (fills, "y.fill(0.0) changes y in place"),
+    (sorts, "y.sort() changes y in place"),
+    (partitions, "y.partition(1) changes y in place"),
+    (puts_by_method, "y.put([0], 5.0) changes y in place"),
+    (resizes, "y.resize((2, 2)) changes y in place"),
+    (out_keyword, "np.sin(x, out=y) changes y in place"),
+    (out_in_an_assignment, "np.exp(x, out=y) changes y in place"),
+    (out_by_position, "np.add(x, x, y) changes y in place"),
+    (out_of_a_method, "x.clip(0.2, 0.8, out=y) changes y in place"),
+    (copies_into, "np.copyto(y, x) changes y in place"),
+    (puts, "np.put(y, [0], 5.0) changes y in place"),
+    (places, "np.place(y, y > 1.0, 0.0) changes y in place"),
+    (puts_by_mask, "np.putmask(y, y > 1.0, 0.0) changes y in place"),
+    (fills_the_diagonal, "np.fill_diagonal(y, 0.0) changes y in place"),
+    (shuffles, "np.random.shuffle(y) changes y in place"),
+    (multiplies_at, "np.multiply.at(y, [0, 0], 3.0) changes y in place"),
+    (reverses_a_list, "hs.reverse() changes hs in place"),
+    (extends_a_list, "hs.extend([x * 3.0]) changes hs in place"),
+    (pops_and_drops, "hs.pop() changes hs in place"),
+    (writes_into_a_module_array, "np.multiply(x, 2.0, out=BUFFER) changes BUFFER in place"),
+]
+
+
+@pytest.mark.parametrize("func, words", IN_PLACE, ids=[f.__name__ for f, _ in IN_PLACE])
+def test_calls_that_change_an_array_in_place(func, words):
+    with pytest.raises(GradError) as info:
+        grad(func)(np.linspace(0.1, 0.9, 4))
+    assert_reports(info.value, func, words)
+    assert "which s2sgrad does not differentiate" in info.value.message
+
+
+@pytest.mark.parametrize("func", [fills, out_keyword, copies_into, multiplies_at],
+                         ids=["fill", "out", "copyto", "multiply-at"])
+def test_forward_mode_refuses_them_too(func):
+    with pytest.raises(GradError) as info:
+        s2sgrad.jvp(func)(np.linspace(0.1, 0.9, 4), np.ones(4))
+    assert_reports(info.value, func, "changes y in place")
+
+
 # ============================================================ the table in the docs
 # the single-case tests above: non-scalar output (grad, value_and_grad), a Python int argument, a shape
 # mismatch at call time, too few arguments, an unknown keyword, vjp without a cotangent
 SINGLE_CASES = 7
-AUDITED = len(SYNTAX) + len(NO_RULE) + len(WRONG_WRT) + len(INTEGER_INPUTS) + len(NO_SOURCE) + SINGLE_CASES
+AUDITED = len(SYNTAX) + len(NO_RULE) + len(IN_PLACE) + len(WRONG_WRT) + len(INTEGER_INPUTS) + len(NO_SOURCE) \
+    + SINGLE_CASES
 
 
 def test_at_least_forty_bad_inputs_are_audited():
@@ -571,7 +738,7 @@ def test_the_docs_table_lists_every_case():
     rows = [line for line in table.splitlines()
             if line.startswith("|") and not line.startswith("|---") and not line.startswith("| Construct")]
     assert len(rows) >= 40, f"docs/errors.md lists {len(rows)} errors"
-    for func, _ in SYNTAX + NO_RULE:     # the documented message is the one users get
+    for func, _ in SYNTAX + NO_RULE + IN_PLACE:     # the documented message is the one users get
         with pytest.raises(GradError) as info:
             grad(func)(np.linspace(0.1, 0.9, 4))
         message = re.sub(r"\b" + re.escape(func.__name__) + r"\b", "f", info.value.message)

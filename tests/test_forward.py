@@ -346,7 +346,7 @@ def test_unsupported_list_method_is_a_grad_error(rng):
         xs = [x, 2 * x]
         xs.sort(key=len)
         return xs[0]
-    with pytest.raises(GradError, match=r"\.sort\(\)"):
+    with pytest.raises(GradError, match=r"xs\.sort\(key=len\) changes xs in place"):
         jvp(sorts)(rng.normal(size=2), rng.normal(size=2))
 
 

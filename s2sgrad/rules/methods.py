@@ -22,7 +22,7 @@ ARRAY_METHODS = {
     "reshape": (np.reshape, "packed"),
     "transpose": (np.transpose, "packed"),
     "ravel": (np.ravel, "args"),
-    "flatten": (np.ravel, "args"),
+    "flatten": (np.ravel, "args"),      # copied: see COPYING_METHODS
     "squeeze": (np.squeeze, "args"),
     "clip": (np.clip, "args"),
     "copy": (np.copy, "args"),
@@ -42,6 +42,16 @@ ARRAY_METHODS = {
     "repeat": (np.repeat, "args"),
     "take": (np.take, "args"),
 }
+
+# Each mapping keeps what the method shares of the array's memory, so that the
+# aliasing check (aliasing.py) reads the NumPy function as the user reads the
+# method: x.reshape(...) and np.reshape(x, ...) may both be views, x.sum() and
+# np.sum(x) both new arrays. Two methods differ from their functions:
+#   x.flatten() always copies, where np.ravel(x) may be a view of x: it becomes np.copy(np.ravel(x));
+#   x.conj() of a real array is x itself, where np.conj(x) is always a new array: the copy changes no
+#     value the function computes except through a write into x or the result while the other is read
+#     later, and aliasing.py refuses exactly those (it reads x.conj() as a possible view of x).
+COPYING_METHODS = frozenset({"flatten"})
 
 # attributes that carry no derivative: the primal reads them, the adjoint ignores them
 NONDIFFERENTIABLE_ATTRIBUTES = frozenset({"shape", "size", "ndim", "dtype", "itemsize", "nbytes"})
