@@ -5,7 +5,7 @@ from collections import deque
 import gast
 
 # Annotations our phases attach to nodes; clone() carries them over uncopied.
-_ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function", "inplace",
+_ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function", "as_written", "inplace",
                 "array_method", "written")
 _KEPT_BY_REFERENCE = ("lineno", "col_offset", "end_lineno", "end_col_offset") + _ANNOTATIONS
 

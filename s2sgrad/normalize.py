@@ -38,7 +38,8 @@ import types
 import gast
 import numpy as np
 
-from .astutil import assign, clone as _copy, const, copy_origin, is_atom, name, names_in, substitute, walk
+from .astutil import (assign, clone as _copy, const, copy_origin, is_atom, name, names_in, substitute, walk,
+                      walk_statements)
 from .errors import GradError, origin_of
 from .parsing import parse_function
 from .references import Externals
@@ -133,6 +134,9 @@ def normalize(parsed, namer):
         normalizer.renames[param.id] = name(param.id)
         normalizer.defined.add(param.id)
     body = normalizer.block(parsed.node.body, top=True)
+    for stmt in walk_statements(body):
+        if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)):
+            stmt.as_written = True   # the user's computation: never folded (x * 1.0 makes a new float array)
     args = gast.arguments(args=[name(a.id, gast.Param()) for a in parsed.node.args.args],
                           posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                           kwarg=None, defaults=[normalizer.external_value(d, "default")

@@ -43,12 +43,66 @@ def disabled():
 
 def optimize(fn, namer, generated, shapes=None, numpy_alias="np"):
     """Clean up a generated function in place; ``generated`` holds the adjoint names."""
-    if not _ENABLED[-1]:
-        return fn
-    Cleanup(fn, namer, generated).run()
-    if simplify_function(fn, shapes, numpy_alias):    # a fold may leave a copy or a constant to propagate
-        Cleanup(fn, namer, generated).run()           # (afresh: simplifying changed statements in place)
+    if _ENABLED[-1]:
+        Cleanup(fn, namer, generated).run()
+        if simplify_function(fn, shapes, numpy_alias):    # a fold may leave a copy or a constant to propagate
+            Cleanup(fn, namer, generated).run()           # (afresh: simplifying changed statements in place)
+    copy_where_shared(fn, Cleanup(fn, namer, generated))
     return fn
+
+
+def copy_where_shared(fn, cleanup):
+    """``a = b`` as ``a = b.copy()`` where one of the two is changed in place while the other is still read.
+
+    Folding makes such copies in generated code: ``dx = 1.0 * y`` is ``dx = y``,
+    and the reverse sweep later restores ``y[0]`` from the tape in place, which
+    would change ``dx`` too (as ``dx += v`` would change ``y``). The user's own
+    statements keep the sharing they wrote: the aliasing check has judged it.
+
+    Positions are textual; inside a loop, everything from the loop's start
+    counts as after (the next pass comes back), so the test is conservative.
+    ``cleanup`` lends its cached name sets (the passes call this before they
+    propagate copies).
+    """
+    order, zone = [], {}
+
+    def visit(block, loop_start):
+        for stmt in block:
+            zone[id(stmt)] = len(order) if loop_start is None else loop_start
+            order.append(stmt)
+            if isinstance(stmt, _COMPOUND):
+                start = zone[id(stmt)] if isinstance(stmt, (gast.For, gast.While)) else loop_start
+                visit(stmt.body, start)
+                visit(stmt.orelse, start)
+
+    visit(fn.body, None)
+    changed = {}
+    for k, stmt in enumerate(order):
+        if not isinstance(stmt, _COMPOUND):
+            for n in cleanup.written_into(stmt):
+                changed.setdefault(n, []).append(k)
+            if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+                changed.setdefault(stmt.target.id, []).append(k)
+    copies = [(i, stmt) for i, stmt in enumerate(order)
+              if isinstance(stmt, gast.Assign) and not getattr(stmt, "as_written", False) and cleanup.is_copy(stmt)
+              and (stmt.targets[0].id in changed or stmt.value.id in changed)]
+    if not copies:
+        return
+    wanted = {n for _, stmt in copies for n in (stmt.targets[0].id, stmt.value.id)}
+    read = {}
+    for k, stmt in enumerate(order):
+        loads = names_in(Cleanup.header(stmt)[-1], gast.Load) if isinstance(stmt, _COMPOUND) else cleanup.loads(stmt)
+        for n in loads & wanted:
+            read.setdefault(n, []).append(k)
+    for i, stmt in copies:
+        a, b = stmt.targets[0].id, stmt.value.id
+        for x, other in ((a, b), (b, a)):
+            later = [j for j in changed.get(x, ()) if j != i and j >= zone[id(stmt)]]
+            if later and any(k != i and k >= zone[id(order[later[0]])] for k in read.get(other, ())):
+                # (in place: the names the statement reads and writes, which the passes cache, stay)
+                stmt.value = gast.Call(func=gast.Attribute(value=stmt.value, attr="copy", ctx=gast.Load()),
+                                       args=[], keywords=[])
+                break
 
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -226,13 +280,15 @@ class Cleanup:
         return True
 
     def propagate_copies(self):
-        """``a = b`` at the top level: keep one of the two names (see :meth:`rank`).
+        """``a = b`` at the top level: keep one of the two names (see :meth:`rank`), unless one of them
+        is changed in place while the other is read (see :func:`copy_where_shared`).
 
         One forward sweep, with an index of where each name is mentioned, so
         that a rename touches only the statements that mention the name: the
         pass stays linear in the length of the function. A removed statement
         is left as None until the end of the sweep, so positions stay put.
         """
+        copy_where_shared(self.fn, self)
         defs, _ = self.counts()
         body = self.fn.body
         index = _Mentions(body, self)
@@ -405,6 +461,7 @@ class Cleanup:
 
     def propagate_block_copies(self):
         """``dt4 = dt6`` inside a loop or branch: later uses in that block read ``dt6`` directly."""
+        copy_where_shared(self.fn, self)
         defs, uses = self.counts()
         changed = False
         for body in self.blocks():

@@ -57,6 +57,8 @@ class Simplifier(gast.NodeTransformer):
         self.changed = False     # whether any fold applied
 
     def visit(self, node):
+        if getattr(node, "as_written", False):
+            return node      # a statement of the user's own: what it computes is theirs (y = n * 1.0 is a float copy)
         new = super().visit(node)
         self.changed |= new is not node
         return new

@@ -59,7 +59,31 @@ def new_accumulator(x):
     return np.sum(h * x)
 
 
+# The optimizer must not make two names share memory: folding ``x * 1.0`` (the user's own statement)
+# to ``x`` made the write below go into x; folding an adjoint ``1.0 * y`` to ``y`` let the sweep's
+# restore of ``y[0]`` from the tape change the gradient too.
+def copy_by_multiplying_then_write(x):
+    y = x * 1.0
+    y[0] = 5.0
+    return np.sum(x * y)
+
+
+def copy_then_write(x):
+    y = np.copy(x)
+    y[0] = 0.0
+    return np.sum(x * y)
+
+
+def copy_of_integers_as_floats_then_write(x, n):
+    y = n * 1.0                 # floats: folded to n, the write of 0.5 went into the user's integers
+    y[0] = 0.5
+    return np.sum(x * y)
+
+
 ACCEPTED = [
+    (copy_by_multiplying_then_write, (np.array([0.3, 0.1, 0.7]),)),
+    (copy_then_write, (np.array([0.3, 0.1, 0.7]),)),
+    (copy_of_integers_as_floats_then_write, (np.array([0.3, 0.1, 0.7]), np.array([1, 2, 3]))),
     (accumulate_elements, (np.array([0.3, -0.2, 0.5]),)),
     (fill_then_append, (np.array([[0.1, 0.2], [0.3, -0.4]]),)),
     (write_into_a_view_nothing_else_reads, (np.array([[0.1, 0.2], [0.3, -0.4]]),)),
@@ -71,9 +95,12 @@ ACCEPTED = [
 
 @pytest.mark.parametrize("func, args", ACCEPTED, ids=[f.__name__ for f, _ in ACCEPTED])
 def test_accepted_writes_give_right_gradients(func, args):
+    saved = [np.copy(a) for a in args]
     check_grad(func, args)
     value, _ = value_and_grad(func)(*args)
     np.testing.assert_allclose(value, func(*args))
+    for before, after in zip(saved, args):
+        np.testing.assert_array_equal(before, after)      # the arguments are as they were
 
 
 # ------------------------------------------------------------------ refused
