@@ -132,7 +132,7 @@ class Derivative:
         """Generate, optimize and compile a derivative for what ``facts`` knows of shapes."""
         value_free = self._mode_for(facts) == "gradient"
         fn, program, facts, generated = self._transform(facts, args)
-        optimize(fn, program.namer, generated, facts.shapes, program.externals.np)
+        optimize(fn, program.namer, generated, facts.shapes, program.externals.np, release=value_free)
         source = module_source(fn, program.externals)
         namespace = program.externals.namespace()
         for _, externals in getattr(fn, "companions", ()):

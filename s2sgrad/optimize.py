@@ -20,6 +20,7 @@ import contextlib
 import gast
 
 from .astutil import names_in, substitute
+from .release import release_forward_only
 from .simplify import simplify
 
 _ENABLED = [True]
@@ -39,13 +40,19 @@ def disabled():
         _ENABLED.pop()
 
 
-def optimize(fn, namer, generated, shapes=None, numpy_alias="np"):
-    """Clean up a generated function in place; ``generated`` holds the adjoint names."""
+def optimize(fn, namer, generated, shapes=None, numpy_alias="np", release=False):
+    """Clean up a generated function in place; ``generated`` holds the adjoint names.
+
+    ``release``: a gradient that returns no value may drop its large
+    forward-only values before the backward sweep (see :mod:`s2sgrad.release`).
+    """
     if not _ENABLED[-1]:
         return fn
     Cleanup(fn, namer, generated).run()
     simplify(fn, shapes, numpy_alias)
     Cleanup(fn, namer, generated).run()
+    if release and shapes:
+        release_forward_only(fn, set(generated), shapes)
     return fn
 
 
