@@ -7,11 +7,13 @@ Normalization and the rules leave many single-use temporaries, a seed
 * copy propagation, keeping the more readable of the two names;
 * dead-code elimination (adjoints nobody reads, primal values only the
   adjoint needed but that the wrt arguments do not);
-* forward substitution of single-use temporaries into their one use.
+* forward substitution of single-use temporaries into their one use;
+* identities that make cheaper what forward substitution brought together
+  (:mod:`s2sgrad.rewrites`; these may change the last bits of a value).
 
 The passes only rearrange the straight-line statements of the function body;
 a loop or branch is a barrier that reads and writes every name inside it.
-Every pass preserves the values computed exactly (no reassociation).
+Every other pass preserves the values computed exactly (no reassociation).
 """
 
 import bisect
@@ -21,6 +23,7 @@ import gast
 
 from .astutil import names_in, substitute
 from .release import release_forward_only
+from .rewrites import rewrite
 from .simplify import simplify
 
 _ENABLED = [True]
@@ -51,6 +54,8 @@ def optimize(fn, namer, generated, shapes=None, numpy_alias="np", release=False)
     Cleanup(fn, namer, generated).run()
     simplify(fn, shapes, numpy_alias)
     Cleanup(fn, namer, generated).run()
+    if rewrite(fn, numpy_alias):
+        Cleanup(fn, namer, generated).run()
     if release and shapes:
         release_forward_only(fn, set(generated), shapes)
     return fn

@@ -8,6 +8,7 @@ from .registry import (Operand, Rule, RuleError, Template, all_nondifferentiable
 from .custom import adjoint, tangent
 from . import ufuncs, reductions, shapes, linalg, python, indexing, helpers, constructors  # noqa: F401
 from . import random_numbers, einsum, pymath  # noqa: F401
+from . import identities  # noqa: F401
 try:
     import scipy.special  # noqa: F401  (SciPy is optional: its rules are registered where it is installed)
 except ImportError:  # pragma: no cover
