@@ -306,7 +306,9 @@ def _check_scalar(derivative, value):
 
 
 def _shape_key(args):
-    return tuple([(a.shape, a.dtype) if isinstance(a, np.ndarray) else _other_key(a) for a in args])
+    """The specialization key of a call: shapes and dtypes (this runs on every call, so it is kept lean)."""
+    return tuple([(a.shape, a.dtype) if isinstance(a, np.ndarray) else _NUMBER_KEYS.get(type(a)) or _other_key(a)
+                  for a in args])
 
 
 def _other_key(a):
@@ -315,6 +317,9 @@ def _other_key(a):
         return type(a)
     dtype = getattr(a, "dtype", None)
     return (shape, dtype if dtype is not None else type(a), type(a))
+
+
+_NUMBER_KEYS = {cls: _other_key(cls()) for cls in (float, int, complex)}   # the common cases, precomputed
 
 
 def _cached(cls, func, wrt):
