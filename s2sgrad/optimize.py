@@ -52,7 +52,7 @@ def optimize(fn, namer, generated, shapes=None, numpy_alias="np", release=False)
     if not _ENABLED[-1]:
         return fn
     Cleanup(fn, namer, generated).run()
-    simplify(fn, shapes, numpy_alias)
+    simplify(fn, dict(shapes or {}, **_numbers(fn)), numpy_alias)
     Cleanup(fn, namer, generated).run()
     if rewrite(fn, numpy_alias):
         Cleanup(fn, namer, generated).run()
@@ -62,6 +62,33 @@ def optimize(fn, namer, generated, shapes=None, numpy_alias="np", release=False)
 
 
 _COMPOUND = (gast.If, gast.For, gast.While)
+
+
+def _numbers(fn):
+    """Names bound once, to arithmetic on constants (``dt3 = 1.0 / 1000.0``, a mean's adjoint): numbers.
+
+    Simplification then negates such a number rather than the array it scales.
+    """
+    defs = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            defs[node.id] = defs.get(node.id, 0) + 1
+    found = {}
+    for stmt in fn.body:
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
+                and defs.get(stmt.targets[0].id) == 1 and _is_arithmetic_on_numbers(stmt.value):
+            found[stmt.targets[0].id] = ()
+    return found
+
+
+def _is_arithmetic_on_numbers(node):
+    if isinstance(node, gast.Constant):
+        return type(node.value) in (int, float)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return _is_arithmetic_on_numbers(node.operand)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
+        return _is_arithmetic_on_numbers(node.left) and _is_arithmetic_on_numbers(node.right)
+    return False
 
 
 class Cleanup:
