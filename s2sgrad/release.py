@@ -10,8 +10,9 @@ it says ``del Q`` instead, once, where the backward sweep begins.
 
 Only values that are large (where freeing them matters: at least
 :data:`MIN_ELEMENTS` elements, by the shapes the derivative is specialized
-to) and defined only by straight-line statements before that point (so the
-name is certainly bound) are released, in one ``del`` line. Small problems,
+to), defined only by straight-line statements before that point (so the
+name is certainly bound) and not kept alive under another name (a tuple
+holding them, a view of them) are released, in one ``del`` line. Small problems,
 and the shape-generic code, keep their plain look.
 """
 
@@ -43,6 +44,8 @@ def release_forward_only(fn, adjoints, shapes, min_elements=MIN_ELEMENTS):
             elsewhere |= names_in(stmt, gast.Store) | names_in(stmt, gast.Del)
     for stmt in body[start:]:
         elsewhere |= names_in(stmt)
+    for stmt in body[:start]:
+        elsewhere |= _kept_by_reference(stmt)
     dead = [n for n in sorted(defined_before - elsewhere - params - adjoints, key=_first_definition(body))
             if _is_large(shapes.get(n), min_elements)]
     if dead:
@@ -50,6 +53,22 @@ def release_forward_only(fn, adjoints, shapes, min_elements=MIN_ELEMENTS):
                                        for n in dead])
         body.insert(start, release)
     return fn
+
+
+def _kept_by_reference(stmt):
+    """Names whose array a statement keeps alive under another name (``pair = s, c``, ``r = X[0]``, ``A = B.T``):
+    deleting them would free nothing."""
+    kept = set()
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name):
+        kept.add(stmt.value.id)
+    for node in gast.walk(stmt):
+        if isinstance(node, (gast.Tuple, gast.List, gast.Set)):
+            kept |= {e.id for e in node.elts if isinstance(e, gast.Name)}
+        elif isinstance(node, gast.Dict):
+            kept |= {e.id for e in node.values if isinstance(e, gast.Name)}
+        elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.value, gast.Name):
+            kept.add(node.value.id)
+    return kept
 
 
 def _is_large(shape, min_elements):

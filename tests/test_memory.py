@@ -64,3 +64,14 @@ def test_small_values_and_functions_that_return_their_value_keep_their_plain_loo
     assert "del " not in s2sgrad.grad(cost_rowwise, wrt=("W", "V")).source_for(*small)
     big = big_lecture_data()
     assert "del " not in s2sgrad.value_and_grad(cost_rowwise, wrt=("W", "V")).source_for(*big)
+
+
+def test_values_kept_alive_under_another_name_are_not_released(rng):
+    import control_flow_functions as cf      # pair = s, c: deleting s and c would free nothing
+    args = (rng.random(MIN_ELEMENTS) + 0.1, rng.random(MIN_ELEMENTS) + 0.1)
+    g = s2sgrad.grad(cf.tuple_from_helper, wrt=(0, 1))
+    assert "del " not in g.source_for(*args)
+    with optimizer_disabled():
+        plain = s2sgrad.grad(cf.tuple_from_helper, wrt=(0, 1))(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
