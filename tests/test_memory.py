@@ -14,6 +14,7 @@ from s2sgrad.optimize import disabled as optimizer_disabled
 from s2sgrad.release import MIN_ELEMENTS
 from samples.lecture_mlp import cost_rowwise
 
+import control_flow_functions as cf
 from lecture import make_data
 from bench.handwritten import mlp_cost_grad
 
@@ -67,7 +68,7 @@ def test_small_values_and_functions_that_return_their_value_keep_their_plain_loo
 
 
 def test_values_kept_alive_under_another_name_are_not_released(rng):
-    import control_flow_functions as cf      # pair = s, c: deleting s and c would free nothing
+    # tuple_from_helper has pair = s, c: deleting s and c would free nothing
     args = (rng.random(MIN_ELEMENTS) + 0.1, rng.random(MIN_ELEMENTS) + 0.1)
     g = s2sgrad.grad(cf.tuple_from_helper, wrt=(0, 1))
     assert "del " not in g.source_for(*args)
