@@ -161,7 +161,7 @@ class Derivative:
         value_free = self._mode_for(facts) == "gradient"
         check_aliasing(self.program, facts.kinds, facts.numbers)
         fn, program, facts, generated = self._transform(facts, args)
-        optimize(fn, program.namer, generated, facts.shapes, program.externals.np)
+        optimize(fn, program.namer, generated, facts.shapes, program.externals.np, release=value_free)
         if not facts.numpy_only:
             dispatch.fill_by_adding(fn, program.externals.np)
         source = module_source(fn, program.externals)
@@ -338,7 +338,9 @@ def _check_scalar(derivative, value):
 
 
 def _shape_key(args):
-    return tuple([(a.shape, a.dtype) if isinstance(a, np.ndarray) else _other_key(a) for a in args])
+    """The specialization key of a call: shapes and dtypes (this runs on every call, so it is kept lean)."""
+    return tuple([(a.shape, a.dtype) if isinstance(a, np.ndarray) else _NUMBER_KEYS.get(type(a)) or _other_key(a)
+                  for a in args])
 
 
 def _other_key(a):
@@ -347,6 +349,9 @@ def _other_key(a):
         return type(a)
     dtype = getattr(a, "dtype", None)
     return (shape, dtype if dtype is not None else type(a), type(a))
+
+
+_NUMBER_KEYS = {cls: _other_key(cls()) for cls in (float, int, complex)}   # the common cases, precomputed
 
 
 def _cached(cls, func, wrt):

@@ -7,11 +7,13 @@ Normalization and the rules leave many single-use temporaries, a seed
 * copy propagation, keeping the more readable of the two names;
 * dead-code elimination (adjoints nobody reads, primal values only the
   adjoint needed but that the wrt arguments do not);
-* forward substitution of single-use temporaries into their one use.
+* forward substitution of single-use temporaries into their one use;
+* identities that make cheaper what forward substitution brought together
+  (:mod:`s2sgrad.rewrites`; these may change the last bits of a value).
 
 The passes only rearrange the straight-line statements of the function body;
 a loop or branch is a barrier that reads and writes every name inside it.
-Every pass preserves the values computed exactly (no reassociation).
+Every other pass preserves the values computed exactly (no reassociation).
 """
 
 import bisect
@@ -20,8 +22,10 @@ import contextlib
 import gast
 
 from .aliasing import shared_operands
-from .mutation import writes
 from .astutil import name_nodes, names_in, substitute, walk, walk_statements
+from .mutation import writes
+from .release import release_forward_only
+from .rewrites import rewrite
 from .simplify import simplify, simplify_function
 
 _ENABLED = [True]
@@ -41,13 +45,21 @@ def disabled():
         _ENABLED.pop()
 
 
-def optimize(fn, namer, generated, shapes=None, numpy_alias="np"):
-    """Clean up a generated function in place; ``generated`` holds the adjoint names."""
+def optimize(fn, namer, generated, shapes=None, numpy_alias="np", release=False):
+    """Clean up a generated function in place; ``generated`` holds the adjoint names.
+
+    ``release``: a gradient that returns no value may drop its large
+    forward-only values before the backward sweep (see :mod:`s2sgrad.release`).
+    """
     if _ENABLED[-1]:
         Cleanup(fn, namer, generated).run()
-        if simplify_function(fn, shapes, numpy_alias):    # a fold may leave a copy or a constant to propagate
-            Cleanup(fn, namer, generated).run()           # (afresh: simplifying changed statements in place)
+        if simplify_function(fn, dict(shapes or {}, **_numbers(fn)), numpy_alias):
+            Cleanup(fn, namer, generated).run()       # a fold may leave a copy or a constant to propagate
+        if rewrite(fn, numpy_alias):
+            Cleanup(fn, namer, generated).run()
     copy_where_shared(fn, Cleanup(fn, namer, generated))
+    if _ENABLED[-1] and release and shapes:
+        release_forward_only(fn, set(generated), shapes)
     return fn
 
 
@@ -106,6 +118,33 @@ def copy_where_shared(fn, cleanup):
 
 
 _COMPOUND = (gast.If, gast.For, gast.While)
+
+
+def _numbers(fn):
+    """Names bound once, to arithmetic on constants (``dt3 = 1.0 / 1000.0``, a mean's adjoint): numbers.
+
+    Simplification then negates such a number rather than the array it scales.
+    """
+    defs = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            defs[node.id] = defs.get(node.id, 0) + 1
+    found = {}
+    for stmt in fn.body:
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
+                and defs.get(stmt.targets[0].id) == 1 and _is_arithmetic_on_numbers(stmt.value):
+            found[stmt.targets[0].id] = ()
+    return found
+
+
+def _is_arithmetic_on_numbers(node):
+    if isinstance(node, gast.Constant):
+        return type(node.value) in (int, float)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return _is_arithmetic_on_numbers(node.operand)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
+        return _is_arithmetic_on_numbers(node.left) and _is_arithmetic_on_numbers(node.right)
+    return False
 
 
 class Cleanup:

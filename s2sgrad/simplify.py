@@ -188,7 +188,13 @@ class Simplifier(gast.NodeTransformer):
                                     operand=self.visit(gast.BinOp(left=left, op=op, right=right.operand)))
             if _is_reciprocal(right):       # a * (1 / b)  ->  a / b
                 return gast.BinOp(left=left, op=gast.Div(), right=right.right)
-        if isinstance(op, (gast.Mult, gast.Div)) and _is_neg(left):   # (-a) * b  ->  -(a * b)
+            if self.is_scalar(left) and isinstance(right, gast.BinOp) and isinstance(right.op, gast.Mult) \
+                    and _is_power_of_two(right.left) and not self.is_scalar(right.right):
+                # s * (2 * x)  ->  2 * s * x: scale the number, not the array (doubling is exact either way)
+                return gast.BinOp(left=gast.BinOp(left=right.left, op=gast.Mult(), right=left), op=gast.Mult(),
+                                  right=right.right)
+        if isinstance(op, (gast.Mult, gast.Div)) and _is_neg(left) \
+                and not (self.is_scalar(left.operand) and not self.is_scalar(right)):   # (-a) * b  ->  -(a * b)
             return gast.UnaryOp(op=gast.USub(),
                                 operand=self.visit(gast.BinOp(left=left.operand, op=op, right=right)))
         if isinstance(op, gast.Div) and _is_neg(right):                # a / -b  ->  -(a / b)
@@ -274,6 +280,14 @@ def _is_broadcast_to_shape_of(call, operand, shapes):
     shaped_like = call.args[1].value.id
     return shaped_like == operand.id or (shapes.get(shaped_like) is not None
                                          and shapes.get(shaped_like) == shapes.get(operand.id))
+
+
+def _is_power_of_two(node):
+    """A constant 2, 4, 8, ...: multiplying by it is exact (it only changes the exponent)."""
+    if not is_const(node) or type(node.value) not in (int, float) or node.value < 2:
+        return False
+    mantissa, _ = np.frexp(node.value)
+    return mantissa == 0.5
 
 
 def _is_reciprocal(node):

@@ -4,10 +4,14 @@ When a user's helper has exactly the body of an idiom below (up to the names
 of its parameters and locals, and how NumPy is imported), s2sgrad does not
 inline it: the generated code calls the user's own helper for the value and
 uses the idiom's rule for the derivative. The lecture's ``logistic`` then
-differentiates as ``dQ = dZ * Z * (1 - Z)``, and its ``logsumexp`` as
+differentiates as ``dQ = dZ * (Z * (1 - Z))``, and its ``logsumexp`` as
 ``g * np.exp(U - ans)`` (the softmax), as a person derives them: the
 max-subtraction that makes ``logsumexp`` stable adds nothing to its derivative,
 which inlining alone could not see.
+
+The logistic's derivative is grouped as ``g * (ans * (1 - ans))`` on purpose:
+NumPy then computes the factor in one temporary it reuses in place, where
+``g * ans * (1 - ans)`` holds two temporaries as large as ``g`` at once.
 
 Each idiom is a plain function whose source is the pattern, registered with
 :func:`idiom` and the rule's templates (the same template language as every
@@ -125,12 +129,12 @@ def canonical(fn, lookup_name):
 
 
 # ---------------------------------------------------------------------------------------- idioms
-@idiom(vjp={"z": "g * ans * (1 - ans)"}, jvp={"z": "dz * ans * (1 - ans)"})
+@idiom(vjp={"z": "g * (ans * (1 - ans))"}, jvp={"z": "dz * (ans * (1 - ans))"})
 def logistic(z):
     return 1 / (1 + np.exp(-z))
 
 
-@idiom(vjp={"z": "g * ans * (1 - ans)"}, jvp={"z": "dz * ans * (1 - ans)"})
+@idiom(vjp={"z": "g * (ans * (1 - ans))"}, jvp={"z": "dz * (ans * (1 - ans))"})
 def logistic_of_exp(z):
     return np.exp(z) / (1 + np.exp(z))
 

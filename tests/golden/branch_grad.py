@@ -18,7 +18,7 @@ def grad_branch_on_value(x, w):
         ds = np.zeros_like(s)
     elif t5:
         ds = np.sum(t7)
-        dw = s * (2 * w)
+        dw = 2 * s * w
         dx = np.zeros_like(x)
     else:
         dx = np.full_like(x, 1.0)

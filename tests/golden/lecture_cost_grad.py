@@ -8,6 +8,6 @@ def grad_cost(X, Y, W, V):
     dU = dU + dt4 * 5 * Y
     dZ = dU @ W.T
     dW = Z.T @ dU
-    dQ = dZ * Z * (1 - Z)
+    dQ = dZ * (Z * (1 - Z))
     dV = X.T @ dQ
     return dW, dV

@@ -2,7 +2,7 @@ def jvp_cost(X, Y, W, V, *, dX, dW, dV):
     Q = np.dot(X, V)
     dQ = np.dot(dX, V) + np.dot(X, dV)
     Z = logistic(Q)
-    dZ = dQ * Z * (1 - Z)
+    dZ = dQ * (Z * (1 - Z))
     U = np.dot(Z, W)
     dU = np.dot(dZ, W) + np.dot(Z, dW)
     t3 = logsumexp(U)

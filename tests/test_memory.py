@@ -1,0 +1,78 @@
+"""Memory: a gradient holds no more large arrays at its peak than a hand-written one.
+
+The peak is measured with ``tracemalloc`` (NumPy reports its buffers to it),
+so it is exact and does not depend on the machine's load. The lecture MLP is
+sized so that its N x M arrays are above :data:`s2sgrad.release.MIN_ELEMENTS`.
+"""
+
+import tracemalloc
+
+import numpy as np
+
+import s2sgrad
+from s2sgrad.optimize import disabled as optimizer_disabled
+from s2sgrad.release import MIN_ELEMENTS
+from samples.lecture_mlp import cost_rowwise
+
+import control_flow_functions as cf
+from lecture import make_data
+from bench.handwritten import mlp_cost_grad
+
+
+def peak_extra_bytes(fn):
+    fn()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+        del result
+    finally:
+        tracemalloc.stop()
+    return peak - before
+
+
+def big_lecture_data():
+    N, M = 1200, 128                      # N x M = 153600 elements, above MIN_ELEMENTS
+    assert N * M >= MIN_ELEMENTS
+    return make_data(np.random.default_rng(0), N=N, D=20, M=M, C=4)
+
+
+def test_the_lecture_gradient_peaks_no_higher_than_the_hand_written_one():
+    args = big_lecture_data()
+    g = s2sgrad.grad(cost_rowwise, wrt=("W", "V"))
+    hand = peak_extra_bytes(lambda: mlp_cost_grad(*args))
+    generated = peak_extra_bytes(lambda: g(*args))
+    assert generated <= 1.05 * hand, (generated, hand, g.source)
+
+
+def test_a_large_value_only_the_forward_sweep_reads_is_released_before_the_backward_sweep():
+    args = big_lecture_data()
+    g = s2sgrad.grad(cost_rowwise, wrt=("W", "V"))
+    source = g.source_for(*args)
+    lines = [line.strip() for line in source.splitlines()]
+    assert "del Q" in lines                          # Q feeds only Z = logistic(Q)
+    assert lines.index("del Q") < min(i for i, line in enumerate(lines) if line.startswith("dU"))
+    assert not any(line.startswith("del") and "Z" in line for line in lines)   # the backward sweep reads Z
+    with optimizer_disabled():
+        plain = s2sgrad.grad(cost_rowwise, wrt=("W", "V"))(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_small_values_and_functions_that_return_their_value_keep_their_plain_look():
+    small = make_data(np.random.default_rng(0), N=7, D=3, M=4, C=3)
+    assert "del " not in s2sgrad.grad(cost_rowwise, wrt=("W", "V")).source_for(*small)
+    big = big_lecture_data()
+    assert "del " not in s2sgrad.value_and_grad(cost_rowwise, wrt=("W", "V")).source_for(*big)
+
+
+def test_values_kept_alive_under_another_name_are_not_released(rng):
+    # tuple_from_helper has pair = s, c: deleting s and c would free nothing
+    args = (rng.random(MIN_ELEMENTS) + 0.1, rng.random(MIN_ELEMENTS) + 0.1)
+    g = s2sgrad.grad(cf.tuple_from_helper, wrt=(0, 1))
+    assert "del " not in g.source_for(*args)
+    with optimizer_disabled():
+        plain = s2sgrad.grad(cf.tuple_from_helper, wrt=(0, 1))(*args)
+    for a, b in zip(g(*args), plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -1,0 +1,40 @@
+"""Simplification that spares array passes: numbers are scaled and negated, not the arrays they multiply."""
+
+import ast
+import re
+
+import gast
+import numpy as np
+
+import s2sgrad
+from s2sgrad.simplify import simplify
+
+import identity_functions as fns
+
+
+def simplified(text, shapes=None):
+    node = simplify(gast.parse(text, mode="eval").body, shapes)
+    return ast.unparse(gast.gast_to_ast(node))
+
+
+def test_a_power_of_two_scales_the_number_first():
+    assert simplified("s * (2 * x)", {"s": ()}) == "2 * s * x"
+    assert simplified("s * (0.5 * x)", {"s": ()}) == "s * (0.5 * x)"     # halving may round a subnormal
+    assert simplified("s * (3 * x)", {"s": ()}) == "s * (3 * x)"         # tripling rounds
+    assert simplified("s * (2 * x)") == "s * (2 * x)"                    # s may be an array
+
+
+def test_a_number_is_negated_not_the_array():
+    assert simplified("-c * y", {"c": ()}) == "-c * y"
+    assert simplified("-(c * y)", {"c": ()}) == "-c * y"
+    assert simplified("-c * y") == "-(c * y)"                          # c may be an array
+
+
+def test_a_mean_loss_gradient_negates_its_scale_factor(rng):
+    args = (rng.normal(size=5), rng.normal(size=(40, 5)), (rng.random(40) > 0.5).astype(float))
+    g = s2sgrad.grad(fns.logistic_loss)
+    source = g.source_for(*args)
+    assert re.search(r"ds = -dt\d+ \* y\n", source), source
+    w, X, y = args
+    exact = X.T @ (1 / (1 + np.exp(-(X @ w))) - y) / len(y)
+    np.testing.assert_allclose(g(*args), exact, rtol=1e-12)
