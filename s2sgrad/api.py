@@ -26,7 +26,7 @@ from .normalize import normalize
 from .optimize import optimize
 from .parsing import parse_function
 from .reverse import ReverseMode
-from .shapes import Facts, probe, shape_of, static_facts
+from .shapes import probe, shape_of, static_facts
 
 _PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program
 _DERIVATIVES = weakref.WeakKeyDictionary()  # function -> {(kind, wrt): Derivative}

@@ -24,8 +24,7 @@ import gast
 import numpy as np
 
 from .activity import operand_names
-from .astutil import assign, const, name, names_in, walk, walk_statements
-from .normalize import is_simple_constant
+from .astutil import const, name, names_in, walk, walk_statements
 
 DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
                                          np.extract, np.compress, np.trim_zeros)}

@@ -8,8 +8,6 @@ an advanced index may repeat elements, so its adjoint must be added with
 ``np.add.at`` (through :func:`s2sgrad.runtime.add_at`, which also runs on Dask).
 """
 
-import numpy as np
-
 from ..runtime import add_at
 from .registry import defrule
 

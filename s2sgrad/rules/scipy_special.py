@@ -8,7 +8,6 @@ which generated code spells ``scipy.special`` and ``scipy.linalg``; a
 written-out module then imports them.
 """
 
-import numpy as np
 import scipy.linalg
 import scipy.special
 
