@@ -76,9 +76,9 @@ class ReverseMode(CallSites):
         self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
         self.overwritten = tape_.overwritten_names(body, params)
-        self.bound_before = tape_.must_bound(body, params, at=lambda stmt: isinstance(stmt, (gast.If, gast.For, gast.While)))
-        self.maybe_bound = tape_.may_bound(   # for the assignments that may need to push an old value
-            body, params, at=lambda stmt: isinstance(stmt, gast.Assign) and bool(
+        self.bound_before = tape_.must_bound(body, params, at=lambda stmt: isinstance(stmt, (gast.For, gast.While)))
+        self.maybe_bound = tape_.may_bound(   # for branches, and the assignments that may push an old value
+            body, params, at=lambda stmt: isinstance(stmt, gast.If) or isinstance(stmt, gast.Assign) and bool(
                 names_in(stmt.targets[0], gast.Store) & self.overwritten))
         self.tape = self.namer.fresh("tape")
 
@@ -558,7 +558,9 @@ class ReverseMode(CallSites):
         start, start_owned, saved = set(self.has_adjoint), set(self.owned), self.out
         branches, states = [], []
         start_uniform = set(self.uniform)
-        bound = self.bound_before.get(id(stmt), set())
+        # an adjoint flows out of the branch to a value that may exist before it (a loop's last
+        # value may not, if the loop ran no pass; then nothing reads the adjoint either)
+        bound = self.maybe_bound.get(id(stmt), set())
         for block in (stmt.body, stmt.orelse):
             self.has_adjoint, self.owned, self.out = set(start), set(start_owned), []
             self.uniform = set(start_uniform)

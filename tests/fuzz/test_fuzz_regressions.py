@@ -34,6 +34,33 @@ def case(source, wrt, *shapes, name="f"):
 
 
 FIXED = {
+    # an adjoint reaching a branch's read of a value that may be unbound before it (a loop's last value)
+    # was dropped after the branch: zero gradient (silently wrong); found by the 10,000-program campaign
+    "loop_value_read_in_a_branch": case("""
+import numpy as np
+
+
+def f(c):
+    a = np.sin(c)
+    for i in a:
+        a = a + 2.0
+    if float(np.sum(a)) > 0:
+        a = i + 2.0
+    return np.sum(np.sin(a))
+""", 0, (2, 3)),
+    "loop_value_read_in_both_branches": case("""
+import numpy as np
+
+
+def f(x):
+    for k in range(2):
+        y = x * (k + 1.0)
+    if np.sum(x) < 100:
+        z = y * 5.0
+    else:
+        z = x
+    return np.sum(np.sin(z))
+""", 0, (3,)),
     # an eager derivative (jvp) refused at construction, for its shape-generic code, an `V += ...` that
     # the probe sees is on a number (a new value, nothing shared): now decided per specialization
     "augmented_assignment_of_a_number_shared_by_name": case("""
