@@ -27,6 +27,7 @@ from .optimize import optimize
 from .parsing import parse_function
 from .reverse import ReverseMode
 from .shapes import probe, shape_of, static_facts
+from .simplify import ask_numpy_for_shapes
 
 _PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program
 _DERIVATIVES = weakref.WeakKeyDictionary()  # function -> {(kind, wrt): Derivative}
@@ -164,6 +165,7 @@ class Derivative:
         optimize(fn, program.namer, generated, facts.shapes, program.externals.np, release=value_free)
         if not facts.numpy_only:
             dispatch.fill_by_adding(fn, program.externals.np)
+        ask_numpy_for_shapes(fn, {n for n in facts.python_numbers if facts.shape(n) is None}, program.externals.np)
         source = module_source(fn, program.externals)
         namespace = program.externals.namespace()
         for _, externals in getattr(fn, "companions", ()):

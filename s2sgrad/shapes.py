@@ -41,12 +41,13 @@ class Facts:
     ``"tuple"`` or ``"dict"``: their adjoints are containers of adjoints.
     """
 
-    def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False, numbers=()):
+    def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False, numbers=(), python_numbers=()):
         self.shapes = dict(shapes or {})
         self.integers = set(integers or ())
         self.kinds = dict(kinds or {})
         self.numpy_only = numpy_only   # every array seen was NumPy's (so adding in place is safe)
         self.numbers = set(numbers)    # names that only ever held numbers (y += v makes a new one)
+        self.python_numbers = set(python_numbers)   # names that held a Python float or int (no .shape) somewhere
 
     def shape(self, name_):
         return self.shapes.get(name_)
@@ -210,7 +211,9 @@ def probe(program, args):
     numbers_ = {n for n, only in held_numbers.items() if only}
     numpy_only = recorder.numpy_only and all(isinstance(a, (np.ndarray, np.generic, numbers.Number, list, tuple, dict))
                                              or a is None for a in args)
-    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_)
+    python_numbers = {p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {
+        target for site, (target, _) in enumerate(sites) if site in recorder.python_numbers}
+    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers)
 
 
 def _infer_elementwise(sites, shapes, observed):
@@ -265,12 +268,16 @@ def _is_number(value):
     return isinstance(value, (numbers.Number, np.generic))
 
 
+_PYTHON_NUMBERS = (int, float, complex)
+
+
 class _Recorder:
     def __init__(self):
         self.seen = {}
         self.ints = {}
         self.kinds = {}
         self.numbers = {}
+        self.python_numbers = set()
 
     numpy_only = True
 
@@ -281,6 +288,8 @@ class _Recorder:
         if type(value) in CONTAINER_KINDS:
             self.kinds.setdefault(site, []).append(type(value))
         self.numbers.setdefault(site, []).append(_is_number(value))
+        if type(value) in _PYTHON_NUMBERS:
+            self.python_numbers.add(site)
         if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
             self.ints.setdefault(site, []).append(int(value))
         return value

@@ -306,6 +306,33 @@ def simplify(node, shapes=None, numpy_alias="np"):
     return Simplifier(shapes, numpy_alias).visit(node)
 
 
+def ask_numpy_for_shapes(fn, names, numpy_alias="np"):
+    """``np.shape(b)`` for ``b.shape`` (and ``ndim``, ``size``) where ``b`` may be a Python number.
+
+    A rule reads its operand's shape as ``b.shape``; where the probe saw ``b`` hold
+    a Python float on one path and an array on another, its shape is not known,
+    and a float has no ``.shape``. NumPy's functions answer for both. ``names``:
+    those names. The user's own statements stay as written.
+    """
+    class Ask(gast.NodeTransformer):
+        def visit(self, node):
+            return node if getattr(node, "as_written", False) else super().visit(node)
+
+        def visit_Attribute(self, node):
+            self.generic_visit(node)
+            if node.attr in ("shape", "ndim", "size") and isinstance(node.value, gast.Name) \
+                    and node.value.id in names and isinstance(node.ctx, gast.Load):
+                return gast.Call(func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
+                                                                     type_comment=None),
+                                                     attr=node.attr, ctx=gast.Load()),
+                                 args=[node.value], keywords=[])
+            return node
+
+    if names:
+        Ask().visit(fn)
+    return fn
+
+
 def simplify_function(fn, shapes=None, numpy_alias="np"):
     """Simplify a generated function in place; whether anything changed (then the cleanup passes
     have more to do)."""

@@ -34,6 +34,20 @@ def case(source, wrt, *shapes, name="f"):
 
 
 FIXED = {
+    # b is a Python float on the path the probe took and an array on the other: the ravel's adjoint read
+    # b.shape (AttributeError on a float); found by the 10,000-program campaign
+    "shape_of_a_python_float_or_an_array": case("""
+import numpy as np
+
+
+def f(a, b):
+    if float(np.sum(a)) > 0:
+        x = np.sin(a)
+    else:
+        b = np.sin(a)
+    V = np.ravel(b)
+    return float(np.sum(np.tanh(V)))
+""", 0, (1,), "float"),
     # an adjoint reaching a branch's read of a value that may be unbound before it (a loop's last value)
     # was dropped after the branch: zero gradient (silently wrong); found by the 10,000-program campaign
     "loop_value_read_in_a_branch": case("""
