@@ -32,7 +32,7 @@ from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
 from .callsite import CallSites, Subroutines
 from . import runtime
-from .rules.sequences import LIST_OPERATIONS, SEQUENCE_KINDS
+from .rules.sequences import LINEAR_ON_LISTS, SEQUENCE_KINDS, refuse_iterators_kept
 from .templates import instantiate
 
 # list methods kept as method calls: what each positional argument is, so that the
@@ -81,6 +81,7 @@ class ForwardMode(CallSites):
         outputs = {value.id} if self.is_local(value) else set()
         self.active = activity.active_names(_activity_view(body), self.wrt, outputs) | (outputs & set(self.wrt))
         refuse_unsupported(body, self.active, _differentiated_write)
+        refuse_iterators_kept(body, self.wrt)
         self.mutated = _mutated_names(body)
         # a parameter assigned once in the body has two values: the argument's (with its tangent) and that one
         self.single = _defined_once(body) - self.mutated - set(self.program.params)
@@ -381,7 +382,7 @@ class ForwardMode(CallSites):
         if method in LIST_METHODS and self.is_active(rhs.func.value):   # h = hs.pop()
             return [], self.list_method(rhs, method, rhs.func.value, stmt)
         rule, bound = self.rule_for(rhs, stmt)
-        if rule.func in LIST_OPERATIONS:
+        if rule.func in LINEAR_ON_LISTS:
             return [], self.list_operation_tangent(rhs, bound)
         mapping = dict(bound)
         mapping["ans"] = name(_ANS)

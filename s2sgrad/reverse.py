@@ -33,7 +33,7 @@ from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
 from .rules import lookup
-from .rules.sequences import LIST_OPERATIONS
+from .rules.sequences import LIST_OPERATIONS, refuse_iterators_kept
 from . import runtime
 from .runtime import unbroadcast
 from .callsite import CallSites, Subroutines
@@ -76,6 +76,7 @@ class ReverseMode(CallSites):
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
+        refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
         self.bound_before = tape_.must_bound(body, params, at=lambda stmt: isinstance(stmt, (gast.If, gast.For, gast.While)))
         self.maybe_bound = tape_.may_bound(   # for the assignments that may need to push an old value
@@ -146,6 +147,7 @@ class ReverseMode(CallSites):
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         active = activity.active_names(body, self.wrt, outputs)
         refuse_unsupported(body, active | _appended_lists(body), _differentiated_write)
+        refuse_iterators_kept(body, self.wrt)
         for stmt in walk_statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                     and stmt.targets[0].id in active and isinstance(stmt.value, (gast.Call, gast.Attribute)) \
@@ -552,6 +554,11 @@ class ReverseMode(CallSites):
         container = self.kind_of(array)
         self.materialize(array, stmt)
         if array in self.active and array in self.has_adjoint:
+            if container in ("list", "tuple") and isinstance(target.slice, gast.Slice):
+                raise GradError(f"assigning to a slice of the list {array} is not differentiated in reverse mode "
+                                f"(it may change the list's length)", origin_of(stmt),
+                                f"assign the items one at a time ({array}[i] = v), or build a new list: "
+                                f"{array} = {array}[:i] + new_items")
             g = gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice, ctx=gast.Load())
             if isinstance(value, gast.Name) and value.id in self.active:
                 if container:              # d[k] = v: the slot's adjoint is v's, whole

@@ -17,7 +17,7 @@ import builtins
 
 import gast
 
-from ..runtime import sum_copies
+from ..runtime import add_each, sum_copies
 from .registry import defrule
 
 SEQUENCE_KINDS = ("list", "tuple")
@@ -56,6 +56,9 @@ defrule(rows, "x", linear=True, vjp={"x": "np.stack(g)"}, name="list(x) of an ar
 defrule(reverse_items, "a", linear=True, vjp={"a": "g[::-1]"}, name="reversed")
 
 LIST_OPERATIONS = frozenset({concatenate, repeat, copy_items, rows, reverse_items})
+# linear in all their list operands together: the tangent is the same call on the tangent lists (forward mode),
+# these and the helpers derivative code calls on adjoint lists (so that it can be differentiated again)
+LINEAR_ON_LISTS = LIST_OPERATIONS | {add_each, sum_copies}
 
 
 def operation_on_lists(rhs, kind_of):
@@ -93,3 +96,29 @@ def kind_of_result(rhs, kind_of):
     if func in (copy_items, rows):
         return "tuple" if rhs.callee is builtins.tuple else "list"
     return kind_of(args[0])
+
+
+ITERATORS = (builtins.zip, builtins.enumerate)
+
+
+def refuse_iterators_kept(body, wrt):
+    """``ps = list(zip(hs, ks))``: refused where a zipped list carries a derivative.
+
+    ``zip`` and ``enumerate`` are read only in a ``for`` loop's header, where
+    each item is indexed out of its sequence; kept as a value they are
+    constants to the rules (their items are not tracked), which would drop the
+    derivative without a word.
+    """
+    from ..activity import operand_names, varied_names
+    from ..astutil import walk_statements
+    from ..errors import GradError, origin_of
+    varied = None
+    for stmt in walk_statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
+                and getattr(stmt.value, "callee", None) in ITERATORS:
+            varied = varied_names(body, set(wrt)) if varied is None else varied
+            if operand_names(stmt.value) & varied:
+                what = stmt.value.callee.__name__
+                raise GradError(f"{what}(...) kept as a value is not differentiated (only in a for loop's header)",
+                                origin_of(stmt), f"loop over it directly (for a, b in {what}(...)), or index the "
+                                                 f"lists: xs[i], ys[i]")
