@@ -16,6 +16,7 @@ from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
 from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS, transpose_attribute
 from .rules.registry import RuleError, argument_value, lookup_method
+from .rules.sequences import operation_on_lists
 
 
 class CallSites:
@@ -43,6 +44,10 @@ class CallSites:
 
     def rule_for(self, rhs, stmt):
         """The rule for a normalized right-hand side and its arguments bound to parameter names."""
+        on_lists = operation_on_lists(rhs, self.container_kind)
+        if on_lists is not None:           # hs + [h]: concatenation, not np.add (see rules/sequences)
+            func, args = on_lists
+            return self.bind(lookup(func), args, {}, stmt, what=func.__name__)
         if isinstance(rhs, gast.BinOp):
             func = BINARY_OPERATORS.get(type(rhs.op))
             return self.bind(lookup(func) if func else None, [rhs.left, rhs.right], {}, stmt,
@@ -69,6 +74,12 @@ class CallSites:
             what = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", repr(callee))
             return self.bind(rule, list(rhs.args), kwargs, stmt, what=what)
         raise GradError(f"differentiating {type(rhs).__name__} is not supported yet", origin_of(stmt))
+
+    def container_kind(self, atom):
+        """``"list"``, ``"tuple"``, ``"dict"`` for an atom known to hold one, else None."""
+        if isinstance(atom, gast.Name):
+            return self.facts.kinds.get(atom.id)
+        return {gast.List: "list", gast.Tuple: "tuple", gast.Dict: "dict"}.get(type(atom))
 
     def bind(self, rule, args, kwargs, stmt, what):
         if rule is None:

@@ -31,6 +31,8 @@ from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
 from .callsite import CallSites, Subroutines
+from . import runtime
+from .rules.sequences import LINEAR_ON_LISTS, SEQUENCE_KINDS, refuse_iterators_kept
 from .templates import instantiate
 
 # list methods kept as method calls: what each positional argument is, so that the
@@ -79,6 +81,7 @@ class ForwardMode(CallSites):
         outputs = {value.id} if self.is_local(value) else set()
         self.active = activity.active_names(_activity_view(body), self.wrt, outputs) | (outputs & set(self.wrt))
         refuse_unsupported(body, self.active, _differentiated_write)
+        refuse_iterators_kept(body, self.wrt)
         self.mutated = _mutated_names(body)
         # a parameter assigned once in the body has two values: the argument's (with its tangent) and that one
         self.single = _defined_once(body) - self.mutated - set(self.program.params)
@@ -379,6 +382,8 @@ class ForwardMode(CallSites):
         if method in LIST_METHODS and self.is_active(rhs.func.value):   # h = hs.pop()
             return [], self.list_method(rhs, method, rhs.func.value, stmt)
         rule, bound = self.rule_for(rhs, stmt)
+        if rule.func in LINEAR_ON_LISTS:
+            return [], self.list_operation_tangent(rhs, bound)
         mapping = dict(bound)
         mapping["ans"] = name(_ANS)
         answers = self.answers(rule, target, stmt, bound)
@@ -427,6 +432,20 @@ class ForwardMode(CallSites):
         if isinstance(target, gast.Name) and target.id in self.mutated and _is_view(expr):
             expr = self.call_np("copy", expr)       # it will be written into: it must not alias
         return stmts, expr
+
+    def list_operation_tangent(self, rhs, bound):
+        """``hs + t`` on lists: ``dhs + dt``, the same operation on the tangents, since it is linear in all its
+        operands together; a list without a tangent takes part as a list of zeros (``dhs + [0.0]`` would be
+        one item short), so the items stay aligned."""
+        replacements = {}
+        for arg in bound.values():
+            if self.is_active(arg):
+                replacements[id(arg)] = self.tangent_of_atom(arg)
+            elif self.container_kind(arg) in SEQUENCE_KINDS:
+                replacements[id(arg)] = gast.Call(
+                    func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
+                    args=[clone(arg)], keywords=[])
+        return _replace_nodes(rhs, replacements)
 
     def answers(self, rule, target, stmt, bound=None):
         """For a call with several results, the expressions of the results (through ``_ANS``), else None."""
@@ -580,8 +599,13 @@ def _target_names(target):
 
 def _replace_node(tree, old, new):
     """A copy of ``tree`` with its node ``old`` (found by identity) replaced by ``new``."""
-    if tree is old:
-        return clone(new)
+    return _replace_nodes(tree, {id(old): new})
+
+
+def _replace_nodes(tree, replacements):
+    """A copy of ``tree`` with nodes replaced, ``{id(old node): new node}`` (found by identity)."""
+    if id(tree) in replacements:
+        return clone(replacements[id(tree)])
     copy = clone(tree)
 
     def walk(original, copied):
@@ -589,12 +613,12 @@ def _replace_node(tree, old, new):
             a, b = getattr(original, field, None), getattr(copied, field, None)
             if isinstance(a, list):
                 for i, item in enumerate(a):
-                    if item is old:
-                        b[i] = clone(new)
+                    if id(item) in replacements:
+                        b[i] = clone(replacements[id(item)])
                     elif isinstance(item, gast.AST):
                         walk(item, b[i])
-            elif a is old:
-                setattr(copied, field, clone(new))
+            elif id(a) in replacements:
+                setattr(copied, field, clone(replacements[id(a)]))
             elif isinstance(a, gast.AST):
                 walk(a, b)
 

@@ -33,6 +33,7 @@ from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
 from .rules import lookup
+from .rules.sequences import LIST_OPERATIONS, refuse_iterators_kept
 from . import runtime
 from .runtime import unbroadcast
 from .callsite import CallSites, Subroutines
@@ -75,6 +76,7 @@ class ReverseMode(CallSites):
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
+        refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
         self.bound_before = tape_.must_bound(body, params, at=lambda stmt: isinstance(stmt, (gast.For, gast.While)))
         self.maybe_bound = tape_.may_bound(   # for branches, and the assignments that may push an old value
@@ -145,6 +147,7 @@ class ReverseMode(CallSites):
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         active = activity.active_names(body, self.wrt, outputs)
         refuse_unsupported(body, active | _appended_lists(body), _differentiated_write)
+        refuse_iterators_kept(body, self.wrt)
         for stmt in walk_statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                     and stmt.targets[0].id in active and isinstance(stmt.value, (gast.Call, gast.Attribute)) \
@@ -229,7 +232,11 @@ class ReverseMode(CallSites):
         if isinstance(expr, gast.Name) and expr.id in self._adjoint_owners:
             self.owned.discard(self._adjoint_owners[expr.id])     # two names for one array now
         if expr is not None:
-            if not first and self.depth and primal in self.owned and primal not in self.uniform \
+            if not first and self.kind_of(primal):
+                # a list's (tuple's, dict's) adjoint is a list: `+` would concatenate, so add item by item
+                self.emit(assign(target, gast.Call(func=self.externals.reference(runtime.add_each, "add_each"),
+                                                   args=[name(target), expr], keywords=[])), like)
+            elif not first and self.depth and primal in self.owned and primal not in self.uniform \
                     and self.facts.numpy_only:
                 # a loop adds into an array of its own: in place, as a hand-written loop does
                 self.emit(gast.AugAssign(target=store(target), op=gast.Add(), value=expr), like)
@@ -269,7 +276,7 @@ class ReverseMode(CallSites):
     def indexed_loop(self, loop):
         """The loop rewritten over an index, its targets read from each sequence at that index."""
         index = self.namer.fresh("i")
-        pairs, counters = [], []
+        pairs, counters, flipped = [], [], []
 
         def unpack(iterable, target):
             callee = getattr(iterable, "callee", None)
@@ -280,6 +287,16 @@ class ReverseMode(CallSites):
             elif callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
                 for arg, element in zip(iterable.args, target.elts):
                     unpack(arg, element)
+            elif callee is builtins.reversed and len(iterable.args) == 1 and isinstance(iterable.args[0], gast.Name):
+                # for h in reversed(hs): over hs[::-1], whose adjoint the slice sends back to hs
+                sequence = iterable.args[0].id
+                backwards = self.namer.fresh(sequence + "_reversed")
+                flipped.append(copy_origin(assign(backwards, gast.Subscript(
+                    value=name(sequence), slice=gast.Slice(lower=None, upper=None, step=const(-1)),
+                    ctx=gast.Load())), loop))
+                if self.kind_of(sequence):
+                    self.facts.kinds[backwards] = self.kind_of(sequence)
+                pairs.append((backwards, target)) if isinstance(target, gast.Name) else unpack(name(backwards), target)
             elif isinstance(iterable, gast.Name) and isinstance(target, gast.Name):
                 pairs.append((iterable.id, target))
             else:
@@ -289,7 +306,7 @@ class ReverseMode(CallSites):
         unpack(loop.iter, loop.target)
         # Python iterates over the object the header named, even if the body rebinds the name: keep it
         rebound = names_in(gast.Module(body=loop.body, type_ignores=[]), gast.Store)
-        before = []
+        before = flipped
         for k, (seq, target) in enumerate(pairs):
             if seq in rebound:
                 kept = self.namer.fresh(seq)
@@ -518,12 +535,18 @@ class ReverseMode(CallSites):
                              dy), stmt)
 
     def container_element(self, container, index, g, stmt):
-        """``y = c[k]`` on a list, tuple or dict: ``dc[k]`` gains ``dy``."""
+        """``y = c[k]`` on a list, tuple or dict: ``dc[k]`` gains ``dy``; ``y = c[i:j]``: ``dc[i:j]`` gains ``dy``
+        item by item (each item of a basic slice is selected once, so the slots line up)."""
         if container not in self.has_adjoint:
             self.zeros(container, stmt)
         element = gast.Subscript(value=name(self.adjoint_name(container)), slice=index, ctx=gast.Load())
+        if isinstance(index, gast.Slice):
+            total = gast.Call(func=self.externals.reference(runtime.add_each, "add_each"), args=[element, g],
+                              keywords=[])
+        else:
+            total = gast.BinOp(left=element, op=gast.Add(), right=g)
         self.emit(assign(gast.Subscript(value=name(self.adjoint_name(container)), slice=index, ctx=gast.Store()),
-                         gast.BinOp(left=element, op=gast.Add(), right=g)), stmt)
+                         total), stmt)
 
     def reverse_store(self, target, value, stmt):
         """``x[i] = v``: ``dv`` takes ``dx[i]``, whose old elements then get no adjoint."""
@@ -531,6 +554,11 @@ class ReverseMode(CallSites):
         container = self.kind_of(array)
         self.materialize(array, stmt)
         if array in self.active and array in self.has_adjoint:
+            if container in ("list", "tuple") and isinstance(target.slice, gast.Slice):
+                raise GradError(f"assigning to a slice of the list {array} is not differentiated in reverse mode "
+                                f"(it may change the list's length)", origin_of(stmt),
+                                f"assign the items one at a time ({array}[i] = v), or build a new list: "
+                                f"{array} = {array}[:i] + new_items")
             g = gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice, ctx=gast.Load())
             if isinstance(value, gast.Name) and value.id in self.active:
                 if container:              # d[k] = v: the slot's adjoint is v's, whole
@@ -697,7 +725,8 @@ class ReverseMode(CallSites):
             mapping = dict(mapping, uniform_g=const(False))
         for p in pending:          # a list where an array is expected: the templates see NumPy's view of it
             arg = bound[p]
-            if p not in rule.sequences and isinstance(arg, gast.Name) and self.kind_of(arg.id) in ("list", "tuple"):
+            if p not in rule.sequences and isinstance(arg, gast.Name) and self.kind_of(arg.id) in ("list", "tuple") \
+                    and rule.func not in LIST_OPERATIONS:
                 mapping = dict(mapping, **{p: self.call_np("asarray", name(arg.id))})
         for p in pending:
             arg = bound[p]
@@ -712,7 +741,8 @@ class ReverseMode(CallSites):
                 continue
             _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                   externals=self.externals)
-            if self.kind_of(arg.id) in ("list", "tuple"):   # np.array(xs) of a list: NumPy stacks it
+            if self.kind_of(arg.id) in ("list", "tuple") and rule.func not in LIST_OPERATIONS:
+                # np.array(xs) of a list: NumPy stacks it
                 self.accumulate_elements(arg.id, expr, stmt)
                 continue
             if rule.broadcasts and y is not None:

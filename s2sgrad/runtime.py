@@ -8,7 +8,8 @@ example shapes, the first ``.source`` of a gradient) does it call
 (``np.add.at`` that also runs where arrays have no in-place scatter: Dask),
 that of a trace :func:`eye_like` (``np.eye`` made from an array, so CuPy and
 Dask get one of their own). Adjoints of Python lists and dicts use
-:func:`zeros_like_each` and :func:`add_each`. A written-out module carries these functions'
+:func:`zeros_like_each` and :func:`add_each`
+(and a repeated list's, :func:`sum_copies`). A written-out module carries these functions'
 source text, so it never imports s2sgrad.
 """
 
@@ -64,8 +65,19 @@ def zeros_like_each(items):
 
 
 def add_each(first, second):
-    """Two lists of adjoints added element by element."""
-    return [a + b for a, b in zip(first, second)]
+    """Two lists (or dicts) of adjoints added element by element.
+
+    ``+`` on two lists would concatenate them; ``strict`` makes adjoints of
+    different lengths an error rather than a silently truncated sum.
+    """
+    if isinstance(first, dict):
+        return {key: first[key] + second[key] for key in first}
+    return [a + b for a, b in zip(first, second, strict=True)]
+
+
+def sum_copies(adjoints, n):
+    """The adjoint of ``a * k`` for a list ``a`` of ``n`` items: each item's adjoint summed over its ``k`` copies."""
+    return [sum(adjoints[i::n]) for i in range(n)]
 
 
 def tensordot_adjoint(g, a, b, axes, which):
@@ -87,4 +99,4 @@ def tensordot_adjoint(g, a, b, axes, which):
 
 
 HELPERS = {"unbroadcast": unbroadcast, "add_at": add_at, "eye_like": eye_like, "tensordot_adjoint": tensordot_adjoint,
-           "zeros_like_each": zeros_like_each, "add_each": add_each}
+           "zeros_like_each": zeros_like_each, "add_each": add_each, "sum_copies": sum_copies}

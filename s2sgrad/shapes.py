@@ -89,20 +89,38 @@ def static_facts(program):
     return facts
 
 
-def static_kinds(func):
-    """Containers recognizable from the code alone: list, tuple and dict displays, and list receivers."""
-    kinds = {}
-    for node in walk_statements(func.body):
-        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
-            value = node.value
-            kind = {gast.List: "list", gast.Tuple: "tuple", gast.Dict: "dict"}.get(type(value))
-            if isinstance(value, gast.Call) and getattr(value, "callee", None) in (builtins.list, builtins.dict):
-                kind = "list" if value.callee is builtins.list else "dict"
-            if kind:
-                kinds[node.targets[0].id] = kind
-        elif isinstance(node, gast.Call) and getattr(node, "method", None) == "append" \
-                and isinstance(node.func.value, gast.Name):
-            kinds[node.func.value.id] = "list"
+def static_kinds(func, known=None):
+    """Containers recognizable from the code alone: list, tuple and dict displays, list receivers, and
+    what operations on lists make of them (``hs + [h]``, ``hs[1:]``, ``list(hs)``), given ``known`` kinds."""
+    from .rules.sequences import SEQUENCE_KINDS, kind_of_result
+    kinds = dict(known or {})
+    changed = True
+    while changed:
+        changed = False
+        kind_of = lambda atom: kinds.get(atom.id) if isinstance(atom, gast.Name) else None
+        for node in walk_statements(func.body):
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                value = node.value
+                kind = {gast.List: "list", gast.Tuple: "tuple", gast.Dict: "dict"}.get(type(value))
+                if isinstance(value, gast.Call) and not value.args \
+                        and getattr(value, "callee", None) in (builtins.list, builtins.tuple, builtins.dict):
+                    kind = value.callee.__name__               # list(), or dict(a=x)
+                elif isinstance(value, gast.Call) and getattr(value, "callee", None) is builtins.dict:
+                    kind = "dict"
+                elif isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) \
+                        and kind_of(value.value) in SEQUENCE_KINDS:
+                    kind = kind_of(value.value)          # hs[1:] is a list again
+                elif kind is None:
+                    kind = kind_of_result(value, kind_of)
+                target = node.targets[0].id
+            elif isinstance(node, gast.Call) and getattr(node, "method", None) == "append" \
+                    and isinstance(node.func.value, gast.Name):
+                kind, target = "list", node.func.value.id
+            else:
+                continue
+            if kind and target not in kinds:
+                kinds[target] = kind
+                changed = True
     return kinds
 
 
@@ -196,10 +214,8 @@ def probe(program, args):
     for t in tainted:
         shapes.pop(t, None)
     integers -= tainted
-    kinds = static_kinds(program.node)
-    for p, a in zip(params, args):
-        if type(a) in CONTAINER_KINDS:
-            kinds[p] = CONTAINER_KINDS[type(a)]
+    kinds = static_kinds(program.node, {p: CONTAINER_KINDS[type(a)] for p, a in zip(params, args)
+                                        if type(a) in CONTAINER_KINDS})
     for site, (target, _) in enumerate(sites):
         seen = recorder.kinds.get(site)
         if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:

@@ -338,12 +338,22 @@ CASES.update({
     "tensordot_adjoint": [Case("fn(c, a, b, ([0, 2], [1, 0]), 0)", a=normal(2, 3, 4), b=normal(4, 2, 3), c=normal(3, 3)),
                           Case("fn(c, a, b, 1, 1)", a=A23, b=A34, c=normal(2, 4)),
                           Case("fn(c, a, b, 1, 0)", a=A23, b=A34, c=normal(2, 4))],
-    "add_each": [Case("fn([a, b], [b, a])[1]", a=A23, b=A23,
-                      skip_forward="add_each's forward rule: linear=True applies it to one tangent at a time, "
-                                   "f(da, b) + f(a, db), and adds lists with +; it needs f(da, db)")],
+    "add_each": [Case("fn([a, b], [b, a])[1]", a=A23, b=A23), Case("fn([a, b], [b * 2.0, b])[0]", a=A23, b=A23)],
+    "sum_copies": [Case("fn([a, b, b, a], 2)[1]", a=A23, b=A23)],
     "np.full_like": [Case("np.full_like(b, a)", a=normal(), b=fixed(np.ones((2, 3))))],
     "np.full": [Case("np.full((2, 3), a)", a=normal())],
     "np.asfortranarray": [Case("np.asfortranarray(a)", a=A23)],
+})
+
+# Python lists and tuples as values (rules/sequences.py): the operator or builtin on lists is the rule
+CASES.update({
+    "+ on lists": [Case("np.stack([a, b] + [a * b])", a=A23, b=A23),
+                   Case("np.stack((a,) + (b, a))", a=normal(3), b=normal(3))],
+    "* on lists": [Case("np.stack([a, b] * 2)", a=A23, b=A23), Case("np.stack(3 * (a,))", a=normal(3))],
+    "list(a)": [Case("np.stack(list((a, b)))", a=A23, b=A23), Case("np.stack(tuple([b, a]))", a=A23, b=A23)],
+    "list(x) of an array": [Case("np.stack(list(a)[::-1])", a=A23), Case("np.stack(tuple(a)[1:])", a=A34)],
+    "reversed": [Case("np.stack(list(reversed([a, b])))", a=A23, b=normal(2, 3)),
+                 Case("np.stack(list(reversed(a)))", a=A34)],
 })
 
 # order statistics, evenly spaced values, more permutations

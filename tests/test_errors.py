@@ -720,11 +720,61 @@ def test_forward_mode_refuses_them_too(func):
     assert_reports(info.value, func, "changes y in place")
 
 
+# ============================================================ lists used as values
+def zips_into_a_list(x):
+    hs, ks = [x * 2.0, x * 3.0], [x, x * x]
+    pairs = list(zip(hs, ks))  # <- HERE
+    return np.sum(pairs[0][0] * pairs[1][1])
+
+
+def enumerates_into_a_list(x):
+    hs = [x * 2.0, x * 3.0]
+    numbered = list(enumerate(hs))  # <- HERE
+    return np.sum(numbered[1][1])
+
+
+def assigns_a_slice_of_a_list(x):
+    hs = [x, x * 2.0, x * 3.0]
+    hs[1:] = [x * 5.0]  # <- HERE
+    return np.sum(hs[-1] * hs[0])
+
+
+LIST_VALUES = [
+    # (function, words the message must contain)
+    (zips_into_a_list, "zip(...) kept as a value is not differentiated"),
+    (enumerates_into_a_list, "enumerate(...) kept as a value is not differentiated"),
+    (assigns_a_slice_of_a_list, "assigning to a slice of the list hs is not differentiated in reverse mode"),
+]
+
+
+@pytest.mark.parametrize("func, words", LIST_VALUES, ids=[f.__name__ for f, _ in LIST_VALUES])
+def test_list_values_that_are_refused(func, words):
+    with pytest.raises(GradError) as info:
+        grad(func)(np.linspace(0.1, 0.9, 4))
+    assert_reports(info.value, func, words)
+
+
+@pytest.mark.parametrize("func", [zips_into_a_list, enumerates_into_a_list], ids=["zip", "enumerate"])
+def test_forward_mode_refuses_kept_iterators_too(func):
+    with pytest.raises(GradError) as info:
+        s2sgrad.jvp(func)(np.linspace(0.1, 0.9, 4), np.ones(4))
+    assert_reports(info.value, func, "kept as a value")
+
+
+def test_forward_mode_assigns_a_slice_of_a_list():
+    """Forward mode follows the slice assignment on the tangent list, so it is right, not refused."""
+    x, v = np.linspace(0.1, 0.9, 4), np.linspace(1.0, 2.0, 4)
+    _, tangent = s2sgrad.jvp(assigns_a_slice_of_a_list)(x, v)
+    eps = 1e-6
+    expected = (assigns_a_slice_of_a_list(x + eps * v) - assigns_a_slice_of_a_list(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-6)
+
+
 # ============================================================ the table in the docs
 # the single-case tests above: non-scalar output (grad, value_and_grad), a Python int argument, a shape
 # mismatch at call time, too few arguments, an unknown keyword, vjp without a cotangent
 SINGLE_CASES = 7
-AUDITED = len(SYNTAX) + len(NO_RULE) + len(IN_PLACE) + len(WRONG_WRT) + len(INTEGER_INPUTS) + len(NO_SOURCE) \
+AUDITED = len(SYNTAX) + len(NO_RULE) + len(IN_PLACE) + len(LIST_VALUES) + len(WRONG_WRT) + len(INTEGER_INPUTS) + len(NO_SOURCE) \
     + SINGLE_CASES
 
 
@@ -738,7 +788,7 @@ def test_the_docs_table_lists_every_case():
     rows = [line for line in table.splitlines()
             if line.startswith("|") and not line.startswith("|---") and not line.startswith("| Construct")]
     assert len(rows) >= 40, f"docs/errors.md lists {len(rows)} errors"
-    for func, _ in SYNTAX + NO_RULE + IN_PLACE:     # the documented message is the one users get
+    for func, _ in SYNTAX + NO_RULE + IN_PLACE + LIST_VALUES:     # the documented message is the one users get
         with pytest.raises(GradError) as info:
             grad(func)(np.linspace(0.1, 0.9, 4))
         message = re.sub(r"\b" + re.escape(func.__name__) + r"\b", "f", info.value.message)

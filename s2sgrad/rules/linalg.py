@@ -30,7 +30,7 @@ def _ndim(x):
     """The rank of an argument where it is known when the code is generated, else None."""
     if isinstance(x, Operand):
         return x.ndim
-    return np.ndim(x) if isinstance(x, (int, float)) else None
+    return np.ndim(x) if isinstance(x, (int, float, np.ndarray, np.generic)) else None   # a global array: its own
 
 
 def mT(x, ndim):
