@@ -580,12 +580,16 @@ class Body:
             raise Rejected(b)
         return f"({a} if {self.condition()} else {b})"
 
+    def int_param(self):
+        """The function's integer parameter, where this body can see it (not in a helper's body)."""
+        return self.g.int_param is not None and self.g.int_param in self.env
+
     def condition(self):
         c = self.c
         names = self.floats()
         a = c.pick(names)
         kind = c.integer(0, 4)
-        if kind == 0 and self.g.int_param:
+        if kind == 0 and self.int_param():
             return f"{self.g.int_param} > {c.integer(1, 3)}"
         if kind == 1 and isinstance(self.env[a], np.ndarray) and self.env[a].ndim:
             return f"{a}.shape[0] > {c.integer(1, 3)}"
@@ -756,7 +760,7 @@ class Body:
     def loop_count(self):
         c = self.c
         options = [str(c.integer(1, 3))]
-        if self.g.int_param:
+        if self.int_param():
             options.append(self.g.int_param)
         arrays = [n for n in self.floats() if np.ndim(self.env[n]) >= 1 and np.shape(self.env[n])[0] <= 4]
         if arrays:
