@@ -38,6 +38,8 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
         mapping.update(builtin_names(template, mapping, externals))
     slices = _SlicesAsCalls(externals) if _binds_a_slice(bindings) else _Unchanged()
     if template.expr is not None:
+        for local in sorted(_expression_locals(template) - set(mapping)):  # [a.shape[0] for a in xs]: the
+            mapping[local] = name(namer.temp_like(local))                 # user may have an `a` of their own
         expr = slices.visit(substitute(template.expr, mapping))
         return [], simplify(expr, shapes, numpy_alias)
     body = clone(template.stmts)
@@ -72,6 +74,14 @@ def outside_names(body, namespace, mapping, externals):
 def builtin_names(template, mapping, externals):
     """The builtins a template calls (``tuple``, ``range``), spelled so that no local of the user's shadows them."""
     return {n: externals.builtin(n) for n in _builtins_read(template) if n not in mapping}
+
+
+def _expression_locals(template):
+    """The names an expression template binds itself (comprehension variables), found once per template."""
+    found = template.__dict__.get("_expression_locals")
+    if found is None:
+        found = template.__dict__["_expression_locals"] = frozenset(names_in(template.expr, gast.Store))
+    return found
 
 
 def _builtins_read(template):

@@ -34,6 +34,18 @@ def case(source, wrt, *shapes, name="f"):
 
 
 FIXED = {
+    # the adjoint of np.concatenate reads [a.shape[0] for a in rows[:-1]]; the simplifier took the
+    # comprehension's `a` for the user's scalar `a` and folded a.shape to (): IndexError (campaign find)
+    "template_comprehension_variable_named_like_a_user_variable": case("""
+import numpy as np
+
+
+def f(x, a):
+    rows = []
+    for j in range(2):
+        rows.append(np.tanh(x) * (j + a))
+    return np.sum(np.sin(np.concatenate(rows)))
+""", 0, (3,), ()),
     # b is a Python float on the path the probe took and an array on the other: the ravel's adjoint read
     # b.shape (AttributeError on a float); found by the 10,000-program campaign
     "shape_of_a_python_float_or_an_array": case("""
