@@ -200,7 +200,12 @@ def probe(program, args):
         if seen and seen[0] is not None and all(s == seen[0] for s in seen):
             shapes[target] = seen[0]
     _infer_elementwise(sites, shapes, observed)
-    # a data-dependent shape, and every shape computed from one, is unknown
+    # A data-dependent shape, and every shape computed from one, is unknown. So is a shape that differs
+    # between paths: a name assigned where the probe did not go (an untaken branch), or with shapes that
+    # changed as it ran; what is computed from it may have another shape on another path.
+    unrun = {target for site, (target, _) in enumerate(sites) if site not in recorder.seen}
+    varying = {t for t, seen in observed.items() if t not in shapes
+               and (t in unrun or len({s for s in seen if s is not None}) > 1)}
     tainted = set()
     changed = True
     while changed:
@@ -208,7 +213,7 @@ def probe(program, args):
         for target, rhs in sites:
             if target in tainted:
                 continue
-            if _data_dependent(rhs, shapes, integers) or operand_names(rhs) & tainted:
+            if _data_dependent(rhs, shapes, integers) or operand_names(rhs) & (tainted | varying):
                 tainted.add(target)
                 changed = True
     for t in tainted:

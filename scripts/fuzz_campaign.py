@@ -25,6 +25,8 @@ import tempfile
 import time
 import traceback
 
+import numpy as np
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "fuzz"))
 
@@ -92,6 +94,8 @@ def main(argv=None):
             print(program.source)
             print(f"# wrt={program.wrt!r}, args {[getattr(a, 'shape', type(a).__name__) for a in program.args]}"
                   f"\n# {kind}: {signature}\n{detail}")
+            with np.printoptions(precision=17):
+                print(f"# the arguments: {program.args!r}\n# the second point: {program.args2!r}")
             return 0
         return campaign(args, features, checks, directory)
     finally:

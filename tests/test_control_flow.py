@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from s2sgrad import GradError, grad
+from s2sgrad.api import Gradient
 
 import control_flow_functions as cf
 from finite_differences import assert_grads_close
@@ -114,3 +115,13 @@ def test_print_runs_in_the_primal_only(rng, capsys):
 def test_helpers_in_nested_scopes_with_closures(rng):
     model = cf.make_closure_model(0.7)
     check(model, (rng.normal(size=(3, 4)), rng.normal(size=4)), (0, 1))
+
+
+@pytest.mark.parametrize("first, then", [(1.0, -1.0), (-1.0, 1.0)])
+def test_a_specialization_learned_on_one_branch_serves_the_other(rng, first, then):
+    """The shapes the probe saw on one path are not taken for those of another path (same argument
+    shapes, so the same specialization serves both): a branch that reshapes makes them unknown."""
+    x = rng.random(3) + 0.1
+    gradient = Gradient(cf.shape_set_by_a_branch, 0)      # a new one (grad's are cached per function)
+    gradient(first * x)
+    assert_grads_close(cf.shape_set_by_a_branch, (gradient(then * x),), (then * x,), (0,))
