@@ -27,6 +27,7 @@ write into the rows appended on earlier passes).
 """
 
 import builtins
+import re
 
 import gast
 import numpy as np
@@ -65,6 +66,11 @@ class SharedMemoryError(GradError):
     """A write into memory another live name may share. Whether ``y += 1`` writes into shared memory
     depends on ``y`` holding an array rather than a number, which a shape-generic derivative cannot
     know: it is decided again for each specialization, on what the shape probe saw."""
+
+
+_OPERATOR_SIGNS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//", gast.Mod: "%",
+                   gast.Pow: "**", gast.MatMult: "@", gast.BitAnd: "&", gast.BitOr: "|", gast.BitXor: "^",
+                   gast.LShift: "<<", gast.RShift: ">>"}
 
 
 def check_aliasing(program, kinds=None, immutable=()):
@@ -144,7 +150,8 @@ class _Aliases:
             self.call_statement(value, stmt, state)
         inplace = getattr(value, "inplace", None)
         if inplace is not None and inplace not in self.immutable:
-            self.written(inplace, stmt, state, "changing {0} in place ({0} += ... on an array)")
+            op = _OPERATOR_SIGNS.get(type(value.op), "+") if isinstance(value, gast.BinOp) else "+"
+            self.written(inplace, stmt, state, "changing {0} in place ({0} " + op + "= ... on an array)")
             roots = state.get(inplace, frozenset())
         else:
             roots = self.shares(value, state)
@@ -237,7 +244,8 @@ class _Aliases:
             return
         other = user_name(next((n for n in others if not self.namer.is_temp(n)), others[0]))
         shown = user_name(target)
-        hint = (f"write {shown} = {shown} + ... (a new array), or " if "+=" in how else "") + \
+        augmented = re.search(r"\{0\} (\S+)= \.\.\. on an array", how)      # y += ..., y *= ...
+        hint = (f"write {shown} = {shown} {augmented.group(1)} ... (a new array), or " if augmented else "") + \
             (f"give {shown} memory of its own first ({shown} = {shown}.copy()), or write into the original array "
              f"(y[0, 1] = v, not z = y[0]; z[1] = v)")
         raise SharedMemoryError(

@@ -67,7 +67,17 @@ def _shape_of_message(text):
     return re.sub(r"'[^']*'", "'…'", first)[:120]
 
 
+MEMORY_LIMIT = 6 << 30    # bytes: a program that builds huge arrays fails with MemoryError, not the machine
+
+
 def main(argv=None):
+    if argv is None and os.environ.get("PYTHONHASHSEED") != "0":   # fixed set orders: a seed replays its program
+        os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, PYTHONHASHSEED="0"))
+    try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):   # not on every platform
+        pass
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--programs", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
