@@ -25,7 +25,7 @@ import warnings
 import gast
 import numpy as np
 
-from .astutil import names_in
+from .astutil import names_in, walk_statements
 from .errors import GradError, origin_of
 from .rules.methods import NONDIFFERENTIABLE_ATTRIBUTES
 
@@ -115,7 +115,7 @@ def _constructs(body, arrays, example):
     library = describe(example)
     reads_back = ("copies it from the GPU to the host" if not takes_numpy_operands(example)
                   else "computes the Dask graph built so far")
-    for stmt in _statements(body):
+    for stmt in walk_statements(body):
         if isinstance(stmt, (gast.If, gast.While)) and names_in(stmt.test, gast.Load) & arrays:
             keyword = "if" if isinstance(stmt, gast.If) else "while"
             yield stmt, (f"`{keyword}` on an array value reads it into Python, which {reads_back} on every "
@@ -151,7 +151,7 @@ def _array_valued(body, params):
     changed = True
     while changed:
         changed = False
-        for stmt in _statements(body):
+        for stmt in walk_statements(body):
             if isinstance(stmt, gast.For):
                 targets, value = names_in(stmt.target, gast.Store), stmt.iter
             elif isinstance(stmt, gast.Assign):
@@ -174,12 +174,6 @@ def _metadata(expr):
         return id(getattr(expr, "callee", None)) in _METADATA_FUNCTIONS
     return False
 
-
-def _statements(body):
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _statements(getattr(stmt, field, None) or [])
 
 
 def fill_by_adding(fn, numpy_alias):

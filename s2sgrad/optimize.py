@@ -181,14 +181,7 @@ class Cleanup:
     def names(self, stmt):
         """``(loads, stores, load counts)`` of a statement and everything nested in it."""
         if isinstance(stmt, _COMPOUND):
-            loads, stores, counter = set(), set(), {}
-            for part in self.header(stmt):
-                for node in name_nodes(part):
-                    if isinstance(node.ctx, gast.Load):
-                        loads.add(node.id)
-                        counter[node.id] = counter.get(node.id, 0) + 1
-                    else:
-                        stores.add(node.id)
+            loads, stores, counter, _ = _tally(node for part in self.header(stmt) for node in name_nodes(part))
             for field in ("body", "orelse"):
                 for inner in getattr(stmt, field, None) or []:
                     l, st, c = self.names(inner)
@@ -202,14 +195,7 @@ class Cleanup:
     def _simple_names(self, stmt):
         entry = self._names.get(id(stmt))
         if entry is None or entry[0] is not stmt:
-            loads, stores, counter, store_counter = set(), set(), {}, {}
-            for node in name_nodes(stmt):
-                if isinstance(node.ctx, gast.Load):
-                    loads.add(node.id)
-                    counter[node.id] = counter.get(node.id, 0) + 1
-                else:
-                    stores.add(node.id)
-                    store_counter[node.id] = store_counter.get(node.id, 0) + 1
+            loads, stores, counter, store_counter = _tally(name_nodes(stmt))
             if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
                 loads.add(stmt.target.id)       # da += v reads da
                 counter[stmt.target.id] = counter.get(stmt.target.id, 0) + 1
@@ -531,6 +517,19 @@ class Cleanup:
                 i -= 1
                 changed = True
         return changed
+
+
+def _tally(name_nodes_):
+    """``(loads, stores, load counts, store counts)`` of some Name nodes."""
+    loads, stores, counter, store_counter = set(), set(), {}, {}
+    for node in name_nodes_:
+        if isinstance(node.ctx, gast.Load):
+            loads.add(node.id)
+            counter[node.id] = counter.get(node.id, 0) + 1
+        else:
+            stores.add(node.id)
+            store_counter[node.id] = store_counter.get(node.id, 0) + 1
+    return loads, stores, counter, store_counter
 
 
 def _next(positions, after):
