@@ -40,6 +40,9 @@ from .callsite import CallSites, Subroutines
 from .templates import instantiate
 
 
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
 class ReverseMode(CallSites):
     """Builds the gradient, returned with the value (``mode="grad"``) or alone (``"gradient"``), or the
     vector-Jacobian product (``mode="vjp"``)."""
@@ -78,9 +81,8 @@ class ReverseMode(CallSites):
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
         refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
-        self.bound_before = tape_.must_bound(body, params, at=lambda stmt: isinstance(stmt, (gast.For, gast.While)))
-        self.maybe_bound = tape_.may_bound(   # for branches, and the assignments that may push an old value
-            body, params, at=lambda stmt: isinstance(stmt, gast.If) or isinstance(stmt, gast.Assign) and bool(
+        self.maybe_bound = tape_.may_bound(   # for loops and branches, and assignments that may push an old value
+            body, params, at=lambda stmt: isinstance(stmt, _COMPOUND) or isinstance(stmt, gast.Assign) and bool(
                 names_in(stmt.targets[0], gast.Store) & self.overwritten))
         self.tape = self.namer.fresh("tape")
 
@@ -586,9 +588,7 @@ class ReverseMode(CallSites):
         start, start_owned, saved = set(self.has_adjoint), set(self.owned), self.out
         branches, states = [], []
         start_uniform = set(self.uniform)
-        # an adjoint flows out of the branch to a value that may exist before it (a loop's last
-        # value may not, if the loop ran no pass; then nothing reads the adjoint either)
-        bound = self.maybe_bound.get(id(stmt), set())
+        bound = self.maybe_bound.get(id(stmt), set())     # see reverse_loop
         for block in (stmt.body, stmt.orelse):
             self.has_adjoint, self.owned, self.out = set(start), set(start_owned), []
             self.uniform = set(start_uniform)
@@ -618,7 +618,9 @@ class ReverseMode(CallSites):
         if isinstance(loop, gast.For):
             assigned |= names_in(loop.target, gast.Store)
         read = names_in(gast.Module(body=loop.body, type_ignores=[]), gast.Load)
-        bound = self.bound_before.get(id(loop), set())
+        # An adjoint flows out of the loop to a value that may exist before it. (The last value of an
+        # earlier loop may not, if that loop ran no pass; but then nothing reads its adjoint either.)
+        bound = self.maybe_bound.get(id(loop), set())
         for n in sorted(self.uniform & names_in(loop)):
             self.materialize(n, loop)
         self.depth += 1

@@ -154,3 +154,11 @@ def shape_set_by_a_branch(a):
     for i in range(2):
         a = np.log(t) + a
     return np.sum(np.sin(a))
+
+
+def value_of_a_loop_refined_by_another(a):
+    for k in range(2):
+        y = a * (k + 1.0)                # y exists only if this loop ran
+    for k in range(3):
+        y = np.sin(y)
+    return np.sum(y)

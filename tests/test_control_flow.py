@@ -125,3 +125,9 @@ def test_a_specialization_learned_on_one_branch_serves_the_other(rng, first, the
     gradient = Gradient(cf.shape_set_by_a_branch, 0)      # a new one (grad's are cached per function)
     gradient(first * x)
     assert_grads_close(cf.shape_set_by_a_branch, (gradient(then * x),), (then * x,), (0,))
+
+
+def test_a_value_made_in_one_loop_and_refined_in_the_next(rng):
+    """y is bound only by the first loop (maybe, as far as the code says); its adjoint must still flow
+    out of the second loop into the first (it was dropped: a zero gradient)."""
+    check(cf.value_of_a_loop_refined_by_another, (rng.normal(size=(2, 3)),), 0)

@@ -34,6 +34,21 @@ def case(source, wrt, *shapes, name="f"):
 
 
 FIXED = {
+    # the last value of a for loop's variable, refined by a while loop: its adjoint was dropped after
+    # the while loop (reverse mode gave 0; forward mode was right); found by the campaign
+    "loop_variable_refined_by_a_later_loop": case("""
+import numpy as np
+
+
+def f(a):
+    for i in a:
+        a = np.sin(a)
+    j = 0
+    while j < len(a):
+        i = i * 0.5
+        j += 1
+    return np.sum(np.sin(i))
+""", 0, (2, 3)),
     # the adjoint of np.concatenate reads [a.shape[0] for a in rows[:-1]]; the simplifier took the
     # comprehension's `a` for the user's scalar `a` and folded a.shape to (): IndexError (campaign find)
     "template_comprehension_variable_named_like_a_user_variable": case("""
