@@ -66,7 +66,8 @@ class Facts:
 
 
 def static_facts(program):
-    """Facts that hold for any arguments: scalars made from shapes, sizes and counters."""
+    """Facts that hold for any arguments: scalars made from shapes, sizes and counters, and the names
+    assigned a Python number somewhere (``Z = 0.5``: such a name has no ``.shape``)."""
     facts = Facts(kinds=static_kinds(program.node))
     for node in walk(program.node):
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
@@ -86,6 +87,9 @@ def static_facts(program):
                 facts.integers.add(target)
                 facts.shapes[target] = ()
                 changed = True
+    facts.python_numbers = {stmt.targets[0].id for stmt in walk_statements(program.node.body)
+                            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                            and isinstance(stmt.value, gast.Constant) and type(stmt.value.value) in _PYTHON_NUMBERS}
     return facts
 
 

@@ -34,6 +34,18 @@ def case(source, wrt, *shapes, name="f"):
 
 
 FIXED = {
+    # the shape-generic derivative read Z.shape where Z = 0.5 (a Python float, a helper's default in the
+    # campaign's program); names assigned a Python number are asked of NumPy (np.shape(Z))
+    "shape_of_a_name_assigned_a_python_number": case("""
+import numpy as np
+
+
+def f(x):
+    Z = 0.5
+    if float(np.sum(x)) > 100:
+        Z = np.tanh(x)
+    return float(np.sum(np.sin(np.reshape(Z, (-1,)) * x)))
+""", 0, (3,)),
     # the last value of a for loop's variable, refined by a while loop: its adjoint was dropped after
     # the while loop (reverse mode gave 0; forward mode was right); found by the campaign
     "loop_variable_refined_by_a_later_loop": case("""
