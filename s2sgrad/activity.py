@@ -10,6 +10,8 @@ The analysis is by name and ignores statement order inside loops, so it is
 conservative for code that overwrites names: it iterates to a fixpoint.
 """
 
+import builtins
+
 import gast
 import numpy as np
 
@@ -58,11 +60,24 @@ def _assignments(body):
             else:
                 yield targets, node.value, set(), False
         elif isinstance(node, gast.For):
-            yield names_in(node.target, gast.Store), node.iter, set(), False
+            for target, sequence in _iterated(node.target, node.iter):
+                yield names_in(target, gast.Store), sequence, set(), False
         if isinstance(node, (gast.Assign, gast.Expr)):
             for write in writes(node.value):      # hs.append(h), np.copyto(w, x), np.sin(x, out=w) change w
                 if write.name is not None:
                     yield {write.name}, node.value, {write.name}, True
+
+
+def _iterated(target, iterable):
+    """(target, sequence) pairs of a loop header: ``for k, row in enumerate(X)`` hands ``row`` the items
+    of ``X`` (and ``k`` only counts); ``zip`` pairs each target with its own sequence."""
+    callee = getattr(iterable, "callee", None)
+    if isinstance(target, gast.Tuple) and isinstance(iterable, gast.Call) and not iterable.keywords:
+        if callee is builtins.enumerate and len(iterable.args) == 1 and len(target.elts) == 2:
+            return _iterated(target.elts[1], iterable.args[0])
+        if callee is builtins.zip and len(iterable.args) == len(target.elts):
+            return [pair for t, a in zip(target.elts, iterable.args) for pair in _iterated(t, a)]
+    return [(target, iterable)]
 
 
 def is_add_at(call):

@@ -562,20 +562,28 @@ class ReverseMode(CallSites):
                                 f"assign the items one at a time ({array}[i] = v), or build a new list: "
                                 f"{array} = {array}[:i] + new_items")
             g = gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice, ctx=gast.Load())
+            itself = None      # x[i] = x: the old x's adjoint gains dx[i] after dx[i] is cleared
             if isinstance(value, gast.Name) and value.id in self.active:
                 if container:              # d[k] = v: the slot's adjoint is v's, whole
                     contribution = g
                 else:
                     contribution = self.sum_to_operand(g, value, None, [name(array)])
-                    if value.id not in self.has_adjoint:
+                    if value.id not in self.has_adjoint or value.id == array:
                         contribution = _copy_of(contribution)
-                self.accumulate(value.id, stmt, expr=contribution)
+                if value.id == array:
+                    itself = self.namer.fresh("d" + array)
+                    self.namer.temps.add(itself)
+                    self.emit(assign(itself, contribution), stmt)
+                else:
+                    self.accumulate(value.id, stmt, expr=contribution)
             if array not in self.owned and not container:
                 self.emit(assign(self.adjoint_name(array), _copy_of(name(self.adjoint_name(array)))),
                           stmt)
                 self.owned.add(array)
             self.emit(assign(gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice,
                                             ctx=gast.Store()), const(0)), stmt)
+            if itself is not None:
+                self.accumulate(array, stmt, expr=name(itself))
         self.emit(tape_.restore(self.tape, gast.Subscript(value=name(array), slice=target.slice,
                                                           ctx=gast.Store()), array), stmt)
 

@@ -34,6 +34,33 @@ def case(source, wrt, *shapes, name="f"):
 
 
 FIXED = {
+    # `for k, j in enumerate(a)`: activity did not see j take a's rows, so an inner loop over j was left
+    # iterating directly and dropped the derivative (reverse mode gave a wrong gradient; campaign find)
+    "inner_loop_over_the_rows_an_enumerate_hands_out": case("""
+import numpy as np
+
+
+def h(z, W):
+    for n_ in W:
+        z = np.arctan(n_)
+    return np.log(np.exp(z))
+
+
+def f(a, b):
+    for k, j in enumerate(a):
+        a = h(b, j)
+    return np.sum(np.sin(a))
+""", 0, (2, 1), ()),
+    # t[:] = t: the old t's adjoint gained dt[:] before dt[:] was cleared, so it was lost (campaign find)
+    "array_written_with_itself": case("""
+import numpy as np
+
+
+def f(w):
+    t = np.copy(w)
+    t[:] = t
+    return np.sum(np.sin(t))
+""", 0, (2,)),
     # the shape-generic derivative read Z.shape where Z = 0.5 (a Python float, a helper's default in the
     # campaign's program); names assigned a Python number are asked of NumPy (np.shape(Z))
     "shape_of_a_name_assigned_a_python_number": case("""
