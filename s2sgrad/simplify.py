@@ -306,8 +306,11 @@ def simplify(node, shapes=None, numpy_alias="np"):
     return Simplifier(shapes, numpy_alias).visit(node)
 
 
+_ASKED_OF_NUMPY = {"shape": "shape", "ndim": "ndim", "size": "size", "dtype": "result_type"}
+
+
 def ask_numpy_for_shapes(fn, names, numpy_alias="np"):
-    """``np.shape(b)`` for ``b.shape`` (and ``ndim``, ``size``) where ``b`` may be a Python number.
+    """``np.shape(b)`` for ``b.shape`` (and ``ndim``, ``size``, ``dtype``) where ``b`` may be a Python number.
 
     A rule reads its operand's shape as ``b.shape``; where the probe saw ``b`` hold
     a Python float on one path and an array on another, its shape is not known,
@@ -320,11 +323,11 @@ def ask_numpy_for_shapes(fn, names, numpy_alias="np"):
 
         def visit_Attribute(self, node):
             self.generic_visit(node)
-            if node.attr in ("shape", "ndim", "size") and isinstance(node.value, gast.Name) \
+            if node.attr in _ASKED_OF_NUMPY and isinstance(node.value, gast.Name) \
                     and node.value.id in names and isinstance(node.ctx, gast.Load):
                 return gast.Call(func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
                                                                      type_comment=None),
-                                                     attr=node.attr, ctx=gast.Load()),
+                                                     attr=_ASKED_OF_NUMPY[node.attr], ctx=gast.Load()),
                                  args=[node.value], keywords=[])
             return node
 

@@ -34,6 +34,17 @@ def case(source, wrt, *shapes, name="f"):
 
 
 FIXED = {
+    # a rule's template read t.dtype where t holds a Python float (np.nanmax of a number): asked of NumPy
+    # (np.result_type(t)) like the shape; found by the campaign
+    "dtype_of_a_python_float": case("""
+import numpy as np
+
+
+def f(x, s):
+    if float(np.sum(x)) > 100:
+        s = np.tanh(x)
+    return np.sum(np.sin(np.nanmax(s) * x))
+""", 0, (3,), "float"),
     # `for k, j in enumerate(a)`: activity did not see j take a's rows, so an inner loop over j was left
     # iterating directly and dropped the derivative (reverse mode gave a wrong gradient; campaign find)
     "inner_loop_over_the_rows_an_enumerate_hands_out": case("""
