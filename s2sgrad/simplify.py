@@ -306,11 +306,11 @@ def simplify(node, shapes=None, numpy_alias="np"):
     return Simplifier(shapes, numpy_alias).visit(node)
 
 
-_ASKED_OF_NUMPY = {"shape": "shape", "ndim": "ndim", "size": "size", "dtype": "result_type"}
+_ASKED_OF_NUMPY = {"shape": "shape", "ndim": "ndim", "size": "size", "dtype": "result_type", "T": "transpose"}
 
 
 def ask_numpy_for_shapes(fn, names, numpy_alias="np"):
-    """``np.shape(b)`` for ``b.shape`` (and ``ndim``, ``size``, ``dtype``) where ``b`` may be a Python number.
+    """``np.shape(b)`` for ``b.shape`` (and ``ndim``, ``size``, ``dtype``, ``T``) where ``b`` may be a Python number.
 
     A rule reads its operand's shape as ``b.shape``; where the probe saw ``b`` hold
     a Python float on one path and an array on another, its shape is not known,
