@@ -189,8 +189,10 @@ CASES = {
     "np.var": [Case("np.var(a)", a=A34), Case("np.var(a, axis=1, ddof=1)", a=A34),
                Case("np.var(a, 0, keepdims=True)", a=A34)],
     "np.std": [Case("np.std(a)", a=A34), Case("np.std(a, axis=0, ddof=1)", a=A34)],
-    "np.cumsum": [Case("np.cumsum(a)", a=A34), Case("np.cumsum(a, axis=1)", a=A34), Case("np.cumsum(a, 0)", a=normal(5))],
-    "np.cumprod": [Case("np.cumprod(a)", a=positive(2, 3)), Case("np.cumprod(a, axis=0)", a=positive(3, 2))],
+    "np.cumsum": [Case("np.cumsum(a)", a=A34), Case("np.cumsum(a, axis=1)", a=A34), Case("np.cumsum(a, 0)", a=normal(5)),
+                  Case("np.cumsum(a, axis=0)", a=normal())],   # a 0-d a scans as 1-d: ans has shape (1,)
+    "np.cumprod": [Case("np.cumprod(a)", a=positive(2, 3)), Case("np.cumprod(a, axis=0)", a=positive(3, 2)),
+                   Case("np.cumprod(a, axis=0)", a=positive())],
     "np.cumulative_sum": [Case("np.cumulative_sum(a, axis=1)", a=A34), Case("np.cumulative_sum(a)", a=normal(5))],
     "np.cumulative_prod": [Case("np.cumulative_prod(a, axis=0)", a=positive(3, 2))],
     "np.nansum": [Case("np.nansum(a)", a=A34), Case("np.nansum(a, axis=1)", a=with_nan(3, 4))],

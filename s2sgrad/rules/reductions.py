@@ -47,13 +47,14 @@ defrule(np.std, "a, axis=None, dtype=None, ddof=0, keepdims=False",
         jvp={"a": "np.sum(da * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis, keepdims=keepdims)"
                   " / ((a.size / ans.size - ddof) * ans)"})
 
+# a scan along an axis of a 0-d array treats it as 1-d, so its (1,)-shaped adjoint is reshaped back
+_REVERSED_SCAN = ("np.reshape(np.flip(np.cumsum(np.flip(np.ravel({0})))), a.shape) if axis is None "
+                  "else np.flip(np.cumsum(np.flip({0}, axis), axis), axis) if np.ndim(a) else np.reshape({0}, ())")
 defrule(np.cumsum, "a, axis=None, dtype=None", linear=True,
-        vjp={"a": "np.reshape(np.flip(np.cumsum(np.flip(np.ravel(g)))), a.shape) if axis is None "
-                  "else np.flip(np.cumsum(np.flip(g, axis), axis), axis)"})
+        vjp={"a": _REVERSED_SCAN.format("g")})
 
 defrule(np.cumprod, "a, axis=None, dtype=None",
-        vjp={"a": "np.reshape(np.flip(np.cumsum(np.flip(np.ravel(g * ans)))), a.shape) / a if axis is None "
-                  "else np.flip(np.cumsum(np.flip(g * ans, axis), axis), axis) / a"},
+        vjp={"a": f"({_REVERSED_SCAN.format('g * ans')}) / a"},
         jvp={"a": "ans * np.cumsum(np.ravel(da / a)) if axis is None else ans * np.cumsum(da / a, axis)"})
 if hasattr(np, "cumulative_sum"):      # NumPy 2.1's array-API scans: the axis may only be omitted for 1-D
     _REVERSED_CUMSUM = "np.flip(np.cumsum(np.flip({0}, axis), 0 if axis is None else axis), axis)"
