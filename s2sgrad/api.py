@@ -166,8 +166,7 @@ class Derivative:
         if not facts.numpy_only:
             dispatch.fill_by_adding(fn, program.externals.np)
         seeds = {a.id for a in fn.args.kwonlyargs}       # a vjp's cotangent may be a Python float too
-        ask_numpy_for_shapes(fn, {n for n in facts.python_numbers | seeds if facts.shape(n) is None},
-                             program.externals.np)
+        ask_numpy_for_shapes(fn, facts.python_numbers | seeds, facts.shape, program.externals.np)
         source = module_source(fn, program.externals)
         namespace = program.externals.namespace()
         for _, externals in getattr(fn, "companions", ()):

@@ -12,7 +12,7 @@ import operator
 import gast
 import numpy as np
 
-from .astutil import const
+from .astutil import const, walk_statements
 
 _COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
             gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
@@ -309,14 +309,18 @@ def simplify(node, shapes=None, numpy_alias="np"):
 _ASKED_OF_NUMPY = {"shape": "shape", "ndim": "ndim", "size": "size", "dtype": "result_type", "T": "transpose"}
 
 
-def ask_numpy_for_shapes(fn, names, numpy_alias="np"):
+def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
     """``np.shape(b)`` for ``b.shape`` (and ``ndim``, ``size``, ``dtype``, ``T``) where ``b`` may be a Python number.
 
     A rule reads its operand's shape as ``b.shape``; where the probe saw ``b`` hold
     a Python float on one path and an array on another, its shape is not known,
-    and a float has no ``.shape``. NumPy's functions answer for both. ``names``:
-    those names. The user's own statements stay as written.
+    and a float has no ``.shape``. NumPy's functions answer for both. ``numbers``:
+    the names that may hold a Python number (the probe's, a vjp's cotangent);
+    a gradient's seed (``dt = 1.0``) and the copies of any of them
+    (``dt20 = dt``) may too, and are asked of NumPy where ``shape_of`` does not
+    know their shape. The user's own statements stay as written.
     """
+    names = {n for n in _copies(fn, set(numbers) | _constants(fn)) if shape_of(n) is None}
     class Ask(gast.NodeTransformer):
         def visit(self, node):
             return node if getattr(node, "as_written", False) else super().visit(node)
@@ -334,6 +338,25 @@ def ask_numpy_for_shapes(fn, names, numpy_alias="np"):
     if names:
         Ask().visit(fn)
     return fn
+
+
+def _constants(fn):
+    """The names a generated statement assigns a number (a gradient's seed ``dt = 1.0``)."""
+    return {s.targets[0].id for s in walk_statements(fn.body)
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Constant) and type(s.value.value) in (int, float)}
+
+
+def _copies(fn, names):
+    """``names`` and the names that copy one of them (``a = b``), transitively."""
+    copies = [(s.targets[0].id, s.value.id) for s in walk_statements(fn.body)
+              if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name)]
+    found, grown = set(names), True
+    while grown:
+        new = {target for target, source in copies if source in found and target not in found}
+        found |= new
+        grown = bool(new)
+    return found
 
 
 def simplify_function(fn, shapes=None, numpy_alias="np"):

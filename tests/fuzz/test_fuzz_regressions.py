@@ -351,6 +351,17 @@ def f(a):
         n_ += 1
     return np.sum(np.sin(value))
 """, 0, (2, 3)),
+    # campaign seed 902290, shrunk: the probe cannot know t's shape (a branch it did not take assigns it), so
+    # the unoptimized gradient kept .T of dt6, a copy of the seed dt = 1.0: a Python float has no .T
+    "transpose_of_a_copy_of_the_seed": case("""
+import numpy as np
+
+
+def f(z):
+    z = np.tanh(z) if np.max(z) > 0 else np.where(z > 0, z, 2.0 * z)
+    t = u = z.T
+    return t
+""", 0, ()),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
