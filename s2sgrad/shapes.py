@@ -210,11 +210,18 @@ def probe(program, args):
     unrun = {target for site, (target, _) in enumerate(sites) if site not in recorder.seen}
     varying = {t for t, seen in observed.items() if t not in shapes
                and (t in unrun or len({s for s in seen if s is not None}) > 1)}
+    kinds = static_kinds(program.node, {p: CONTAINER_KINDS[type(a)] for p, a in zip(params, args)
+                                        if type(a) in CONTAINER_KINDS})
+    for site, (target, _) in enumerate(sites):
+        seen = recorder.kinds.get(site)
+        if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
+            kinds.setdefault(target, CONTAINER_KINDS[seen[0]])
     tainted = set()
+    flows = sites + _container_writes(program.node, kinds)
     changed = True
     while changed:
         changed = False
-        for target, rhs in sites:
+        for target, rhs in flows:
             if target in tainted:
                 continue
             if _data_dependent(rhs, shapes, integers) or operand_names(rhs) & (tainted | varying):
@@ -223,12 +230,6 @@ def probe(program, args):
     for t in tainted:
         shapes.pop(t, None)
     integers -= tainted
-    kinds = static_kinds(program.node, {p: CONTAINER_KINDS[type(a)] for p, a in zip(params, args)
-                                        if type(a) in CONTAINER_KINDS})
-    for site, (target, _) in enumerate(sites):
-        seen = recorder.kinds.get(site)
-        if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
-            kinds.setdefault(target, CONTAINER_KINDS[seen[0]])
     held_numbers = {p: _is_number(a) for p, a in zip(params, args)}
     for site, (target, _) in enumerate(sites):     # a site that never ran may hold anything
         seen = recorder.numbers.get(site)
@@ -239,6 +240,21 @@ def probe(program, args):
     python_numbers = {p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {
         target for site, (target, _) in enumerate(sites) if site in recorder.python_numbers}
     return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers)
+
+
+def _container_writes(func, kinds):
+    """``(container, what goes in)`` for each value put into a list or dict in place (``xs.append(v)``,
+    ``xs[i] = v``): a value of varying shape put there makes ``np.stack(xs)`` vary too."""
+    writes = []
+    for stmt in walk_statements(func.body):
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+                and isinstance(stmt.value.func, gast.Attribute) and isinstance(stmt.value.func.value, gast.Name) \
+                and stmt.value.func.attr in ("append", "extend", "insert"):
+            writes.append((stmt.value.func.value.id, stmt.value))
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
+                and isinstance(stmt.targets[0].value, gast.Name) and kinds.get(stmt.targets[0].value.id) in ("list", "dict"):
+            writes.append((stmt.targets[0].value.id, stmt.value))
+    return writes
 
 
 def _infer_elementwise(sites, shapes, observed):

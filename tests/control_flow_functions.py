@@ -156,6 +156,14 @@ def shape_set_by_a_branch(a):
     return np.sum(np.sin(a))
 
 
+def shape_set_by_a_branch_through_a_list(x, w):
+    if float(np.sum(w)) > 0:
+        w = np.stack([w, w])             # (3,) or (2, 3): the list, and its stack, differ on each path
+    parts = []
+    parts.append(np.tanh(w + x))
+    return np.mean(np.stack(parts))
+
+
 def value_of_a_loop_refined_by_another(a):
     for k in range(2):
         y = a * (k + 1.0)                # y exists only if this loop ran

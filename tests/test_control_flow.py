@@ -127,6 +127,16 @@ def test_a_specialization_learned_on_one_branch_serves_the_other(rng, first, the
     assert_grads_close(cf.shape_set_by_a_branch, (gradient(then * x),), (then * x,), (0,))
 
 
+@pytest.mark.parametrize("first, then", [(1.0, -1.0), (-1.0, 1.0)])
+def test_a_shape_set_by_a_branch_reaches_a_list_and_its_stack(rng, first, then):
+    """A value whose shape differs between paths, appended to a list: the list's stack (and its mean's
+    1 / size) differs too (campaign seed 901797: the mean's size from the probe's path was kept)."""
+    x, w = rng.normal(size=3), rng.random(3) + 0.1
+    gradient = Gradient(cf.shape_set_by_a_branch_through_a_list, 0)
+    gradient(x, first * w)
+    assert_grads_close(cf.shape_set_by_a_branch_through_a_list, (gradient(x, then * w),), (x, then * w), (0,))
+
+
 def test_a_value_made_in_one_loop_and_refined_in_the_next(rng):
     """y is bound only by the first loop (maybe, as far as the code says); its adjoint must still flow
     out of the second loop into the first (it was dropped: a zero gradient)."""
