@@ -127,7 +127,7 @@ class Derivative:
 
     def _check(self):
         """Raise GradError now for what would stop generation later (a call with no rule, say)."""
-        ReverseMode(self.program.fork(), self.wrt, static_facts(self.program), self.mode).check()
+        ReverseMode(self.program.fork(tree=False), self.wrt, static_facts(self.program), self.mode).check()
 
     @property
     @_collector_paused

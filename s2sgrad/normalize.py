@@ -117,10 +117,13 @@ class Program:
     def params(self):
         return [a.id for a in self.node.args.args]
 
-    def fork(self):
-        """An independent copy to transform: each generated derivative takes names of its own."""
+    def fork(self, tree=True):
+        """An independent copy to transform: each generated derivative takes names of its own.
+
+        ``tree=False`` shares the tree, for a phase that only reads it (the early check of a derivative).
+        """
         namer = self.namer.copy()
-        return Program(self.parsed, _copy(self.node), namer, self.externals.copy(namer))
+        return Program(self.parsed, _copy(self.node) if tree else self.node, namer, self.externals.copy(namer))
 
 
 def normalize(parsed, namer):

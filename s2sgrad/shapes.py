@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from .activity import operand_names
-from .astutil import const, name, names_in, walk, walk_statements
+from .astutil import const, name, name_nodes, names_in, walk, walk_statements
 
 DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
                                          np.extract, np.compress, np.trim_zeros)}
@@ -69,25 +69,30 @@ def static_facts(program):
     """Facts that hold for any arguments: scalars made from shapes, sizes and counters, and the names
     assigned a Python number somewhere (``Z = 0.5``: such a name has no ``.shape``)."""
     facts = Facts(kinds=static_kinds(program.node))
-    for node in walk(program.node):
+    statements = list(walk_statements(program.node.body))
+    for node in statements:
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
                 and isinstance(node.iter, gast.Call) and getattr(node.iter, "callee", None) is builtins.range:
             facts.integers.add(node.target.id)
             facts.shapes[node.target.id] = ()
+    assignments = {}
+    for node in name_nodes(program.node):
+        if isinstance(node.ctx, (gast.Store, gast.Param)):
+            assignments[node.id] = assignments.get(node.id, 0) + 1
     changed = True
     while changed:
         changed = False
-        for node in walk(program.node):
+        for node in statements:
             if not (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)):
                 continue
             target = node.targets[0].id
             if target in facts.integers:
                 continue
-            if _is_integer_expression(node.value, facts) and _single_assignment(program.node, target):
+            if _is_integer_expression(node.value, facts) and assignments[target] == 1:
                 facts.integers.add(target)
                 facts.shapes[target] = ()
                 changed = True
-    facts.python_numbers = {stmt.targets[0].id for stmt in walk_statements(program.node.body)
+    facts.python_numbers = {stmt.targets[0].id for stmt in statements
                             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                             and isinstance(stmt.value, gast.Constant) and type(stmt.value.value) in _PYTHON_NUMBERS}
     return facts
@@ -143,12 +148,6 @@ def _is_integer_expression(rhs, facts):
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)):
         return all(_is_integer_expression(o, facts) for o in (rhs.left, rhs.right))
     return False
-
-
-def _single_assignment(func, target):
-    count = sum(1 for n in walk(func) if isinstance(n, gast.Name) and n.id == target
-                and isinstance(n.ctx, (gast.Store, gast.Param)))
-    return count == 1
 
 
 def shape_of(value):

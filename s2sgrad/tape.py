@@ -15,7 +15,7 @@ value to names pushed before their first assignment (a loop's first pass).
 
 import gast
 
-from .astutil import assign, const, name, names_in, walk_statements
+from .astutil import assign, const, name, name_nodes, names_in, walk_statements
 
 
 def overwritten_names(body, params):
@@ -169,4 +169,4 @@ def initialize_unbound(primal, params, pushed_names):
 
 
 def uses_tape(stmts, tape):
-    return any(tape in names_in(s, gast.Load) for s in walk_statements(stmts))
+    return any(n.id == tape and isinstance(n.ctx, gast.Load) for s in stmts for n in name_nodes(s))
