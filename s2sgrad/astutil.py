@@ -83,6 +83,47 @@ def walk(node):
         yield node
 
 
+class Transformer(gast.NodeTransformer):
+    """:class:`ast.NodeTransformer` with a faster ``generic_visit``, for the passes that visit every
+    node of a generated function (simplification, rewrites): it reads children straight from the
+    fields, and skips the ``Load``/``Store`` context nodes, which no pass visits."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._visitors = {}        # node class -> the method that visits it, looked up once
+
+    def visit(self, node):
+        cls = type(node)
+        visitor = self._visitors.get(cls)
+        if visitor is None:
+            visitor = self._visitors[cls] = getattr(type(self), "visit_" + cls.__name__, Transformer.generic_visit)
+        return visitor(self, node)
+
+    def generic_visit(self, node):
+        fields = node.__dict__
+        for field in node._fields:
+            old = fields.get(field)
+            if type(old) is list:
+                new = []
+                for item in old:
+                    if isinstance(item, gast.AST):
+                        item = self.visit(item)
+                        if item is None:
+                            continue
+                        if not isinstance(item, gast.AST):
+                            new.extend(item)
+                            continue
+                    new.append(item)
+                old[:] = new
+            elif isinstance(old, gast.AST) and not isinstance(old, gast.expr_context):
+                replacement = self.visit(old)
+                if replacement is None:
+                    delattr(node, field)
+                else:
+                    fields[field] = replacement
+        return node
+
+
 def walk_statements(stmts):
     """Every statement, nested ones included, in order (no expression holds a statement)."""
     for stmt in stmts:
@@ -98,17 +139,27 @@ def name_nodes(node):
     todo = [node]
     while todo:
         node = todo.pop()
-        if type(node) is gast.Name:
+        cls = type(node)
+        if cls is gast.Name:
             found.append(node)
-        elif isinstance(node, gast.AST):
-            fields = node.__dict__
-            for field in node._fields:
-                value = fields.get(field)
-                if type(value) is list:
-                    todo.extend(value)
-                elif isinstance(value, gast.AST):
-                    todo.append(value)
+            continue
+        children = _FIELDS_WITH_NAMES.get(cls)
+        if children is None:
+            if not isinstance(node, gast.AST):
+                continue
+            children = _FIELDS_WITH_NAMES[cls] = () if cls is gast.Constant else tuple(
+                f for f in cls._fields if f not in ("ctx", "op", "kind", "type_comment"))
+        fields = node.__dict__
+        for field in children:
+            value = fields.get(field)
+            if type(value) is list:
+                todo.extend(value)
+            elif value is not None:
+                todo.append(value)
     return found
+
+
+_FIELDS_WITH_NAMES = {}    # node class -> the fields that may hold a Name, for name_nodes
 
 
 def names_in(node, ctx=None):

@@ -37,9 +37,10 @@ _SAME_SHAPED = _same_shaped_classes()
 _CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}   # shared, as CPython does
 
 
-def to_ast(node, where=(1, 0, 1, 0)):
+def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
     """The ``ast`` tree of a gast tree, every statement and expression located (at its parent's
-    place where it has none, as :func:`ast.fix_missing_locations` would).
+    place where it has none, as :func:`ast.fix_missing_locations` would). With ``numpy_alias``,
+    ``inf`` and ``nan`` constants are spelled ``np.inf`` and ``np.nan`` (astor would write 1e1000).
 
     ``gast.gast_to_ast`` does this through a generic visitor, for a tenth of a
     second per thousand lines; here the common nodes are built directly, and
@@ -47,7 +48,7 @@ def to_ast(node, where=(1, 0, 1, 0)):
     through gast.
     """
     if type(node) is list:
-        return [to_ast(n, where) for n in node]
+        return [to_ast(n, where, numpy_alias) for n in node]
     if not isinstance(node, gast.AST):
         return node
     cls = type(node)
@@ -55,12 +56,20 @@ def to_ast(node, where=(1, 0, 1, 0)):
     if fields.get("lineno") is not None:
         where = (fields["lineno"], fields.get("col_offset"), fields.get("end_lineno"), fields.get("end_col_offset"))
     twin = _SAME_SHAPED.get(cls)
+    if cls is gast.Constant and numpy_alias is not None and isinstance(node.value, float) \
+            and not math.isfinite(node.value):
+        new = ast.Attribute(value=ast.Name(id=numpy_alias, ctx=_CONTEXTS[gast.Load]),
+                            attr="nan" if math.isnan(node.value) else "inf", ctx=_CONTEXTS[gast.Load])
+        new = ast.UnaryOp(op=ast.USub(), operand=new) if node.value < 0 else new
+        new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
+        return ast.fix_missing_locations(new)
     if twin is not None:
         new = twin.__new__(twin)
         attrs = new.__dict__
         for field in cls._fields:
             value = fields.get(field)
-            attrs[field] = to_ast(value, where) if type(value) is list or isinstance(value, gast.AST) else value
+            attrs[field] = to_ast(value, where, numpy_alias) if type(value) is list or isinstance(value, gast.AST) \
+                else value
     elif cls is gast.Name and not isinstance(node.ctx, gast.Param):
         new = ast.Name(id=node.id, ctx=_CONTEXTS[type(node.ctx)])
     elif cls is gast.FunctionDef:      # its signature through gast, its body here
@@ -70,7 +79,7 @@ def to_ast(node, where=(1, 0, 1, 0)):
             new = ast.fix_missing_locations(gast.gast_to_ast(node))
         finally:
             node.body = body
-        new.body = to_ast(body, where)
+        new.body = to_ast(body, where, numpy_alias)
     else:
         new = ast.fix_missing_locations(gast.gast_to_ast(node))
     if "lineno" in new._attributes and getattr(new, "lineno", None) is None:
@@ -78,28 +87,13 @@ def to_ast(node, where=(1, 0, 1, 0)):
     return new
 
 
-class _SpellInfinities(ast.NodeTransformer):
-    """``inf`` and ``nan`` constants as ``np.inf`` and ``np.nan`` (astor would write 1e1000)."""
-
-    def __init__(self, numpy_alias):
-        self.np = numpy_alias
-
-    def visit_Constant(self, node):
-        if isinstance(node.value, float) and not math.isfinite(node.value):
-            spelled = ast.Attribute(value=ast.Name(id=self.np, ctx=ast.Load()),
-                                    attr="nan" if math.isnan(node.value) else "inf", ctx=ast.Load())
-            return ast.UnaryOp(op=ast.USub(), operand=spelled) if node.value < 0 else spelled
-        return node
-
-
 def to_source(node, numpy_alias="np"):
     """Python source text for a gast module, function or statement.
 
     Lines are not re-wrapped: astor's wrapping breaks expressions at odd places,
-    and one long line reads better than a broken one. (:func:`to_ast` builds a
-    new tree, so spelling the infinities there leaves ``node`` as it was.)
+    and one long line reads better than a broken one.
     """
-    tree = _SpellInfinities(numpy_alias).visit(to_ast(node))
+    tree = to_ast(node, numpy_alias=numpy_alias)
     return astor.to_source(tree, pretty_source="".join)
 
 

@@ -51,13 +51,15 @@ def optimize(fn, namer, generated, shapes=None, numpy_alias="np", release=False)
     ``release``: a gradient that returns no value may drop its large
     forward-only values before the backward sweep (see :mod:`s2sgrad.release`).
     """
+    known = dict(shapes or {}, **_numbers(fn))
+    cleanup = Cleanup(fn, namer, generated, known, numpy_alias)
     if _ENABLED[-1]:
-        Cleanup(fn, namer, generated).run()
-        if simplify_function(fn, dict(shapes or {}, **_numbers(fn)), numpy_alias):
-            Cleanup(fn, namer, generated).run()       # a fold may leave a copy or a constant to propagate
-        if rewrite(fn, numpy_alias):
-            Cleanup(fn, namer, generated).run()
-    copy_where_shared(fn, Cleanup(fn, namer, generated))
+        simplify_function(fn, known, numpy_alias)   # the passes fold what their substitutions make foldable
+        cleanup.run()
+        if rewrite(fn, numpy_alias):                # (it changes statements in place: the passes start afresh)
+            cleanup = Cleanup(fn, namer, generated, known, numpy_alias)
+            cleanup.run()
+    copy_where_shared(fn, cleanup)
     if _ENABLED[-1] and release and shapes:
         release_forward_only(fn, set(generated), shapes)
     return fn
@@ -126,8 +128,8 @@ def _numbers(fn):
     Simplification then negates such a number rather than the array it scales.
     """
     defs = {}
-    for node in gast.walk(fn):
-        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+    for node in name_nodes(fn):
+        if not isinstance(node.ctx, gast.Load):
             defs[node.id] = defs.get(node.id, 0) + 1
     found = {}
     for stmt in fn.body:
@@ -154,9 +156,11 @@ class Cleanup:
     replaced by a new object (``substitute`` copies), so the cache never goes stale.
     """
 
-    def __init__(self, fn, namer, generated):
+    def __init__(self, fn, namer, generated, shapes=None, numpy_alias="np"):
         self.fn = fn
         self.namer = namer
+        self.shapes = shapes or {}
+        self.numpy_alias = numpy_alias
         self.generated = set(generated) | set(namer.temps)
         self.params = {a.id for a in fn.args.args} | {a.id for a in fn.args.kwonlyargs}
         self._names = {}
@@ -168,6 +172,7 @@ class Cleanup:
         passes = (self.propagate_constants, self.propagate_copies, self.eliminate_dead_code,
                   self.inline_single_use, self.propagate_block_copies)
         unchanged = 0
+        self._counts = None      # the function may have changed since the last run
         for turn in range(20 * len(passes)):
             if passes[turn % len(passes)]():
                 unchanged = 0
@@ -176,6 +181,15 @@ class Cleanup:
                 unchanged += 1
                 if unchanged == len(passes):
                     break
+
+    def simplify(self, stmt):
+        """Fold what a pass's substitution made foldable (``1.0 * e``), knowing the shapes; a name
+        it leaves bound to a number (``dt3 = 1.0 / 40.0``) is known to hold one from then on."""
+        stmt = simplify(stmt, self.shapes, self.numpy_alias)
+        if self.simple_assign(stmt) and _is_arithmetic_on_numbers(stmt.value) \
+                and self.counts()[0].get(stmt.targets[0].id) == 1:
+            self.shapes[stmt.targets[0].id] = ()
+        return stmt
 
     # ------------------------------------------------------------- names
     def names(self, stmt):
@@ -301,7 +315,7 @@ class Cleanup:
         if not mapping:
             return False
         self.fn.body[:] = kept
-        self.replace_everywhere(mapping, then=simplify)   # fold what the constants make foldable
+        self.replace_everywhere(mapping, then=self.simplify)   # fold what the constants make foldable
         return True
 
     def propagate_copies(self):
@@ -475,7 +489,7 @@ class Cleanup:
             read = self.loads(stmt)
             if any((_next(writes.get(r, ()), i) or j) < j for r in read):
                 continue                       # something in between changes what e reads
-            body[j] = substitute(later, {t: stmt.value})
+            body[j] = self.simplify(substitute(later, {t: stmt.value}))
             body[i] = None
             for r in read:
                 bisect.insort(reads.setdefault(r, []), j)

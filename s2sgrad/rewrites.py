@@ -20,7 +20,7 @@ pattern is.
 
 import gast
 
-from .astutil import name, substitute
+from .astutil import Transformer, name, substitute
 from .simplify import simplify
 
 _IDENTITIES = []
@@ -59,7 +59,7 @@ def rewrite(fn, numpy_alias="np"):
     return rewriter.changed
 
 
-class _Rewriter(gast.NodeTransformer):
+class _Rewriter(Transformer):
     def __init__(self, numpy_alias):
         self.np = numpy_alias
         self.changed = False

@@ -7,12 +7,13 @@ specific expression a person would write. Simplifications are exact in
 floating point (``g * 1`` -> ``g``, never reassociation).
 """
 
+import copy
 import operator
 
 import gast
 import numpy as np
 
-from .astutil import const, walk_statements
+from .astutil import Transformer, const, walk_statements
 
 _COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
             gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
@@ -48,7 +49,10 @@ def is_literal(node):
         return False
 
 
-class Simplifier(gast.NodeTransformer):
+_SIMPLE_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)
+
+
+class Simplifier(Transformer):
     """Bottom-up folding; ``shapes`` maps names to known shapes (tuples) for ``.ndim``."""
 
     def __init__(self, shapes=None, numpy_alias="np"):
@@ -59,6 +63,13 @@ class Simplifier(gast.NodeTransformer):
     def visit(self, node):
         if getattr(node, "as_written", False):
             return node      # a statement of the user's own: what it computes is theirs (y = n * 1.0 is a float copy)
+        if isinstance(node, _SIMPLE_STATEMENTS):
+            before, self.changed = self.changed, False
+            new = super().visit(node)
+            if self.changed and new is node:
+                new = copy.copy(node)     # changed in place: a new object, so caches by statement see it
+            self.changed |= before
+            return new
         new = super().visit(node)
         self.changed |= new is not node
         return new
@@ -321,7 +332,7 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
     know their shape. The user's own statements stay as written.
     """
     names = {n for n in _copies(fn, set(numbers) | _constants(fn)) if shape_of(n) is None}
-    class Ask(gast.NodeTransformer):
+    class Ask(Transformer):
         def visit(self, node):
             return node if getattr(node, "as_written", False) else super().visit(node)
 
@@ -361,7 +372,7 @@ def _copies(fn, names):
 
 def simplify_function(fn, shapes=None, numpy_alias="np"):
     """Simplify a generated function in place; whether anything changed (then the cleanup passes
-    have more to do)."""
+    have more to do). A statement changed is replaced by a new object (see :class:`Cleanup`'s caches)."""
     simplifier = Simplifier(shapes, numpy_alias)
     simplifier.visit(fn)
     return simplifier.changed

@@ -11,7 +11,7 @@ import builtins
 
 import gast
 
-from .astutil import clone, name, names_in, substitute, walk
+from .astutil import Transformer, clone, name, names_in, substitute, walk
 from .simplify import simplify
 
 _NUMPY_NAME = "np"
@@ -108,7 +108,7 @@ class _Unchanged:
         return node
 
 
-class _SlicesAsCalls(gast.NodeTransformer):
+class _SlicesAsCalls(Transformer):
     """An index substituted outside brackets (``add_at(dx, index, g)`` for ``x[:, i]``) needs
     ``slice(None)`` where the subscript had ``:``; inside brackets a slice stays as written."""
 
