@@ -189,9 +189,10 @@ class Simplifier(Transformer):
             return const(float(left.value // right.value))     # 22500 / 1 -> 22500.0, exactly
         if isinstance(op, gast.Mult):
             if is_const(right, 1) and not _may_be_bool(left):
-                return left
+                return _times_one(left, right)
             if is_const(left, 1) and not _may_be_bool(right):
-                return right     # (never for a mask: 1.0 * (x >= 0) is a float, the mask alone adds as or)
+                return _times_one(right, left)     # (never for a mask: 1.0 * (x >= 0) is a float, the mask
+                                                   # alone adds as or)
             if is_const(right, -1):
                 return self.visit(gast.UnaryOp(op=gast.USub(), operand=left))
             if _is_neg(right):              # a * -b  ->  -(a * b)
@@ -214,7 +215,7 @@ class Simplifier(Transformer):
         if isinstance(op, gast.Mult) and _is_broadcast_to_shape_of(left, right, self.shapes):
             return gast.BinOp(left=left.args[0], op=op, right=right)   # broadcast_to(e, v.shape) * v
         if isinstance(op, gast.Div) and is_const(right, 1):
-            return left
+            return _times_one(left, const(1.0))     # a true division is a float
         if isinstance(op, gast.Pow) and is_const(right, 1):
             return left
         if isinstance(op, gast.Add):
@@ -255,6 +256,14 @@ class Simplifier(Transformer):
             node.args = [args[0].operand] + args[1:]
             return gast.UnaryOp(op=gast.USub(), operand=node)
         return node
+
+
+def _times_one(operand, one):
+    """``operand * one`` where ``one`` is 1 or 1.0: the operand, a float where the one made it so
+    (``1.0 * 3`` is ``3.0``: a uniform adjoint scaled by an integer is still a float)."""
+    if type(one.value) is float and is_const(operand) and type(operand.value) is int:
+        return const(float(operand.value))
+    return operand
 
 
 _BOOL_FUNCTIONS = frozenset({"logical_and", "logical_or", "logical_not", "logical_xor", "isnan", "isinf",

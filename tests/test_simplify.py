@@ -38,3 +38,17 @@ def test_a_mean_loss_gradient_negates_its_scale_factor(rng):
     w, X, y = args
     exact = X.T @ (1 / (1 + np.exp(-(X @ w))) - y) / len(y)
     np.testing.assert_allclose(g(*args), exact, rtol=1e-12)
+
+
+def test_one_point_zero_times_an_integer_stays_a_float():
+    """A uniform adjoint (1.0) scaled by an integer is a float: folded to 3, the gradient of a * 3
+    came out as the integer 3, and 3 times a mask as integers (a campaign find)."""
+    assert simplified("1.0 * 3") == "3.0"
+    assert simplified("3 * 1.0") == "3.0"
+    assert simplified("3 / 1") == "3.0"
+    assert simplified("1 * 3") == "3"
+    assert type(s2sgrad.grad(lambda_free_triple)(0.5)) is float
+
+
+def lambda_free_triple(a):
+    return a * 3

@@ -362,6 +362,16 @@ def f(z):
     t = u = z.T
     return t
 """, 0, ()),
+    # campaign seed 1100867, shrunk: the sum's uniform adjoint 1.0 times the integer 3 was folded to 3, so
+    # the gradient, 3 times a mask, came out as integers
+    "uniform_adjoint_scaled_by_an_integer": case("""
+import numpy as np
+
+
+def f(a):
+    x = np.clip(a, -0.5, 0.5) * 3 + 2.0
+    return np.sum(x)
+""", 0, (2, 1)),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)

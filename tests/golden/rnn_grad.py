@@ -8,7 +8,7 @@ def grad_rnn(x, h0, Wx, Wh, Wy, y):
         t3 = x[t]
         tape.append(h)
         h = np.tanh(t3 @ Wx + h @ Wh)
-    dt8 = 2 * (h @ Wy - y)
+    dt8 = 2.0 * (h @ Wy - y)
     dh = dt8 @ Wy.T
     dWy = h.T @ dt8
     dWh = np.zeros_like(Wh)
