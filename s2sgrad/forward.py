@@ -118,6 +118,9 @@ class ForwardMode(CallSites):
         """The tangent's name: ``dW`` for ``W`` (a temporary's tangent is a temporary)."""
         if primal not in self.tangent_names:
             self.tangent_names[primal] = self.namer.derivative(primal, self.prefix)
+            if self.facts.shape(primal) == ():
+                # the tangent of a number is a number (maybe a Python float): rules must not read its .T
+                self.facts.shapes.setdefault(self.tangent_names[primal], ())
         return self.tangent_names[primal]
 
     def is_local(self, atom):

@@ -372,6 +372,18 @@ def f(a):
     x = np.clip(a, -0.5, 0.5) * 3 + 2.0
     return np.sum(x)
 """, 0, (2, 1)),
+    # campaign seed 1101287, shrunk: forward mode transposed the tangent of a number, which a Python float
+    # (the tangent passed in) has not; reverse mode knew an adjoint of a number is a number, forward did not
+    "transpose_of_the_tangent_of_a_number": case("""
+import numpy as np
+
+
+def f(a):
+    if float(np.sum(a)) > 0:
+        b = (a + a)
+    c = ((np.square(a) + 2.0)).T
+    return np.sum(np.sin(c))
+""", 0, "float"),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
