@@ -417,6 +417,9 @@ class ReverseMode(CallSites):
             target = stmt.targets[0]
             if isinstance(target, gast.Name):
                 rhs = stmt.value
+                if isinstance(rhs, gast.Name) and rhs.id == target.id:
+                    self.consumed(target.id, stmt, keeps_adjoint=True)   # a = a (a = +a): nothing changes
+                    return
                 if getattr(rhs, "method", None) == "pop" and not rhs.args and isinstance(rhs.func.value, gast.Name):
                     self.reverse_pop(target.id, rhs.func.value.id, stmt)
                 elif target.id in self.active and target.id in self.has_adjoint:
@@ -454,10 +457,12 @@ class ReverseMode(CallSites):
             return
         raise GradError(f"differentiating {type(stmt).__name__} is not supported yet", origin_of(stmt))
 
-    def consumed(self, primal, stmt):
-        """After undoing ``primal = ...``: its earlier value gets a fresh adjoint, and its value back."""
+    def consumed(self, primal, stmt, keeps_adjoint=False):
+        """After undoing ``primal = ...``: its earlier value gets a fresh adjoint (unless it was the same
+        value: ``a = a``), and its value back."""
         if primal in self.overwritten:
-            self.has_adjoint.discard(primal)
+            if not keeps_adjoint:
+                self.has_adjoint.discard(primal)
             if primal in getattr(stmt, "pushed", ()):
                 self.emit(tape_.restore(self.tape, primal, primal), stmt)
 

@@ -384,6 +384,17 @@ def f(a):
     c = ((np.square(a) + 2.0)).T
     return np.sum(np.sin(c))
 """, 0, "float"),
+    # campaign seed 1101474, shrunk: a = +a is a = a after normalization; its reverse added da to itself
+    # and then cleared it, as if a had been overwritten by another value (a zero gradient)
+    "value_assigned_to_itself_in_a_loop": case("""
+import numpy as np
+
+
+def f(a):
+    for i in range(1):
+        a = +a
+    return np.sum(np.sin(a))
+""", 0, (2, 3)),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
