@@ -172,7 +172,6 @@ class Cleanup:
         passes = (self.propagate_constants, self.propagate_copies, self.eliminate_dead_code,
                   self.inline_single_use, self.propagate_block_copies)
         unchanged = 0
-        self._counts = None      # the function may have changed since the last run
         for turn in range(20 * len(passes)):
             if passes[turn % len(passes)]():
                 unchanged = 0

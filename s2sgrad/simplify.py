@@ -7,7 +7,6 @@ specific expression a person would write. Simplifications are exact in
 floating point (``g * 1`` -> ``g``, never reassociation).
 """
 
-import copy
 import operator
 
 import gast
@@ -49,9 +48,6 @@ def is_literal(node):
         return False
 
 
-_SIMPLE_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)
-
-
 class Simplifier(Transformer):
     """Bottom-up folding; ``shapes`` maps names to known shapes (tuples) for ``.ndim``."""
 
@@ -63,13 +59,6 @@ class Simplifier(Transformer):
     def visit(self, node):
         if getattr(node, "as_written", False):
             return node      # a statement of the user's own: what it computes is theirs (y = n * 1.0 is a float copy)
-        if isinstance(node, _SIMPLE_STATEMENTS):
-            before, self.changed = self.changed, False
-            new = super().visit(node)
-            if self.changed and new is node:
-                new = copy.copy(node)     # changed in place: a new object, so caches by statement see it
-            self.changed |= before
-            return new
         new = super().visit(node)
         self.changed |= new is not node
         return new
@@ -381,7 +370,7 @@ def _copies(fn, names):
 
 def simplify_function(fn, shapes=None, numpy_alias="np"):
     """Simplify a generated function in place; whether anything changed (then the cleanup passes
-    have more to do). A statement changed is replaced by a new object (see :class:`Cleanup`'s caches)."""
+    have more to do)."""
     simplifier = Simplifier(shapes, numpy_alias)
     simplifier.visit(fn)
     return simplifier.changed
