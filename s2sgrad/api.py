@@ -186,7 +186,8 @@ class Derivative:
         except Exception as exc:   # the user's code fails on these arguments: say where, in their file
             raise at_users_line(self.func, args, exc) from None
         self._check_wrt_dtypes(args)
-        generated = self._generate(facts, args) if facts.shapes else self.generic
+        # nothing known of shapes: the shape-generic code serves, unless a Python number (no .dtype) comes in
+        generated = self._generate(facts, args) if facts.shapes or facts.python_numbers else self.generic
         self._specialized[key] = generated
         return generated
 

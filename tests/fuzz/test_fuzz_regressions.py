@@ -395,6 +395,18 @@ def f(a):
         a = +a
     return np.sum(np.sin(a))
 """, 0, (2, 3)),
+    # campaign seed 1101287, its group's other program: the probe knew no shape at all (a, a Python float, is
+    # reassigned on a path it did not take), so the shape-generic code served, and read a.dtype of the float
+    "python_float_argument_where_no_shape_is_known": case("""
+import numpy as np
+
+
+def f(a):
+    y = np.amin(a)
+    if np.mean(a) > 5.0:
+        a = np.sin(y)
+    return np.sum(np.sin(a))
+""", 0, "float"),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
