@@ -369,8 +369,6 @@ def _copies(fn, names):
 
 
 def simplify_function(fn, shapes=None, numpy_alias="np"):
-    """Simplify a generated function in place; whether anything changed (then the cleanup passes
-    have more to do)."""
-    simplifier = Simplifier(shapes, numpy_alias)
-    simplifier.visit(fn)
-    return simplifier.changed
+    """Simplify a generated function in place (before the cleanup passes, which fold what their own
+    substitutions make foldable)."""
+    Simplifier(shapes, numpy_alias).visit(fn)
