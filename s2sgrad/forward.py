@@ -610,23 +610,23 @@ def _replace_nodes(tree, replacements):
     if id(tree) in replacements:
         return clone(replacements[id(tree)])
     copy = clone(tree)
-
-    def walk(original, copied):
-        for field in original._fields:
-            a, b = getattr(original, field, None), getattr(copied, field, None)
-            if isinstance(a, list):
-                for i, item in enumerate(a):
-                    if id(item) in replacements:
-                        b[i] = clone(replacements[id(item)])
-                    elif isinstance(item, gast.AST):
-                        walk(item, b[i])
-            elif id(a) in replacements:
-                setattr(copied, field, clone(replacements[id(a)]))
-            elif isinstance(a, gast.AST):
-                walk(a, b)
-
-    walk(tree, copy)
+    _replace_in(tree, copy, replacements)
     return copy
+
+
+def _replace_in(original, copied, replacements):
+    for field in original._fields:
+        a, b = getattr(original, field, None), getattr(copied, field, None)
+        if isinstance(a, list):
+            for i, item in enumerate(a):
+                if id(item) in replacements:
+                    b[i] = clone(replacements[id(item)])
+                elif isinstance(item, gast.AST):
+                    _replace_in(item, b[i], replacements)
+        elif id(a) in replacements:
+            setattr(copied, field, clone(replacements[id(a)]))
+        elif isinstance(a, gast.AST):
+            _replace_in(a, b, replacements)
 
 
 def _is_view(expr):

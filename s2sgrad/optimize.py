@@ -79,17 +79,7 @@ def copy_where_shared(fn, cleanup):
     propagate copies).
     """
     order, zone = [], {}
-
-    def visit(block, loop_start):
-        for stmt in block:
-            zone[id(stmt)] = len(order) if loop_start is None else loop_start
-            order.append(stmt)
-            if isinstance(stmt, _COMPOUND):
-                start = zone[id(stmt)] if isinstance(stmt, (gast.For, gast.While)) else loop_start
-                visit(stmt.body, start)
-                visit(stmt.orelse, start)
-
-    visit(fn.body, None)
+    _in_textual_order(fn.body, None, order, zone)
     changed = {}
     for k, stmt in enumerate(order):
         if not isinstance(stmt, _COMPOUND):
@@ -117,6 +107,18 @@ def copy_where_shared(fn, cleanup):
                 stmt.value = gast.Call(func=gast.Attribute(value=stmt.value, attr="copy", ctx=gast.Load()),
                                        args=[], keywords=[])
                 break
+
+
+def _in_textual_order(block, loop_start, order, zone):
+    """Append the statements of ``block``, nested ones included, to ``order``; ``zone`` maps each
+    to its position, or to its loop's start inside a loop (for :func:`copy_where_shared`)."""
+    for stmt in block:
+        zone[id(stmt)] = len(order) if loop_start is None else loop_start
+        order.append(stmt)
+        if isinstance(stmt, _COMPOUND):
+            start = zone[id(stmt)] if isinstance(stmt, (gast.For, gast.While)) else loop_start
+            _in_textual_order(stmt.body, start, order, zone)
+            _in_textual_order(stmt.orelse, start, order, zone)
 
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -282,9 +284,8 @@ class Cleanup:
         """Substitute ``mapping`` in every statement that mentions one of its names (and apply
         ``then`` to each statement changed)."""
         keys = set(mapping)
-        then = then or (lambda node: node)
-
-        def visit(block):
+        then = then or _unchanged
+        for block in self.blocks():
             for i, stmt in enumerate(block):
                 if isinstance(stmt, _COMPOUND):
                     if any(keys & set(names_in(part)) for part in self.header(stmt)):
@@ -292,12 +293,8 @@ class Cleanup:
                             part = getattr(stmt, part_name, None)
                             if part is not None:
                                 setattr(stmt, part_name, then(substitute(part, mapping)))
-                    for field in ("body", "orelse"):
-                        visit(getattr(stmt, field, None) or [])
                 elif keys & (self.loads(stmt) | self.stores(stmt)):
                     block[i] = then(substitute(stmt, mapping))
-
-        visit(self.fn.body)
 
     # --------------------------------------------------------------- passes
     def propagate_constants(self):
@@ -419,17 +416,7 @@ class Cleanup:
     def blocks(self):
         """Every statement list of the function: its body, and the bodies of its loops and branches."""
         found = []
-
-        def visit(block):
-            found.append(block)
-            for stmt in block:
-                if isinstance(stmt, _COMPOUND):
-                    for field in ("body", "orelse"):
-                        inner = getattr(stmt, field, None)
-                        if inner:
-                            visit(inner)
-
-        visit(self.fn.body)
+        _collect_blocks(self.fn.body, found)
         return found
 
     def inline_single_use(self):
@@ -530,6 +517,19 @@ class Cleanup:
                 i -= 1
                 changed = True
         return changed
+
+
+def _collect_blocks(block, found):
+    found.append(block)
+    for stmt in block:
+        if isinstance(stmt, _COMPOUND):
+            for inner in (stmt.body, stmt.orelse):
+                if inner:
+                    _collect_blocks(inner, found)
+
+
+def _unchanged(node):
+    return node
 
 
 def _tally(name_nodes_):

@@ -258,54 +258,25 @@ class ReverseMode(CallSites):
 
         The adjoint of each row then flows back through the indexing rule.
         """
-        wrt = set(self.wrt)
-        varied = activity.varied_names(body, wrt)
+        return self._index_loops_over(activity.varied_names(body, set(self.wrt)), body)
 
-        def rewrite(stmts):
-            out = []
-            for stmt in stmts:
-                for field in ("body", "orelse"):
-                    if getattr(stmt, field, None):
-                        setattr(stmt, field, rewrite(getattr(stmt, field)))
-                if isinstance(stmt, gast.For) and activity.operand_names(stmt.iter) & varied:
-                    out.extend(self.indexed_loop(stmt))
-                    continue
-                out.append(stmt)
-            return out
-
-        return rewrite(body)
+    def _index_loops_over(self, varied, stmts):
+        out = []
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                if getattr(stmt, field, None):
+                    setattr(stmt, field, self._index_loops_over(varied, getattr(stmt, field)))
+            if isinstance(stmt, gast.For) and activity.operand_names(stmt.iter) & varied:
+                out.extend(self.indexed_loop(stmt))
+                continue
+            out.append(stmt)
+        return out
 
     def indexed_loop(self, loop):
         """The loop rewritten over an index, its targets read from each sequence at that index."""
         index = self.namer.fresh("i")
         pairs, counters, flipped = [], [], []
-
-        def unpack(iterable, target):
-            callee = getattr(iterable, "callee", None)
-            if callee is builtins.enumerate and len(iterable.args) == 1 and isinstance(target, gast.Tuple) \
-                    and len(target.elts) == 2:
-                counters.append(target.elts[0])
-                unpack(iterable.args[0], target.elts[1])
-            elif callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
-                for arg, element in zip(iterable.args, target.elts):
-                    unpack(arg, element)
-            elif callee is builtins.reversed and len(iterable.args) == 1 and isinstance(iterable.args[0], gast.Name):
-                # for h in reversed(hs): over hs[::-1], whose adjoint the slice sends back to hs
-                sequence = iterable.args[0].id
-                backwards = self.namer.fresh(sequence + "_reversed")
-                flipped.append(copy_origin(assign(backwards, gast.Subscript(
-                    value=name(sequence), slice=gast.Slice(lower=None, upper=None, step=const(-1)),
-                    ctx=gast.Load())), loop))
-                if self.kind_of(sequence):
-                    self.facts.kinds[backwards] = self.kind_of(sequence)
-                pairs.append((backwards, target)) if isinstance(target, gast.Name) else unpack(name(backwards), target)
-            elif isinstance(iterable, gast.Name) and isinstance(target, gast.Name):
-                pairs.append((iterable.id, target))
-            else:
-                raise GradError("differentiating a loop over this kind of iterable is not supported",
-                                origin_of(loop), "loop over range(len(x)) and index x[i]")
-
-        unpack(loop.iter, loop.target)
+        self._unpack(loop, loop.iter, loop.target, pairs, counters, flipped)
         # Python iterates over the object the header named, even if the body rebinds the name: keep it
         rebound = names_in(gast.Module(body=loop.body, type_ignores=[]), gast.Store)
         before = flipped
@@ -329,6 +300,37 @@ class ReverseMode(CallSites):
                        type_comment=None)
         self.facts.integers.add(index)
         return before + [copy_origin(new, loop)]
+
+    def _unpack(self, loop, iterable, target, pairs, counters, flipped):
+        """Pair each sequence a loop header walks with its target (``enumerate``, ``zip`` and
+        ``reversed`` unpacked): ``pairs`` of (sequence, target), the enumerate ``counters``, and the
+        statements that make the ``flipped`` copies ``reversed`` walks."""
+        callee = getattr(iterable, "callee", None)
+        if callee is builtins.enumerate and len(iterable.args) == 1 and isinstance(target, gast.Tuple) \
+                and len(target.elts) == 2:
+            counters.append(target.elts[0])
+            self._unpack(loop, iterable.args[0], target.elts[1], pairs, counters, flipped)
+        elif callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
+            for arg, element in zip(iterable.args, target.elts):
+                self._unpack(loop, arg, element, pairs, counters, flipped)
+        elif callee is builtins.reversed and len(iterable.args) == 1 and isinstance(iterable.args[0], gast.Name):
+            # for h in reversed(hs): over hs[::-1], whose adjoint the slice sends back to hs
+            sequence = iterable.args[0].id
+            backwards = self.namer.fresh(sequence + "_reversed")
+            flipped.append(copy_origin(assign(backwards, gast.Subscript(
+                value=name(sequence), slice=gast.Slice(lower=None, upper=None, step=const(-1)),
+                ctx=gast.Load())), loop))
+            if self.kind_of(sequence):
+                self.facts.kinds[backwards] = self.kind_of(sequence)
+            if isinstance(target, gast.Name):
+                pairs.append((backwards, target))
+            else:
+                self._unpack(loop, name(backwards), target, pairs, counters, flipped)
+        elif isinstance(iterable, gast.Name) and isinstance(target, gast.Name):
+            pairs.append((iterable.id, target))
+        else:
+            raise GradError("differentiating a loop over this kind of iterable is not supported",
+                            origin_of(loop), "loop over range(len(x)) and index x[i]")
 
     def primal_block(self, stmts):
         """The primal statements, with the pushes the adjoint sweep will need."""
@@ -971,18 +973,16 @@ def _appended_lists(body):
             for w in writes(stmt.value) if w.what == ".append()" and w.name is not None}
 
 
-def _append_at_exits(block, make):
+def _append_at_exits(block, make, at_body_end=True):
     """Add a statement at the end of a block and before each break of the enclosing loop in it."""
-    def visit(stmts, is_body_end):
-        for stmt in stmts:
-            if isinstance(stmt, gast.If):
-                visit(stmt.body, False)
-                visit(stmt.orelse, False)
-        if stmts and isinstance(stmts[-1], gast.Break):
-            stmts.insert(len(stmts) - 1, make())
-        elif is_body_end:
-            stmts.append(make())
-    visit(block, True)
+    for stmt in block:
+        if isinstance(stmt, gast.If):
+            _append_at_exits(stmt.body, make, False)
+            _append_at_exits(stmt.orelse, make, False)
+    if block and isinstance(block[-1], gast.Break):
+        block.insert(len(block) - 1, make())
+    elif at_body_end:
+        block.append(make())
 
 
 def _same_loop_nodes(stmts):

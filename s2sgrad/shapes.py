@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from .activity import operand_names
-from .astutil import const, name, name_nodes, names_in, walk, walk_statements
+from .astutil import clone, const, name, name_nodes, names_in, walk, walk_statements
 
 DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
                                          np.extract, np.compress, np.trim_zeros)}
@@ -181,7 +181,10 @@ def probe(program, args):
     namespace = program.externals.namespace()
     namespace["__s2sgrad_record__"] = recorder
     fn = compile_module(module, namespace, "probe")[instrumented.name]
-    fn(*args)
+    try:
+        fn(*args)
+    finally:
+        namespace.clear()     # the probe's globals hold the probe: free both now, not at the next collection
 
     params = [a.id for a in program.node.args.args]
     observed = {}
@@ -337,36 +340,33 @@ class _Recorder:
 
 def _instrument(func, sites):
     """A copy of ``func`` that reports each assigned name's value to ``__s2sgrad_record__``."""
-    from .astutil import clone
-
-    def record(target, rhs):
-        site = len(sites)
-        sites.append((target, rhs))
-        call = gast.Call(func=name("__s2sgrad_record__"), args=[const(site), name(target)], keywords=[])
-        return gast.Expr(value=call)
-
-    def walk(body):
-        out = []
-        for stmt in body:
-            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], (gast.Name, gast.Tuple)):
-                out.append(stmt)
-                targets = names_in(stmt.targets[0], gast.Store)
-                for t in sorted(targets):
-                    rhs = stmt.value if isinstance(stmt.targets[0], gast.Name) else stmt.value
-                    out.append(record(t, rhs))
-                continue
-            if isinstance(stmt, gast.For):
-                stmt.body = [record(t, stmt.iter) for t in sorted(names_in(stmt.target, gast.Store))] \
-                    + walk(stmt.body)
-            elif isinstance(stmt, gast.While):
-                stmt.body = walk(stmt.body)
-            elif isinstance(stmt, gast.If):
-                stmt.body = walk(stmt.body)
-                stmt.orelse = walk(stmt.orelse)
-            out.append(stmt)
-        return out
-
     copy = clone(func)
-    copy.body = walk(copy.body)
+    copy.body = _instrumented(copy.body, sites)
     copy.name = "__s2sgrad_probe__"
     return copy
+
+
+def _instrumented(body, sites):
+    out = []
+    for stmt in body:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], (gast.Name, gast.Tuple)):
+            out.append(stmt)
+            out.extend(_record(t, stmt.value, sites) for t in sorted(names_in(stmt.targets[0], gast.Store)))
+            continue
+        if isinstance(stmt, gast.For):
+            stmt.body = [_record(t, stmt.iter, sites) for t in sorted(names_in(stmt.target, gast.Store))] \
+                + _instrumented(stmt.body, sites)
+        elif isinstance(stmt, gast.While):
+            stmt.body = _instrumented(stmt.body, sites)
+        elif isinstance(stmt, gast.If):
+            stmt.body = _instrumented(stmt.body, sites)
+            stmt.orelse = _instrumented(stmt.orelse, sites)
+        out.append(stmt)
+    return out
+
+
+def _record(target, rhs, sites):
+    """``__s2sgrad_record__(site, target)``, the site remembered in ``sites``."""
+    site = len(sites)
+    sites.append((target, rhs))
+    return gast.Expr(value=gast.Call(func=name("__s2sgrad_record__"), args=[const(site), name(target)], keywords=[]))

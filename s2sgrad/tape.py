@@ -22,29 +22,29 @@ def overwritten_names(body, params):
     """Names assigned more than once, or assigned inside a loop (parameters count as assigned)."""
     counts = {p: 1 for p in params}
     in_loop = set()
-
-    def visit(stmts, looping):
-        for stmt in stmts:
-            if isinstance(stmt, gast.Assign):
-                for n in names_in(stmt.targets[0], gast.Store):
-                    counts[n] = counts.get(n, 0) + 1
-                    if looping:
-                        in_loop.add(n)
-                if isinstance(stmt.targets[0], gast.Subscript) and isinstance(stmt.targets[0].value, gast.Name):
-                    in_loop.add(stmt.targets[0].value.id)   # an array written into is overwritten
-            elif isinstance(stmt, gast.For):
-                for n in names_in(stmt.target, gast.Store):
-                    counts[n] = counts.get(n, 0) + 1
-                    in_loop.add(n)
-                visit(stmt.body, True)
-            elif isinstance(stmt, gast.While):
-                visit(stmt.body, True)
-            elif isinstance(stmt, gast.If):
-                visit(stmt.body, looping)
-                visit(stmt.orelse, looping)
-
-    visit(body, False)
+    _count_assignments(body, False, counts, in_loop)
     return {n for n, c in counts.items() if c > 1} | in_loop
+
+
+def _count_assignments(stmts, looping, counts, in_loop):
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign):
+            for n in names_in(stmt.targets[0], gast.Store):
+                counts[n] = counts.get(n, 0) + 1
+                if looping:
+                    in_loop.add(n)
+            if isinstance(stmt.targets[0], gast.Subscript) and isinstance(stmt.targets[0].value, gast.Name):
+                in_loop.add(stmt.targets[0].value.id)   # an array written into is overwritten
+        elif isinstance(stmt, gast.For):
+            for n in names_in(stmt.target, gast.Store):
+                counts[n] = counts.get(n, 0) + 1
+                in_loop.add(n)
+            _count_assignments(stmt.body, True, counts, in_loop)
+        elif isinstance(stmt, gast.While):
+            _count_assignments(stmt.body, True, counts, in_loop)
+        elif isinstance(stmt, gast.If):
+            _count_assignments(stmt.body, looping, counts, in_loop)
+            _count_assignments(stmt.orelse, looping, counts, in_loop)
 
 
 def must_bound(body, params, at=None):
@@ -66,28 +66,29 @@ def _bound(body, params, certain, at):
     its length, so only the statements ``at`` accepts get one.
     """
     before = {}
-
-    def visit(stmts, bound):
-        bound = set(bound)
-        for stmt in stmts:
-            if at is None or at(stmt):
-                before[id(stmt)] = set(bound)
-            if isinstance(stmt, gast.Assign):
-                bound |= names_in(stmt.targets[0], gast.Store)
-            elif isinstance(stmt, gast.If):
-                then, orelse = visit(stmt.body, bound), visit(stmt.orelse, bound)
-                bound |= (then & orelse) if certain else (then | orelse)
-            elif isinstance(stmt, (gast.For, gast.While)):
-                if certain:     # the body may not run: only its own start is certain of the loop target
-                    visit(stmt.body, bound | (names_in(stmt.target, gast.Store)
-                                              if isinstance(stmt, gast.For) else set()))
-                else:           # a later pass may see what an earlier one assigned
-                    bound |= names_in(stmt, gast.Store)
-                    visit(stmt.body, bound)
-        return bound
-
-    visit(body, set(params))
+    _bound_in(body, set(params), certain, at, before)
     return before
+
+
+def _bound_in(stmts, bound, certain, at, before):
+    bound = set(bound)
+    for stmt in stmts:
+        if at is None or at(stmt):
+            before[id(stmt)] = set(bound)
+        if isinstance(stmt, gast.Assign):
+            bound |= names_in(stmt.targets[0], gast.Store)
+        elif isinstance(stmt, gast.If):
+            then = _bound_in(stmt.body, bound, certain, at, before)
+            orelse = _bound_in(stmt.orelse, bound, certain, at, before)
+            bound |= (then & orelse) if certain else (then | orelse)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            if certain:     # the body may not run: only its own start is certain of the loop target
+                _bound_in(stmt.body, bound | (names_in(stmt.target, gast.Store) if isinstance(stmt, gast.For)
+                                              else set()), certain, at, before)
+            else:           # a later pass may see what an earlier one assigned
+                bound |= names_in(stmt, gast.Store)
+                _bound_in(stmt.body, bound, certain, at, before)
+    return bound
 
 
 def push(tape, value, of):
