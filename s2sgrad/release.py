@@ -29,6 +29,9 @@ def release_forward_only(fn, adjoints, shapes, min_elements=MIN_ELEMENTS):
     ``adjoints`` are the adjoint names (a statement writing one starts the
     backward sweep); ``shapes`` maps names to their known shapes.
     """
+    large = {n for n, shape in shapes.items() if _is_large(shape, min_elements)}
+    if not large:
+        return fn                  # nothing worth releasing (most functions on small arrays): no need to look
     body = fn.body
     start = next((i for i, stmt in enumerate(body) if names_in(stmt, gast.Store) & adjoints), None)
     if start is None:
@@ -46,8 +49,7 @@ def release_forward_only(fn, adjoints, shapes, min_elements=MIN_ELEMENTS):
         elsewhere |= names_in(stmt)
     for stmt in body[:start]:
         elsewhere |= _kept_by_reference(stmt)
-    dead = [n for n in sorted(defined_before - elsewhere - params - adjoints, key=_first_definition(body))
-            if _is_large(shapes.get(n), min_elements)]
+    dead = sorted((defined_before & large) - elsewhere - params - adjoints, key=_first_definition(body))
     if dead:
         release = gast.Delete(targets=[gast.Name(id=n, ctx=gast.Del(), annotation=None, type_comment=None)
                                        for n in dead])
