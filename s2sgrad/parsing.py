@@ -9,6 +9,7 @@ the user's code.
 
 import builtins
 import inspect
+import linecache
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -87,25 +88,27 @@ def parse_function(func):
                         hint="s2sgrad reads a function's source; builtins and C functions have none. "
                              "To use one inside your function, register a rule with s2sgrad.defrule")
     where = _where(func)
-    try:
-        lines, _ = inspect.getsourcelines(func)
-    except (OSError, TypeError) as exc:
-        raise GradError(f"cannot find the source code of {func.__qualname__} ({exc})", where,
-                        "define the function in a file or notebook cell; functions made by "
-                        "eval/exec or typed at a bare interpreter prompt have no retrievable source") from None
-    source = textwrap.dedent("".join(lines))
     first_line = func.__code__.co_firstlineno
     filename = func.__code__.co_filename
-    if func.__name__ == "<lambda>":
-        node = _lambda_node(source, func, where)
-    else:
+    node = _definition_at_a_glance(func)
+    if node is None:
         try:
-            module = gast.parse(source)
-        except SyntaxError as exc:
-            raise GradError(f"cannot parse the source of {func.__qualname__}: {exc.msg}", where) from None
-        node = module.body[0] if module.body else None
-        if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
-            raise GradError(f"cannot find the definition of {func.__qualname__} in its source", where)
+            lines, _ = inspect.getsourcelines(func)
+        except (OSError, TypeError) as exc:
+            raise GradError(f"cannot find the source code of {func.__qualname__} ({exc})", where,
+                            "define the function in a file or notebook cell; functions made by "
+                            "eval/exec or typed at a bare interpreter prompt have no retrievable source") from None
+        source = textwrap.dedent("".join(lines))
+        if func.__name__ == "<lambda>":
+            node = _lambda_node(source, func, where)
+        else:
+            try:
+                module = gast.parse(source)
+            except SyntaxError as exc:
+                raise GradError(f"cannot parse the source of {func.__qualname__}: {exc.msg}", where) from None
+            node = module.body[0] if module.body else None
+            if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
+                raise GradError(f"cannot find the definition of {func.__qualname__} in its source", where)
     if isinstance(node, gast.AsyncFunctionDef):
         raise GradError(f"cannot differentiate the async function {func.__qualname__}", where,
                         "write it as a plain def")
@@ -118,6 +121,52 @@ def parse_function(func):
             except ValueError:  # an empty cell: the name is not bound yet
                 pass
     return ParsedFunction(func, node, filename, closure)
+
+
+def _definition_at_a_glance(func):
+    """The function's definition, found by its indentation, or None where that is not plain enough.
+
+    :func:`inspect.getsourcelines` finds where a definition ends by tokenizing
+    it, which costs twice what parsing does. Here the definition is taken to
+    end before the first line indented no deeper than its ``def`` (or first
+    decorator); where that cuts through a string or a bracket, or the source
+    is not cached, the cut does not parse as one definition, and the caller
+    asks :mod:`inspect`.
+    """
+    if func.__name__ == "<lambda>":
+        return None
+    filename = func.__code__.co_filename
+    if not (filename.startswith("<") and filename.endswith(">")):
+        linecache.checkcache(filename)             # as inspect does: a file edited since it was imported
+    lines = linecache.getlines(filename, func.__globals__)
+    start = func.__code__.co_firstlineno - 1
+    if not 0 <= start < len(lines):
+        return None
+    indent = _indentation(lines[start])
+    end = start
+    while end < len(lines) and lines[end].lstrip().startswith("@"):
+        end += 1                                   # decorators, one line each
+    end += 1                                       # the def line itself
+    last = end
+    while end < len(lines):
+        text = lines[end].strip()
+        if text and not text.startswith("#"):
+            if _indentation(lines[end]) <= indent:
+                break
+            last = end + 1
+        end += 1
+    try:
+        module = gast.parse(textwrap.dedent("".join(lines[start:last])))
+    except (SyntaxError, ValueError):
+        return None
+    if len(module.body) != 1 or not isinstance(module.body[0], (gast.FunctionDef, gast.AsyncFunctionDef)) \
+            or module.body[0].name != func.__name__:
+        return None
+    return module.body[0]
+
+
+def _indentation(line):
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def _lambda_node(source, func, where):
@@ -146,9 +195,16 @@ def _lambda_node(source, func, where):
 
 
 def _stamp_origins(tree, filename, line_offset, function):
+    """Make every located node's line absolute and give it its ``origin`` (one shared per line)."""
+    origins = {}
     for node in walk(tree):
-        if hasattr(node, "lineno") and node.lineno is not None:
-            node.lineno += line_offset
-            if getattr(node, "end_lineno", None) is not None:
+        fields = node.__dict__
+        lineno = fields.get("lineno")
+        if lineno is not None:
+            lineno = node.lineno = lineno + line_offset
+            if fields.get("end_lineno") is not None:
                 node.end_lineno += line_offset
-            node.origin = Origin(filename, node.lineno, function)
+            origin = origins.get(lineno)
+            if origin is None:
+                origin = origins[lineno] = Origin(filename, lineno, function)
+            node.origin = origin

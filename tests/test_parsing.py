@@ -1,0 +1,97 @@
+"""Finding a function's definition in its file: at a glance (by indentation) where the layout is
+plain, through :mod:`inspect` where it is not, and the same tree either way."""
+
+import importlib.util
+import inspect
+import textwrap
+
+import gast
+import pytest
+
+from s2sgrad.parsing import _definition_at_a_glance, parse_function
+
+MODULE = '''
+import numpy as np
+
+
+def plain(x):
+    y = np.tanh(x)
+    # a comment
+    return np.sum(y)
+# a comment at the margin, then the next definition
+
+
+def one_liner(x): return np.sum(x * x)
+
+
+def docstring_at_the_margin(x):
+    """A docstring whose second line
+starts at the margin."""
+    return np.sum(x)
+
+
+def signature_at_the_margin(x,
+y=2.0):
+    return np.sum(x * y)
+
+
+def decorated_over_lines(f):
+    return f
+
+
+@decorated_over_lines
+@(
+    decorated_over_lines
+)
+def decorated(x):
+    return np.sum(np.sin(x))
+
+
+def outer():
+    def nested(x):
+        total = (x +
+    1.0)
+        return np.sum(total)
+    return nested
+
+
+nested = outer()
+'''
+
+
+@pytest.fixture(scope="module")
+def module(tmp_path_factory):
+    path = tmp_path_factory.mktemp("parsing") / "layouts.py"
+    path.write_text(MODULE)
+    spec = importlib.util.spec_from_file_location("layouts", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _dump(node):
+    return gast.dump(node, include_attributes=False)
+
+
+@pytest.mark.parametrize("name", ["plain", "one_liner", "docstring_at_the_margin", "signature_at_the_margin",
+                                  "decorated", "nested"])
+def test_the_tree_is_the_one_inspect_finds(module, name):
+    func = getattr(module, name)
+    expected = gast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
+    assert _dump(parse_function(func).node) == _dump(expected)
+
+
+@pytest.mark.parametrize("name", ["plain", "one_liner"])
+def test_plain_layouts_are_found_at_a_glance(module, name):
+    assert _definition_at_a_glance(getattr(module, name)) is not None
+
+
+@pytest.mark.parametrize("name", ["docstring_at_the_margin", "signature_at_the_margin", "decorated", "nested"])
+def test_layouts_that_cut_through_a_string_or_bracket_go_to_inspect(module, name):
+    assert _definition_at_a_glance(getattr(module, name)) is None
+
+
+def test_lines_are_those_of_the_file(module):
+    parsed = parse_function(module.plain)
+    assert parsed.node.lineno == 5 and parsed.node.body[1].lineno == 8
+    assert parsed.node.body[1].origin.lineno == 8 and parsed.node.body[1].origin.filename.endswith("layouts.py")
