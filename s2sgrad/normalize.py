@@ -201,6 +201,7 @@ class FunctionNormalizer:
         self.out = []
         self.returned = None
         self.depth = 0
+        self.checked = set()       # ids of the user's expression nodes already checked for unsupported syntax
 
     # ----------------------------------------------------------------- errors
     def error(self, message, node, hint=None):
@@ -554,10 +555,15 @@ class FunctionNormalizer:
         return name(temp)
 
     def check_expression(self, expr):
+        """Refuse the syntax we cannot differentiate, anywhere in ``expr``. Each part of an expression is
+        reduced in turn, so its parts are marked checked: the walk is once per expression, not per level."""
+        if id(expr) in self.checked:
+            return
         for node in walk(expr):
             if type(node) in UNSUPPORTED_EXPRESSIONS:
                 what, hint = UNSUPPORTED_EXPRESSIONS[type(node)]
                 raise self.error(f"{what} is not supported in a differentiated function", node, hint)
+            self.checked.add(id(node))
 
     def index(self, index):
         if isinstance(index, gast.Slice):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .astutil import walk
+from .astutil import name_nodes, walk
 from .errors import GradError, Origin
 
 
@@ -53,9 +53,7 @@ class ParsedFunction:
     def local_names(self):
         """Every name the function binds: parameters and assignment targets."""
         names = {a.id for a in _all_params(self.node.args)}
-        for node in walk(self.node):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
-                names.add(node.id)
+        names.update(node.id for node in name_nodes(self.node) if isinstance(node.ctx, (gast.Store, gast.Del)))
         return names
 
 
