@@ -11,6 +11,7 @@ dictionary lookup.
 import functools
 import gc
 import inspect
+import math
 import weakref
 
 import gast
@@ -285,7 +286,7 @@ class Gradient(Derivative):
             else None
         if shape is None:
             return "grad"
-        if int(np.prod(shape, dtype=np.int64)) != 1:
+        if math.prod(shape) != 1:
             raise GradError(f"grad needs a scalar output, but {self.func.__name__} returns an array of "
                             f"shape {shape}", self.program.parsed.origin,
                             "reduce it (e.g. np.sum or np.mean), or use s2sgrad.vjp for array outputs")

@@ -22,6 +22,7 @@ that are overwritten *and* read by the adjoint are recorded (see
 
 import builtins
 import inspect
+import math
 
 import gast
 import numpy as np
@@ -813,7 +814,7 @@ class ReverseMode(CallSites):
         """A uniform adjoint of ``y`` summed down to ``arg``'s shape: the same number, times the count."""
         arg_shape, result_shape = self.facts.shape(arg.id), self.facts.shape(y)
         if arg_shape is not None and result_shape is not None:
-            count = int(np.prod(result_shape, dtype=np.int64)) // max(int(np.prod(arg_shape, dtype=np.int64)), 1)
+            count = math.prod(result_shape) // max(math.prod(arg_shape), 1)
             return value if count == 1 else gast.BinOp(left=value, op=gast.Mult(), right=const(count))
         size = lambda n: self.call_np("size", name(n))
         return gast.BinOp(left=value, op=gast.Mult(),

@@ -7,6 +7,7 @@ specific expression a person would write. Simplifications are exact in
 floating point (``g * 1`` -> ``g``, never reassociation).
 """
 
+import math
 import operator
 
 import gast
@@ -75,7 +76,7 @@ class Simplifier(Transformer):
         if node.attr in ("ndim", "size") and isinstance(node.value, gast.Name):
             shape = self.shapes.get(node.value.id)
             if shape is not None:     # specialized code: the count is a constant of the shapes
-                return const(len(shape) if node.attr == "ndim" else int(np.prod(shape, dtype=np.int64)))
+                return const(len(shape) if node.attr == "ndim" else math.prod(shape))
         if node.attr == "T" and isinstance(node.value, gast.Name) and self.shapes.get(node.value.id) is not None \
                 and len(self.shapes[node.value.id]) <= 1:
             return node.value       # transposing a vector or a number changes nothing (a float has no .T)

@@ -98,7 +98,8 @@ def _builtins_read(template):
 
 def _binds_a_slice(bindings):
     """Whether an index (``x[:, i]``) is among the bindings: only then can a slice land outside brackets."""
-    return any(isinstance(node, gast.Slice) for value in bindings.values() if isinstance(value, gast.AST)
+    return any(isinstance(node, gast.Slice) for value in bindings.values()
+               if isinstance(value, gast.AST) and not isinstance(value, (gast.Name, gast.Constant))
                for node in walk(value))
 
 

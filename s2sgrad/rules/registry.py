@@ -52,6 +52,7 @@ generated code then refers to it the way it refers to the user's own globals.
 """
 
 import ast
+import functools
 import importlib
 import inspect
 import sys
@@ -154,12 +155,25 @@ def _parse_cached(text, key, namespace):
 
 def _accepted(factory, arguments):
     try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return arguments
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        params = _parameters(factory)
+    except TypeError:             # a factory that cannot be a dictionary key: ask each time
+        params = _parameters.__wrapped__(factory)
+    if params is None:
         return arguments
     return {k: v for k, v in arguments.items() if k in params}
+
+
+@functools.lru_cache(maxsize=None)
+def _parameters(factory):
+    """The keyword names ``factory`` accepts, or None for any (asked once per factory: it is called at
+    every call site)."""
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return None
+    return frozenset(params)
 
 
 def argument_value(node, shapes=None):
