@@ -129,16 +129,20 @@ def _numbers(fn):
 
     Simplification then negates such a number rather than the array it scales.
     """
-    defs = {}
-    for node in name_nodes(fn):
-        if not isinstance(node.ctx, gast.Load):
-            defs[node.id] = defs.get(node.id, 0) + 1
-    found = {}
-    for stmt in fn.body:
-        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
-                and defs.get(stmt.targets[0].id) == 1 and _is_arithmetic_on_numbers(stmt.value):
-            found[stmt.targets[0].id] = ()
-    return found
+    candidates = [stmt.targets[0].id for stmt in fn.body
+                  if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                  and isinstance(stmt.targets[0], gast.Name) and _is_arithmetic_on_numbers(stmt.value)]
+    if not candidates:
+        return {}
+    defs = {a.id: 1 for a in fn.args.args + fn.args.kwonlyargs}
+    for stmt in walk_statements(fn.body):      # (a comprehension's variable is its own scope's)
+        targets = stmt.targets if isinstance(stmt, (gast.Assign, gast.Delete)) else \
+            [stmt.target] if isinstance(stmt, (gast.AugAssign, gast.For)) else ()
+        for target in targets:
+            for node in name_nodes(target):
+                if not isinstance(node.ctx, gast.Load):
+                    defs[node.id] = defs.get(node.id, 0) + 1
+    return {n: () for n in candidates if defs.get(n) == 1}
 
 
 def _is_arithmetic_on_numbers(node):
