@@ -128,12 +128,11 @@ def exec_source(source, namespace, tag):
     return namespace
 
 
-def compile_module(module, namespace, tag):
-    """Compile a gast module of internal instrumented code (the shape probe) and return its namespace.
+def compile_module(tree, namespace, tag):
+    """Compile an ``ast`` module of internal instrumented code (the shape probe) and return its namespace.
 
     Nobody reads this code, so it is compiled from the tree, without printing it as source.
     """
-    tree = to_ast(module)
     exec(compile(tree, f"<s2sgrad {tag} #{next(_counter)}>", "exec"), namespace)
     return namespace
 

@@ -17,6 +17,7 @@ Without arguments (:func:`static_facts`) only scalars are known: constants and
 values such as ``x.shape[0]`` or ``len(x)``.
 """
 
+import ast
 import builtins
 import numbers
 
@@ -24,7 +25,7 @@ import gast
 import numpy as np
 
 from .activity import operand_names
-from .astutil import clone, const, name, name_nodes, names_in, walk, walk_statements
+from .astutil import name_nodes, names_in, walk, walk_statements
 
 DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
                                          np.extract, np.compress, np.trim_zeros)}
@@ -176,11 +177,10 @@ def probe(program, args):
     sites = []
     recorder = _Recorder()
     instrumented = _instrument(program.node, sites)
-    module = gast.Module(body=[instrumented], type_ignores=[])
     from .codegen import compile_module  # late import: codegen imports nothing of ours but errors
     namespace = program.externals.namespace()
     namespace["__s2sgrad_record__"] = recorder
-    fn = compile_module(module, namespace, "probe")[instrumented.name]
+    fn = compile_module(ast.Module(body=[instrumented], type_ignores=[]), namespace, "probe")[instrumented.name]
     try:
         fn(*args)
     finally:
@@ -339,34 +339,43 @@ class _Recorder:
 
 
 def _instrument(func, sites):
-    """A copy of ``func`` that reports each assigned name's value to ``__s2sgrad_record__``."""
-    copy = clone(func)
-    copy.body = _instrumented(copy.body, sites)
-    copy.name = "__s2sgrad_probe__"
-    return copy
+    """``func`` as a Python ``ast`` tree that reports each assigned name's value to ``__s2sgrad_record__``.
+
+    The conversion to ``ast`` (which compiling needs) makes the copy, so the
+    recording calls go into it directly; ``sites`` gets ``(name, value
+    expression)`` for each, the expression from ``func`` itself.
+    """
+    from .codegen import to_ast
+    tree = to_ast(func)
+    tree.name = "__s2sgrad_probe__"
+    tree.body = _instrumented(func.body, tree.body, sites)
+    return tree
 
 
-def _instrumented(body, sites):
+def _instrumented(body, compiled, sites):
+    """``compiled`` (the ``ast`` of ``body``, statement for statement) with the recording calls."""
     out = []
-    for stmt in body:
+    for stmt, copy in zip(body, compiled):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], (gast.Name, gast.Tuple)):
-            out.append(stmt)
-            out.extend(_record(t, stmt.value, sites) for t in sorted(names_in(stmt.targets[0], gast.Store)))
+            out.append(copy)
+            out.extend(_record(t, stmt.value, sites, copy) for t in sorted(names_in(stmt.targets[0], gast.Store)))
             continue
         if isinstance(stmt, gast.For):
-            stmt.body = [_record(t, stmt.iter, sites) for t in sorted(names_in(stmt.target, gast.Store))] \
-                + _instrumented(stmt.body, sites)
+            copy.body = [_record(t, stmt.iter, sites, copy) for t in sorted(names_in(stmt.target, gast.Store))] \
+                + _instrumented(stmt.body, copy.body, sites)
         elif isinstance(stmt, gast.While):
-            stmt.body = _instrumented(stmt.body, sites)
+            copy.body = _instrumented(stmt.body, copy.body, sites)
         elif isinstance(stmt, gast.If):
-            stmt.body = _instrumented(stmt.body, sites)
-            stmt.orelse = _instrumented(stmt.orelse, sites)
-        out.append(stmt)
+            copy.body = _instrumented(stmt.body, copy.body, sites)
+            copy.orelse = _instrumented(stmt.orelse, copy.orelse, sites)
+        out.append(copy)
     return out
 
 
-def _record(target, rhs, sites):
-    """``__s2sgrad_record__(site, target)``, the site remembered in ``sites``."""
+def _record(target, rhs, sites, at):
+    """``__s2sgrad_record__(site, target)`` at the place of ``at``, the site remembered in ``sites``."""
     site = len(sites)
     sites.append((target, rhs))
-    return gast.Expr(value=gast.Call(func=name("__s2sgrad_record__"), args=[const(site), name(target)], keywords=[]))
+    call = ast.Call(func=ast.Name(id="__s2sgrad_record__", ctx=ast.Load()),
+                    args=[ast.Constant(value=site), ast.Name(id=target, ctx=ast.Load())], keywords=[])
+    return ast.fix_missing_locations(ast.copy_location(ast.Expr(value=call), at))
