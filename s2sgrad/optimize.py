@@ -18,6 +18,7 @@ Every other pass preserves the values computed exactly (no reassociation).
 
 import bisect
 import contextlib
+from collections import Counter
 
 import gast
 
@@ -198,27 +199,28 @@ class Cleanup:
 
     # ------------------------------------------------------------- names
     def names(self, stmt):
-        """``(loads, stores, load counts)`` of a statement and everything nested in it."""
+        """``(loads, stores, names read)`` of a statement and everything nested in it; the last is a
+        list, with a name as often as it is read."""
         if isinstance(stmt, _COMPOUND):
-            loads, stores, counter, _ = _tally(node for part in self.header(stmt) for node in name_nodes(part))
+            loads, stores, read, _ = _tally(node for part in self.header(stmt) for node in name_nodes(part))
             for field in ("body", "orelse"):
                 for inner in getattr(stmt, field, None) or []:
-                    l, st, c = self.names(inner)
+                    l, st, r = self.names(inner)
                     loads |= l
                     stores |= st
-                    for k, v in c.items():
-                        counter[k] = counter.get(k, 0) + v
-            return loads, stores, counter
+                    read += r
+            return loads, stores, read
         return self._simple_names(stmt)[1:4]
 
     def _simple_names(self, stmt):
+        """``(stmt, loads, stores, names read, names written)`` of a simple statement, cached."""
         entry = self._names.get(id(stmt))
         if entry is None or entry[0] is not stmt:
-            loads, stores, counter, store_counter = _tally(name_nodes(stmt))
+            loads, stores, read, written = _tally(name_nodes(stmt))
             if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
                 loads.add(stmt.target.id)       # da += v reads da
-                counter[stmt.target.id] = counter.get(stmt.target.id, 0) + 1
-            entry = self._names[id(stmt)] = (stmt, loads, stores, counter, store_counter)
+                read.append(stmt.target.id)
+            entry = self._names[id(stmt)] = (stmt, loads, stores, read, written)
         return entry
 
     def loads(self, stmt):
@@ -247,9 +249,7 @@ class Cleanup:
         return self._counts
 
     def _count(self):
-        defs, uses = {}, {}
-        for arg in self.params:
-            defs[arg] = defs.get(arg, 0) + 1
+        defs, uses = Counter(self.params), Counter()
         for block in self.blocks():
             for stmt in block:
                 if isinstance(stmt, _COMPOUND):
@@ -259,11 +259,9 @@ class Cleanup:
                             table = uses if isinstance(node.ctx, gast.Load) else defs
                             table[node.id] = table.get(node.id, 0) + 1
                     continue
-                _, _, _, counter, store_counter = self._simple_names(stmt)
-                for k, v in counter.items():
-                    uses[k] = uses.get(k, 0) + v
-                for k, v in store_counter.items():
-                    defs[k] = defs.get(k, 0) + v
+                _, _, _, read, written = self._simple_names(stmt)
+                uses.update(read)
+                defs.update(written)
         return defs, uses
 
     def rank(self, name_):
@@ -506,7 +504,7 @@ class Cleanup:
                 if defs.get(a) != 1 or a not in self.generated or a in self.params:
                     continue
                 users = [j for j in range(i, len(body)) if a in self.loads(body[j])]
-                found = sum(self.names(body[j])[2].get(a, 0) for j in users)
+                found = sum(self.names(body[j])[2].count(a) for j in users)
                 if not users or found != uses.get(a, 0):
                     continue
                 if any(b in self.stores(body[j]) for j in range(i, users[-1])) or any(
@@ -537,16 +535,12 @@ def _unchanged(node):
 
 
 def _tally(name_nodes_):
-    """``(loads, stores, load counts, store counts)`` of some Name nodes."""
-    loads, stores, counter, store_counter = set(), set(), {}, {}
+    """``(loads, stores, names read, names written)`` of some Name nodes (the last two: lists, a name
+    once for each node)."""
+    read, written = [], []
     for node in name_nodes_:
-        if isinstance(node.ctx, gast.Load):
-            loads.add(node.id)
-            counter[node.id] = counter.get(node.id, 0) + 1
-        else:
-            stores.add(node.id)
-            store_counter[node.id] = store_counter.get(node.id, 0) + 1
-    return loads, stores, counter, store_counter
+        (read if isinstance(node.ctx, gast.Load) else written).append(node.id)
+    return set(read), set(written), read, written
 
 
 def _next(positions, after):
