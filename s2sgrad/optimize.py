@@ -325,9 +325,11 @@ class Cleanup:
         pass stays linear in the length of the function. A removed statement
         is left as None until the end of the sweep, so positions stay put.
         """
-        copy_where_shared(self.fn, self)
         defs, _ = self.counts()
         body = self.fn.body
+        if not any(self._may_drop_copy(stmt, defs) for stmt in body):
+            return False                         # (the index below would cost more than this look)
+        copy_where_shared(self.fn, self)
         index = _Mentions(body, self)
         changed = False
         for i in range(len(body)):
@@ -355,6 +357,18 @@ class Cleanup:
                 changed = True
         body[:] = [stmt for stmt in body if stmt is not None]
         return changed
+
+    def _may_drop_copy(self, stmt, defs):
+        """Whether :meth:`propagate_copies` may act on ``stmt``, by the counts alone (the counts only
+        fall during its sweep, so what fails here fails there)."""
+        if not self.is_copy(stmt):
+            return False
+        a, b = stmt.targets[0].id, stmt.value.id
+        if defs.get(b, 0) != 1 or not defs.get(a, 0):
+            return False
+        if self.rank(b) > self.rank(a) and b not in self.params:
+            return True                          # b renamed to a (or a's first definition renamed)
+        return defs[a] == 1 and a in self.generated and a not in self.params    # a dropped
 
     def rename_first_definition(self, i, a, b, defs, index):
         """``dt8 = e; ...; dU = dt8; ...; dU = dU + c``: write ``dU = e`` and read ``dU`` until then."""
@@ -432,11 +446,18 @@ class Cleanup:
         hundreds of statements earlier).
         """
         defs, uses = self.counts()
+        blocks = [body for body in self.blocks() if any(self._may_inline(stmt, defs, uses) for stmt in body)]
+        if not blocks:
+            return False                         # (the indexes below would cost more than this look)
         sharing = self.sharing()
         changed = False
-        for body in self.blocks():
+        for body in blocks:
             changed |= self._inline_in(body, defs, uses, sharing)
         return changed
+
+    def _may_inline(self, stmt, defs, uses):
+        return self.simple_assign(stmt) and stmt.targets[0].id in self.namer.temps \
+            and defs.get(stmt.targets[0].id) == 1 and uses.get(stmt.targets[0].id) == 1
 
     def sharing(self):
         """For each name, the names that may share its memory (``t1 = b[1:]``: b and t1), itself included."""
@@ -463,11 +484,9 @@ class Cleanup:
                 writes.setdefault(n, []).append(j)     # x[i] = v changes every view of x
         changed = False
         for i, stmt in enumerate(body):
-            if stmt is None or not self.simple_assign(stmt):
+            if stmt is None or not self._may_inline(stmt, defs, uses):
                 continue
             t = stmt.targets[0].id
-            if t not in self.namer.temps or defs.get(t) != 1 or uses.get(t) != 1:
-                continue
             j = _next(reads.get(t, ()), i)
             if j is None:
                 continue
@@ -486,23 +505,29 @@ class Cleanup:
             body[:] = [stmt for stmt in body if stmt is not None]
         return changed
 
+    def _may_drop_block_copy(self, stmt, defs):
+        if not self.is_copy(stmt):
+            return False
+        a = stmt.targets[0].id
+        return defs.get(a) == 1 and a in self.generated and a not in self.params
+
     def propagate_block_copies(self):
         """``dt4 = dt6`` inside a loop or branch: later uses in that block read ``dt6`` directly."""
-        copy_where_shared(self.fn, self)
         defs, uses = self.counts()
+        blocks = [body for body in self.blocks()[1:]       # (the top level has propagate_copies)
+                  if any(self._may_drop_block_copy(stmt, defs) for stmt in body)]
+        if not blocks:
+            return False
+        copy_where_shared(self.fn, self)
         changed = False
-        for body in self.blocks():
-            if body is self.fn.body:
-                continue                          # the top level has propagate_copies
+        for body in blocks:
             i = 0
             while i < len(body):
                 stmt = body[i]
                 i += 1
-                if not self.is_copy(stmt):
+                if not self._may_drop_block_copy(stmt, defs):
                     continue
                 a, b = stmt.targets[0].id, stmt.value.id
-                if defs.get(a) != 1 or a not in self.generated or a in self.params:
-                    continue
                 users = [j for j in range(i, len(body)) if a in self.loads(body[j])]
                 found = sum(self.names(body[j])[2].count(a) for j in users)
                 if not users or found != uses.get(a, 0):
