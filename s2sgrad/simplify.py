@@ -103,10 +103,10 @@ class Simplifier(Transformer):
         return node
 
     def visit_BoolOp(self, node):
-        self.generic_visit(node)
         is_and = isinstance(node.op, gast.And)
         kept = []
         for value in node.values:
+            value = self.visit(value)          # in order, so that a deciding constant spares the rest
             if isinstance(value, gast.Constant) and isinstance(value.value, bool):
                 if value.value != is_and:      # False in `and`, True in `or`: decides it
                     return const(value.value)
@@ -147,9 +147,10 @@ class Simplifier(Transformer):
         return is_const(node) or (isinstance(node, gast.Name) and self.shapes.get(node.id) == ())
 
     def visit_IfExp(self, node):
-        self.generic_visit(node)
-        if isinstance(node.test, gast.Constant):
-            return node.body if node.test.value else node.orelse
+        node.test = self.visit(node.test)
+        if isinstance(node.test, gast.Constant):     # a rule's template choosing: visit only the choice
+            return self.visit(node.body if node.test.value else node.orelse)
+        node.body, node.orelse = self.visit(node.body), self.visit(node.orelse)
         return node
 
     def visit_If(self, node):
