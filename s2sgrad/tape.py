@@ -170,4 +170,13 @@ def initialize_unbound(primal, params, pushed_names):
 
 
 def uses_tape(stmts, tape):
-    return any(n.id == tape and isinstance(n.ctx, gast.Load) for s in stmts for n in name_nodes(s))
+    """Whether anything pushes to or pops from ``tape``: only :func:`push` and :func:`restore` statements
+    (marked with ``records``) and loop and branch headers (a recorded condition, a trip count) can."""
+    for stmt in walk_statements(stmts):
+        if hasattr(stmt, "records"):
+            return True
+        header = stmt.test if isinstance(stmt, (gast.If, gast.While)) else \
+            stmt.iter if isinstance(stmt, gast.For) else None
+        if header is not None and any(n.id == tape for n in name_nodes(header)):
+            return True
+    return False
