@@ -259,6 +259,8 @@ class ReverseMode(CallSites):
 
         The adjoint of each row then flows back through the indexing rule.
         """
+        if not any(isinstance(stmt, gast.For) for stmt in walk_statements(body)):
+            return body                   # (straight-line code: no need to know what varies)
         return self._index_loops_over(activity.varied_names(body, set(self.wrt)), body)
 
     def _index_loops_over(self, varied, stmts):
