@@ -82,18 +82,17 @@ def check_aliasing(program, kinds=None, immutable=()):
     """
     func = program.node
     kinds = dict(static_kinds(func), **(kinds or {}))
-    live_after = _liveness(func.body)
-    _Aliases(func, kinds, set(immutable), live_after, program.namer).run()
+    _Aliases(func, kinds, set(immutable), program.namer).run()
 
 
 class _Aliases:
     """Forward may-alias analysis: for each name, the abstract objects whose memory it may reach."""
 
-    def __init__(self, func, kinds, immutable, live_after, namer):
+    def __init__(self, func, kinds, immutable, namer):
         self.func = func
         self.kinds = kinds
         self.immutable = immutable
-        self.live_after = live_after
+        self._live_after = None   # what is read after each statement: asked only where memory is written
         self.namer = namer
         self.checking = False
         self.loops = 0           # how deep in loops: only there can a statement's older objects exist
@@ -236,7 +235,9 @@ class _Aliases:
         roots = state.get(target, frozenset())
         if not roots:
             return
-        live = self.live_after.get(id(stmt), set())
+        if self._live_after is None:
+            self._live_after = _Liveness(self.func.body).live_after
+        live = self._live_after.get(id(stmt), set())
         if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Subscript):
             live = live - names_in(stmt.targets[0], gast.Store)    # their old values are replaced here
         others = sorted(n for n, r in state.items() if n != target and r & roots and n in live)
@@ -263,7 +264,7 @@ def shared_operands(value):
             isinstance(value, gast.Call) and _Aliases.makes_new(value)):
         return set()       # most values, found new at a glance (this runs on every generated statement)
     everything = {n: frozenset({n}) for n in names_in(value, gast.Load)}
-    return {root for root in _Aliases(None, {}, set(), {}, None).shares(value, everything)}
+    return {root for root in _Aliases(None, {}, set(), None).shares(value, everything)}
 
 
 def _age(state, stmt):
@@ -282,37 +283,38 @@ def _join(a, b):
 
 
 # ------------------------------------------------------------------ liveness
-def _liveness(body):
+class _Liveness:
     """For each statement (by id), the names that may be read after it (loops conservatively)."""
-    live_after = {}
 
-    def block(stmts, live, loop):
+    def __init__(self, body):
+        self.live_after = {}
+        self.block(body, set(), set())
+
+    def block(self, stmts, live, loop):
         for stmt in reversed(stmts):
-            live = statement(stmt, live, loop)
+            live = self.statement(stmt, live, loop)
         return live
 
-    def statement(stmt, live, loop):
+    def statement(self, stmt, live, loop):
         if isinstance(stmt, (gast.Break, gast.Continue)):
             live = set(loop)           # what is live after the loop, or at the top of its next pass
-        live_after[id(stmt)] = live_after.get(id(stmt), set()) | set(live)
+        self.live_after[id(stmt)] = self.live_after.get(id(stmt), set()) | set(live)
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             killed = names_in(target, gast.Store) if isinstance(target, (gast.Name, gast.Tuple)) else set()
             return (set(live) - killed) | names_in(stmt.value, gast.Load) | names_in(target, gast.Load)
         if isinstance(stmt, gast.If):
-            return names_in(stmt.test, gast.Load) | block(stmt.body, live, loop) | block(stmt.orelse, live, loop)
+            return names_in(stmt.test, gast.Load) | self.block(stmt.body, live, loop) \
+                | self.block(stmt.orelse, live, loop)
         if isinstance(stmt, (gast.For, gast.While)):
             header = names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load)
             top = set(live) | header
             while True:
                 inner = set(live) | top
-                start = block(stmt.body, inner, inner)
+                start = self.block(stmt.body, inner, inner)
                 new = top | start
                 if new == top:
                     break
                 top = new
             return top
         return set(live) | names_in(stmt, gast.Load)
-
-    block(body, set(), set())
-    return live_after
