@@ -76,3 +76,32 @@ def test_values_kept_alive_under_another_name_are_not_released(rng):
         plain = s2sgrad.grad(cf.tuple_from_helper, wrt=(0, 1))(*args)
     for a, b in zip(g(*args), plain):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_compiling_leaves_no_syntax_tree_to_the_cycle_collector():
+    """Compiling creates hundreds of thousands of tree nodes; each phase's tree must be freed as soon as the
+    phase is done with it (by reference counting), not kept in a reference cycle (a closure that calls
+    itself, say) until the next collection, which would then have to trace them all."""
+    import gc
+
+    import gast
+
+    rng = np.random.default_rng(0)
+    calls = [(cf.array_writes, rng.normal(size=(4, 3)), rng.normal(size=(4, 3))),            # aliasing, tape
+             (cf.loop_over_zip_and_enumerate, rng.normal(size=(4, 3)), rng.normal(size=4)),   # indexed loops
+             (cf.branch_on_value, rng.normal(size=3), rng.normal(size=3))]
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for func, *args in calls:
+            s2sgrad.grad(func, wrt=(0, 1))(*args)
+        gc.collect()
+        nodes = [type(o).__name__ for o in gc.garbage if isinstance(o, gast.AST)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was:
+            gc.enable()
+    assert nodes == []
