@@ -128,8 +128,12 @@ def walk_statements(stmts):
     """Every statement, nested ones included, in order (no expression holds a statement)."""
     for stmt in stmts:
         yield stmt
-        for field in ("body", "orelse"):
-            yield from walk_statements(getattr(stmt, field, None) or [])
+        fields = stmt.__dict__
+        body, orelse = fields.get("body"), fields.get("orelse")    # (most statements have neither)
+        if body:
+            yield from walk_statements(body)
+        if orelse:
+            yield from walk_statements(orelse)
 
 
 def name_nodes(node):
