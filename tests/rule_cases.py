@@ -277,6 +277,8 @@ CASES = {
     "np.matmul": [Case("a @ b", a=A23, b=A34), Case("a @ b", a=normal(3), b=A34), Case("a @ b", a=A23, b=normal(3)),
                   Case("np.matmul(a, b)", a=normal(2, 2, 3), b=normal(2, 3, 4)), Case("a @ b", a=normal(2, 2, 3), b=A34)],
     "np.outer": [Case("np.outer(a, b)", a=normal(3), b=normal(4)), Case("np.outer(a, b)", a=A23, b=normal(2))],
+    "np.polyval": [Case("np.polyval(a, b)", a=normal(4), b=normal(5)), Case("np.polyval(a, b)", a=normal(3), b=normal()),
+                   Case("np.polyval(a, b)", a=normal(1), b=A23)],
     "np.inner": [Case("np.inner(a, b)", a=normal(3), b=normal(3)), Case("np.inner(a, b)", a=normal(2, 3), b=normal(4, 3)),
                  Case("np.inner(a, b)", a=normal(2, 3), b=normal(3))],
     "np.vdot": [Case("np.vdot(a, b)", a=A23, b=A23), Case("np.vdot(a, b)", a=A23, b=normal(6))],

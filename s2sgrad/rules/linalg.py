@@ -135,6 +135,11 @@ defrule(np.matmul, "a, b", vjp={"a": _matmul_vjp("a"), "b": _matmul_vjp("b")},
 defrule(np.outer, "a, b",
         vjp={"a": "np.reshape(g @ np.ravel(b), a.shape)", "b": "np.reshape(np.ravel(a) @ g, b.shape)"},
         jvp={"a": "np.outer(da, b)", "b": "np.outer(a, db)"})
+# a polynomial (coefficients highest power first) at x: linear in the coefficients, whose adjoint is
+# the powers of x weighted by g; its derivative in x is the derivative polynomial there
+defrule(np.polyval, "p, x",
+        vjp={"p": "np.vander(np.ravel(x), len(p)).T @ np.ravel(g)", "x": "g * np.polyval(np.polyder(p), x)"},
+        jvp={"p": "np.polyval(dp, x)", "x": "dx * np.polyval(np.polyder(p), x)"})
 
 
 def _inner_vjp(which):
