@@ -393,6 +393,10 @@ class ForwardMode(CallSites):
         if answers is not None:            # t = np.linalg.slogdet(A): the templates see ans0, ans1, ...
             mapping["ans"] = gast.Tuple(elts=answers, ctx=gast.Load())
             mapping.update((f"ans{k}", a) for k, a in enumerate(answers))
+        arrays_of_lists = {p for p in rule.params if p not in rule.sequences and isinstance(bound.get(p), gast.Name)
+                           and self.container_kind(bound[p]) in ("list", "tuple") and self.is_active(bound[p])}
+        for p in arrays_of_lists:       # np.max(xs) of a list: the templates see NumPy's view of it
+            mapping[p] = self.call_np("asarray", name(bound[p].id))
         stmts, contributions = [], []
         for p in rule.params:
             if p not in rule.jvp:
@@ -404,7 +408,7 @@ class ForwardMode(CallSites):
                 tangent = self.tangent_of_atom(arg)
             if tangent is None:
                 continue
-            mapping["d" + p] = tangent
+            mapping["d" + p] = self.call_np("asarray", tangent) if p in arrays_of_lists else tangent
             template = self.template_at(rule, rule.jvp[p], mapping, stmt)
             if template is None:
                 continue

@@ -691,9 +691,17 @@ class FunctionNormalizer:
         ref = self.external_value(callee, hint, home)
         if callee is builtins.abs:
             callee, ref = np.abs, self.externals.numpy("abs")
-        if callee in (builtins.max, builtins.min) and len(expr.args) == 2 and not expr.keywords:
-            # max(a, b) of two numbers is np.maximum(a, b): it then has a rule
-            callee = np.maximum if callee is builtins.max else np.minimum
+        if callee in (builtins.max, builtins.min) and not expr.keywords and not any(
+                isinstance(a, gast.Starred) for a in expr.args):
+            if len(expr.args) > 2:         # max(a, b, c) is max(max(a, b), c)
+                inner = gast.Call(func=_copy(func), args=expr.args[:2], keywords=[])
+                copy_origin(inner, expr)
+                return self.call(copy_origin(gast.Call(func=_copy(func), args=[inner] + expr.args[2:],
+                                                       keywords=[]), expr))
+            if len(expr.args) == 2:        # max(a, b) of two numbers is np.maximum(a, b): it then has a rule
+                callee = np.maximum if callee is builtins.max else np.minimum
+            elif len(expr.args) == 1:      # max(xs) of numbers is np.max(xs)
+                callee = np.max if callee is builtins.max else np.min
             ref = self.externals.numpy(callee.__name__)
         lists = _list_arguments(callee, len(expr.args))
         args = [self.display(a) if i in lists else self.atom(a) for i, a in enumerate(expr.args)]

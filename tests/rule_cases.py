@@ -402,8 +402,10 @@ CASES.update({
 
 # Python's builtins and math
 CASES.update({
-    "max": [Case("max(a, b)", a=normal(), b=normal())],
-    "min": [Case("min(a, b)", a=normal(), b=normal())],
+    "max": [Case("max(a, b)", a=normal(), b=normal()), Case("max(a, b, c)", a=normal(), b=normal(), c=normal()),
+            Case("max([a, b * 2.0, c])", a=normal(), b=normal(), c=normal()), Case("max(a)", a=distinct(5))],
+    "min": [Case("min(a, b)", a=normal(), b=normal()), Case("min(a, b, c)", a=normal(), b=normal(), c=normal()),
+            Case("min([a, b * 2.0, c])", a=normal(), b=normal(), c=normal()), Case("min(a)", a=distinct(5))],
     "sum": [Case("sum([a, b, a])", a=A23, b=A23)],
     "pow": [Case("pow(a, 3)", a=normal())],
 })
