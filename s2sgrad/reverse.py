@@ -756,13 +756,21 @@ class ReverseMode(CallSites):
             template = self.template_at(rule, rule.vjp[p], mapping, stmt)
             if template is None:
                 continue
-            if template.expr is None:
+            of_list = self.kind_of(arg.id) in ("list", "tuple") and rule.func not in LIST_OPERATIONS
+            if template.expr is None and not of_list:
                 self.accumulate(arg.id, stmt, template=template, mapping=mapping, result_name="d" + p)
                 continue
-            _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                  externals=self.externals)
-            if self.kind_of(arg.id) in ("list", "tuple") and rule.func not in LIST_OPERATIONS:
-                # np.array(xs) of a list: NumPy stacks it
+            if template.expr is None:       # a statement template: its result into a temporary first
+                piece = self.namer.temp_like(self.adjoint_name(arg.id))
+                stmts, _ = instantiate(template, mapping, self.namer, self.np, target=piece, result_name="d" + p,
+                                       shapes=self.facts.shapes, externals=self.externals)
+                for s in stmts:
+                    self.emit(s, stmt)
+                expr = name(piece)
+            else:
+                _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
+                                      externals=self.externals)
+            if of_list:       # np.array(xs), np.max(xs) of a list: NumPy stacks it, its adjoint is one per item
                 self.accumulate_elements(arg.id, expr, stmt)
                 continue
             if rule.broadcasts and y is not None:
