@@ -40,6 +40,7 @@ import numpy as np
 
 from .astutil import (assign, clone as _copy, const, copy_origin, is_atom, name, names_in, substitute, walk,
                       walk_statements)
+from .comprehensions import desugar_comprehensions
 from .errors import GradError, origin_of
 from .parsing import parse_function
 from .references import Externals
@@ -71,6 +72,8 @@ if hasattr(gast, "TryStar"):
 
 UNSUPPORTED_EXPRESSIONS = {
     gast.Lambda: ("a lambda inside the function", "define a module-level function and call it"),
+    # (where it runs once, where it stands, a list comprehension or generator expression is written out as a
+    # loop: see comprehensions.py; these are the places it may not run, or runs at every pass of a while)
     gast.ListComp: ("a list comprehension", "write a for loop that appends to a list"),
     gast.SetComp: ("a set comprehension", "write a for loop"),
     gast.DictComp: ("a dict comprehension", "write a for loop that fills a dict"),
@@ -131,6 +134,7 @@ def normalize(parsed, namer):
     check_signature(parsed)
     parsed.node.body = single_exit(parsed.node.body, namer, parsed.origin)
     namer.reserve(*parsed.local_names())
+    parsed.node.body = desugar_comprehensions(parsed.node.body, namer)
     externals = Externals(namer)
     normalizer = FunctionNormalizer(parsed, namer, externals, stack=(parsed.func,))
     for param in parsed.node.args.args:
@@ -756,7 +760,8 @@ class FunctionNormalizer:
             return self.recursive_call(callee, expr)
         parsed = parse_function(callee)
         check_signature(parsed)
-        parsed.node.body = single_exit(parsed.node.body, self.namer, parsed.origin)
+        parsed.node.body = desugar_comprehensions(single_exit(parsed.node.body, self.namer, parsed.origin),
+                                                  self.namer)
         child = FunctionNormalizer(parsed, self.namer, self.externals, self.stack + (callee,))
         child.current_origin = parsed.origin
         bound = self.bind_arguments(parsed, expr)

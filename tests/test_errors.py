@@ -136,8 +136,8 @@ def lambda_inside(x):
     return np.sum(square(x))
 
 
-def list_comprehension(x):
-    parts = [np.sin(v) for v in x]  # <- HERE
+def list_comprehension_that_may_not_run(x):
+    parts = [np.sin(v) for v in x] if np.sum(x) > 0 else [x]  # <- HERE
     return np.sum(parts)
 
 
@@ -151,8 +151,10 @@ def dict_comprehension(x):
     return np.sum(parts[0])
 
 
-def generator_expression(x):
-    return sum(np.sin(v) for v in x)  # <- HERE
+def generator_expression_in_a_while_condition(x):
+    while sum(v * v for v in x) > 1.0:  # <- HERE
+        x = x * 0.5
+    return np.sum(x)
 
 
 def walrus(x):
@@ -303,10 +305,10 @@ SYNTAX = [
     (positional_only, "positional-only"),
     (has_a_decorator, "decorat"),
     (lambda_inside, "lambda"),
-    (list_comprehension, "list comprehension"),
+    (list_comprehension_that_may_not_run, "list comprehension"),
     (set_comprehension, "set comprehension"),
     (dict_comprehension, "dict comprehension"),
-    (generator_expression, "generator expression"),
+    (generator_expression_in_a_while_condition, "generator expression"),
     (walrus, ":="),
     (match_statement, "match"),
     (for_else, "for ... else"),
