@@ -141,9 +141,9 @@ class _Aliases:
         target, value = stmt.targets[0], stmt.value
         if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
             base = target.value.id
-            self.written(base, stmt, state, "writing into {}")
+            self.written(base, stmt, state, "writing into {}", of_container=bool(self.kinds.get(base)))
             if self.kinds.get(base):         # a container keeps a reference to the value stored
-                state[base] = state.get(base, frozenset()) | self.shares(value, state)
+                state[base] = state.get(base, frozenset()) | _as_items(self.shares(value, state))
             return state
         if isinstance(value, gast.Call):          # z = np.sin(x, out=y) writes into y too
             self.call_statement(value, stmt, state)
@@ -154,6 +154,8 @@ class _Aliases:
             roots = state.get(inplace, frozenset())
         else:
             roots = self.shares(value, state)
+            if isinstance(value, (gast.List, gast.Dict)):
+                roots = _as_items(roots)       # a new list holds its items; changing it changes none of them
             if self.makes_new(value):
                 if self.loops:
                     _age(state, stmt)
@@ -165,10 +167,12 @@ class _Aliases:
     def call_statement(self, call, stmt, state):
         for write in writes(call):         # y.fill(0.0), np.copyto(y, x), np.sin(x, out=y), xs.append(v)
             if write.name is not None:
-                self.written(write.name, stmt, state, f"changing {{}} in place ({write.what})")
+                self.written(write.name, stmt, state, f"changing {{}} in place ({write.what})",
+                             of_container=bool(self.kinds.get(write.name)) and getattr(call, "method", None) is not None)
         receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
         if getattr(call, "method", None) in _STORING_METHODS and isinstance(receiver, gast.Name):
-            state[receiver.id] = state.get(receiver.id, frozenset()).union(*(self.shares(a, state) for a in call.args))
+            state[receiver.id] = state.get(receiver.id, frozenset()).union(
+                *(_as_items(self.shares(a, state)) for a in call.args))
         return state
 
     def shares(self, value, state):
@@ -229,10 +233,14 @@ class _Aliases:
         return False
 
     # -------------------------------------------------------------- checks
-    def written(self, target, stmt, state, how):
+    def written(self, target, stmt, state, how, of_container=False):
+        """Refuse the write if another name read later may reach the memory it changes. A change to a
+        container itself (``xs.append(v)``, ``xs[i] = v`` on a list) changes the list, not its items:
+        only names that may hold that list see it."""
         if not self.checking:
             return
         roots = state.get(target, frozenset())
+        roots = frozenset(r for r in roots if r[0] != "item") if of_container else _flat(roots)
         if not roots:
             return
         if self._live_after is None:
@@ -240,7 +248,7 @@ class _Aliases:
         live = self._live_after.get(id(stmt), set())
         if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Subscript):
             live = live - names_in(stmt.targets[0], gast.Store)    # their old values are replaced here
-        others = sorted(n for n, r in state.items() if n != target and r & roots and n in live)
+        others = sorted(n for n, r in state.items() if n != target and _flat(r) & roots and n in live)
         if not others:
             return
         other = user_name(next((n for n in others if not self.namer.is_temp(n)), others[0]))
@@ -271,8 +279,31 @@ def _age(state, stmt):
     """A statement in a loop makes a new object: the one it made before becomes one of its older ones."""
     new, old = ("new", id(stmt)), ("old", id(stmt))
     for n, r in state.items():
-        if new in r:
-            state[n] = (r - {new}) | {old}
+        if new in _flat(r):
+            state[n] = frozenset(_aged(root, new, old) for root in r)
+
+
+def _aged(root, new, old):
+    if root == new:
+        return old
+    return ("item", _aged(root[1], new, old)) if root[0] == "item" else root
+
+
+def _as_items(roots):
+    """The objects a container reaches through the values it holds (an item of it, or of one of them)."""
+    return frozenset(("item", r) for r in roots)
+
+
+def _flat(roots):
+    """The objects themselves, whether reached directly or as items of a container."""
+    if not any(r[0] == "item" for r in roots):
+        return roots
+    out = set()
+    for r in roots:
+        while r[0] == "item":
+            r = r[1]
+        out.add(r)
+    return frozenset(out)
 
 
 def _join(a, b):

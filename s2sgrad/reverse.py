@@ -481,6 +481,9 @@ class ReverseMode(CallSites):
             piece = gast.Call(func=gast.Attribute(value=name(self.adjoint_name(xs)), attr="pop",
                                                   ctx=gast.Load()), args=[], keywords=[])
             element = call.args[0]
+            if isinstance(element, gast.Name) and self.kind_of(element.id) == "list":
+                # a list of lists: an array (np.array(rows)) gives each row's adjoint as an array
+                piece = gast.Call(func=self.externals.builtin("list"), args=[piece], keywords=[])
             if isinstance(element, gast.Name) and element.id in self.active:
                 self.accumulate(element.id, stmt, expr=piece)
             else:

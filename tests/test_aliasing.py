@@ -80,7 +80,26 @@ def copy_of_integers_as_floats_then_write(x, n):
     return np.sum(x * y)
 
 
+def append_views_of_the_argument(x):
+    rows = []
+    for i in range(x.shape[0]):
+        rows.append(x[i])       # the list changes, not the rows it holds (views of x)
+    return np.sum(np.stack(rows) ** 2) + np.sum(x)
+
+
+def list_of_lists(x):
+    rows = []
+    for row in x:
+        items = []              # a new list each pass: appending to it changes none appended before
+        for v in row:
+            items.append(np.tanh(v))
+        rows.append(items)
+    return np.sum(np.array(rows) ** 2)
+
+
 ACCEPTED = [
+    (append_views_of_the_argument, (np.array([[0.1, 0.2], [0.3, -0.4]]),)),
+    (list_of_lists, (np.array([[0.1, 0.2], [0.3, -0.4]]),)),
     (copy_by_multiplying_then_write, (np.array([0.3, 0.1, 0.7]),)),
     (copy_then_write, (np.array([0.3, 0.1, 0.7]),)),
     (copy_of_integers_as_floats_then_write, (np.array([0.3, 0.1, 0.7]), np.array([1, 2, 3]))),
@@ -157,7 +176,32 @@ def write_into_a_transpose(x):
     return np.sum(y * x)
 
 
+def append_to_a_list_another_name_holds(x):
+    xs = [x * 1.0]
+    ys = xs
+    xs.append(x * 2.0)          # ys is the same list
+    return np.sum(np.stack(ys) ** 2)
+
+
+def write_into_a_list_kept_in_a_list(x):
+    items = [x * 1.0, x * 2.0]
+    rows = [items]
+    items[0] = x * 3.0          # rows[0] is items
+    return np.sum(np.array(rows) ** 2)
+
+
+def write_into_an_array_appended_to_a_list(x):
+    hs = []
+    h = x * 1.0
+    hs.append(h)
+    h += 1.0                    # hs[0] is h
+    return np.sum(np.stack(hs) ** 2)
+
+
 REFUSED = [
+    (append_to_a_list_another_name_holds, (np.ones(2),), "changing xs in place", "ys"),
+    (write_into_a_list_kept_in_a_list, (np.ones(2),), "writing into items", "rows"),
+    (write_into_an_array_appended_to_a_list, (np.ones(2),), "changing h in place", "hs"),
     (write_into_a_view, (np.ones((2, 2)),), "writing into z", "y"),
     (write_into_the_array_a_view_reads, (np.ones((2, 2)),), "writing into y", "z"),
     (write_into_a_second_name, (np.ones(2),), "writing into z", "y"),
