@@ -13,7 +13,7 @@ import operator
 import gast
 import numpy as np
 
-from .astutil import Transformer, const, walk_statements
+from .astutil import Transformer, const, names_in, walk_statements
 
 _COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
             gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
@@ -235,6 +235,11 @@ class Simplifier(Transformer):
         if fname == "ndim" and len(args) == 1 and isinstance(args[0], gast.Name) \
                 and self.shapes.get(args[0].id) is not None:
             return const(len(self.shapes[args[0].id]))       # np.ndim(a), which a Python float has too
+        if fname == "transpose" and len(args) == 1 and not node.keywords and isinstance(args[0], gast.Name) \
+                and self.shapes.get(args[0].id) is not None:     # (np.transpose(g) of a g that may be a float)
+            if len(self.shapes[args[0].id]) <= 1:
+                return args[0]
+            return gast.Attribute(value=args[0], attr="T", ctx=gast.Load())
         if fname == "logical_and" and len(args) == 2 and not node.keywords:
             if _is_true(args[0]):
                 return args[1]
@@ -338,8 +343,10 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
 
         def visit_Attribute(self, node):
             self.generic_visit(node)
-            if node.attr in _ASKED_OF_NUMPY and isinstance(node.value, gast.Name) \
-                    and node.value.id in names and isinstance(node.ctx, gast.Load):
+            value = node.value      # a name that may hold a number, or an expression reading one
+            may_be_a_number = value.id in names if isinstance(value, gast.Name) else \
+                not isinstance(value, gast.Constant) and bool(names_in(value, gast.Load) & names)
+            if node.attr in _ASKED_OF_NUMPY and may_be_a_number and isinstance(node.ctx, gast.Load):
                 return gast.Call(func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
                                                                      type_comment=None),
                                                      attr=_ASKED_OF_NUMPY[node.attr], ctx=gast.Load()),

@@ -23,7 +23,9 @@ def transpose_attribute(a):
     return a.T
 
 
-defrule(transpose_attribute, "a", linear=True, vjp={"a": "g.T"}, name=".T")
+# np.transpose(g), not g.T: the adjoint of a Python number's .T (itself) may be a Python number, which has no .T
+# (simplification writes g.T, or g, where g's shape is known)
+defrule(transpose_attribute, "a", linear=True, vjp={"a": "np.transpose(g)"}, name=".T")
 defrule(builtins.float, "x", vjp={"x": "g"}, jvp={"x": "dx"}, name="float")
 defrule(builtins.sum, "iterable: seq, start=0", linear=True, vjp={"iterable": "[g] * len(iterable)"},
         name="sum")

@@ -384,6 +384,19 @@ def f(a):
     c = ((np.square(a) + 2.0)).T
     return np.sum(np.sin(c))
 """, 0, "float"),
+    # campaign seed 1206985: the adjoint of x.T is the adjoint's transpose, g.T; where x is a Python float on a
+    # path the probe did not take, so is g, and a float has no .T (np.transpose answers for both)
+    "transpose_of_a_number_on_a_path_the_probe_did_not_take": case("""
+import numpy as np
+
+
+def f(a, b):
+    c = ((a + a) if float(np.sum(a)) > 0 else np.sum(a))
+    a, c = c, a
+    if float(np.sum(a)) > 0:
+        c += (np.multiply(a, a)).T
+    return c
+""", 0, "float", ()),
     # campaign seed 1101474, shrunk: a = +a is a = a after normalization; its reverse added da to itself
     # and then cleared it, as if a had been overwritten by another value (a zero gradient)
     "value_assigned_to_itself_in_a_loop": case("""
