@@ -183,6 +183,8 @@ class _Aliases:
 
         if isinstance(value, gast.Name):
             return of(value)
+        if isinstance(value, gast.IfExp):         # (a shape-generic rule's choice of expression)
+            return self.shares(value.body, state) | self.shares(value.orelse, state)
         if isinstance(value, gast.Subscript):     # a view, an element, or an item of a container
             return of(value.value)
         if isinstance(value, gast.Attribute):

@@ -88,26 +88,54 @@ def copy_where_shared(fn, cleanup):
                 changed.setdefault(n, []).append(k)
             if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
                 changed.setdefault(stmt.target.id, []).append(k)
-    copies = [(i, stmt) for i, stmt in enumerate(order)
-              if isinstance(stmt, gast.Assign) and not getattr(stmt, "as_written", False) and cleanup.is_copy(stmt)
-              and (stmt.targets[0].id in changed or stmt.value.id in changed)]
+    copies = [(i, stmt, b) for i, stmt in enumerate(order)
+              if isinstance(stmt, gast.Assign) and not getattr(stmt, "as_written", False)
+              and cleanup.simple_assign(stmt) for b in sorted(_may_be_names(stmt.value))
+              if stmt.targets[0].id in changed or b in changed]
     if not copies:
         return
-    wanted = {n for _, stmt in copies for n in (stmt.targets[0].id, stmt.value.id)}
+    wanted = {n for _, stmt, b in copies for n in (stmt.targets[0].id, b)}
     read = {}
     for k, stmt in enumerate(order):
         loads = names_in(Cleanup.header(stmt)[-1], gast.Load) if isinstance(stmt, _COMPOUND) else cleanup.loads(stmt)
         for n in loads & wanted:
             read.setdefault(n, []).append(k)
-    for i, stmt in copies:
-        a, b = stmt.targets[0].id, stmt.value.id
+    for i, stmt, b in copies:
+        a = stmt.targets[0].id
         for x, other in ((a, b), (b, a)):
             later = [j for j in changed.get(x, ()) if j != i and j >= zone[id(stmt)]]
             if later and any(k != i and k >= zone[id(order[later[0]])] for k in read.get(other, ())):
                 # (in place: the names the statement reads and writes, which the passes cache, stay)
-                stmt.value = gast.Call(func=gast.Attribute(value=stmt.value, attr="copy", ctx=gast.Load()),
-                                       args=[], keywords=[])
+                stmt.value = _copied(stmt.value, b, cleanup.numpy_alias)
                 break
+
+
+def _may_be_names(value):
+    """The local names ``value`` may evaluate to, the very object: ``b`` for ``b``, ``b`` and ``c`` for a
+    shape-generic rule's ``b if np.ndim(a) == 1 else c @ d``."""
+    if isinstance(value, gast.Name) and not getattr(value, "external", False):
+        return {value.id}
+    if isinstance(value, gast.IfExp):
+        return _may_be_names(value.body) | _may_be_names(value.orelse)
+    return set()
+
+
+def _copied(value, b, numpy_alias):
+    """``value`` with its result copied where it would be ``b``: ``b.copy()``, or in a conditional
+    expression ``np.copy(b)`` (that branch may hold a Python number, which has no ``.copy()``)."""
+    if isinstance(value, gast.Name):
+        return gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()), args=[], keywords=[])
+    if isinstance(value, gast.IfExp):
+        for branch in ("body", "orelse"):
+            part = getattr(value, branch)
+            if isinstance(part, gast.Name) and part.id == b:
+                setattr(value, branch, gast.Call(
+                    func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
+                                                        type_comment=None), attr="copy", ctx=gast.Load()),
+                    args=[part], keywords=[]))
+            elif isinstance(part, gast.IfExp):
+                _copied(part, b, numpy_alias)
+    return value
 
 
 def _in_textual_order(block, loop_start, order, zone):

@@ -384,6 +384,19 @@ def f(a):
     c = ((np.square(a) + 2.0)).T
     return np.sum(np.sin(c))
 """, 0, "float"),
+    # campaign seed 1207708, shrunk: the shape-generic adjoint of np.matmul is a conditional expression, one of
+    # whose branches is m itself (for vectors); the reverse sweep then restored m in place, and with it that
+    # adjoint, which was m: a wrong shape-generic gradient (the specialized one copied, `ddx = m.copy()`)
+    "shape_generic_adjoint_that_is_an_array_restored_in_place": case("""
+import numpy as np
+
+
+def f(g):
+    dx = np.array([np.tanh(g), np.tanh(g) * 2.0])
+    m = np.ones_like(dx)
+    m[:] = 2.0 * np.sum(np.ravel(g))
+    return np.matmul(dx, m)
+""", 0, ()),
     # campaign seed 1206985: the adjoint of x.T is the adjoint's transpose, g.T; where x is a Python float on a
     # path the probe did not take, so is g, and a float has no .T (np.transpose answers for both)
     "transpose_of_a_number_on_a_path_the_probe_did_not_take": case("""
