@@ -106,7 +106,7 @@ def copy_where_shared(fn, cleanup):
             later = [j for j in changed.get(x, ()) if j != i and j >= zone[id(stmt)]]
             if later and any(k != i and k >= zone[id(order[later[0]])] for k in read.get(other, ())):
                 # (in place: the names the statement reads and writes, which the passes cache, stay)
-                stmt.value = _copied(stmt.value, b, cleanup.numpy_alias)
+                stmt.value = _copied(stmt.value, b, cleanup.numpy_alias, number=not cleanup.shapes.get(b))
                 break
 
 
@@ -120,19 +120,21 @@ def _may_be_names(value):
     return set()
 
 
-def _copied(value, b, numpy_alias):
-    """``value`` with its result copied where it would be ``b``: ``b.copy()``, or in a conditional
-    expression ``np.copy(b)`` (that branch may hold a Python number, which has no ``.copy()``)."""
-    if isinstance(value, gast.Name):
+def _copied(value, b, numpy_alias, number=False):
+    """``value`` with its result copied where it would be ``b``: ``b.copy()`` of an array; ``np.copy(b)``
+    where ``b`` may be a Python number, which has no ``.copy()`` (a ``number``: its shape is () or not known,
+    as in a vjp's cotangent or a branch of a shape-generic conditional expression)."""
+    if isinstance(value, gast.Name) and not number:
         return gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()), args=[], keywords=[])
+    if isinstance(value, gast.Name):
+        return gast.Call(func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
+                                                             type_comment=None), attr="copy", ctx=gast.Load()),
+                         args=[value], keywords=[])
     if isinstance(value, gast.IfExp):
         for branch in ("body", "orelse"):
             part = getattr(value, branch)
             if isinstance(part, gast.Name) and part.id == b:
-                setattr(value, branch, gast.Call(
-                    func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
-                                                        type_comment=None), attr="copy", ctx=gast.Load()),
-                    args=[part], keywords=[]))
+                setattr(value, branch, _copied(part, b, numpy_alias, number=True))
             elif isinstance(part, gast.IfExp):
                 _copied(part, b, numpy_alias)
     return value

@@ -384,6 +384,22 @@ def f(a):
     c = ((np.square(a) + 2.0)).T
     return np.sum(np.sin(c))
 """, 0, "float"),
+    # campaign seed 1300657: c = c[0, 0] copies the adjoint of the result into the adjoint of c, which the
+    # reverse sweep then changes in place, so the copy was made a real one, dc.copy(); but dc, a number (a
+    # vjp's cotangent, a Python float), has no .copy()
+    "copy_of_an_adjoint_that_is_a_python_number": case("""
+import numpy as np
+
+
+def f(a, b, c):
+    a = (np.concatenate([np.sin((c @ c.T)), (c @ c.T), np.sin((c @ c.T))], axis=1) if float(np.sum(a)) > 0 else ((c @ c.T) @ c))
+    for i in range(1):
+        c = c[0, 0]
+        x = np.zeros_like(a)
+        x[0] = np.sum((np.reshape(a, (3,)) + a))
+        x[0] = np.sum((a + a))
+    return c
+""", 2, (2, 3, 4), (2, 1), (1, 3)),
     # campaign seed 1207708, shrunk: the shape-generic adjoint of np.matmul is a conditional expression, one of
     # whose branches is m itself (for vectors); the reverse sweep then restored m in place, and with it that
     # adjoint, which was m: a wrong shape-generic gradient (the specialized one copied, `ddx = m.copy()`)
