@@ -23,14 +23,14 @@ condition (evaluated at every pass), in a branch of ``a if c else b``, after
 
 import gast
 
-from .astutil import copy_origin, name, names_in, store, substitute
+from .astutil import copy_origin, name, names_in, store, substitute, walk
 
 _COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
 
 
 def desugar_comprehensions(body, namer):
     """``body`` with each list comprehension and generator expression written out as a loop."""
-    if not any(isinstance(node, _COMPREHENSIONS) for stmt in body for node in gast.walk(stmt)):
+    if not any(type(node) in _COMPREHENSIONS for stmt in body for node in walk(stmt)):
         return body                       # (most functions: nothing to do)
     out = []
     for stmt in body:
@@ -124,6 +124,6 @@ class _Hoist(gast.NodeTransformer):
 
 def _locate(stmt, like):
     """Every statement of a written-out loop at the place of the comprehension, for messages."""
-    for node in gast.walk(stmt):
+    for node in walk(stmt):
         if isinstance(node, gast.stmt):
             copy_origin(node, like)
