@@ -237,6 +237,17 @@ def probe(program, args):
         seen = recorder.numbers.get(site)
         held_numbers[target] = held_numbers.get(target, True) and bool(seen) and all(seen)
     numbers_ = {n for n, only in held_numbers.items() if only}
+    # a copy holds a number only if what it copies does on every path (t = dW, under a branch the probe did
+    # not take, makes t the array dW itself, and t /= v then writes into dW)
+    copies = [(target, rhs.id) for target, rhs in sites
+              if isinstance(rhs, gast.Name) and not getattr(rhs, "external", False)]
+    changed = True
+    while changed:
+        changed = False
+        for target, source in copies:
+            if target in numbers_ and source not in numbers_:
+                numbers_.discard(target)
+                changed = True
     numpy_only = recorder.numpy_only and all(isinstance(a, (np.ndarray, np.generic, numbers.Number, list, tuple, dict))
                                              or a is None for a in args)
     python_numbers = {p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {

@@ -457,6 +457,23 @@ KNOWN = {}     # name -> (case, what goes wrong)
 # found as silently wrong gradients; now refused with a GradError naming the construct and its line
 # (s2sgrad/aliasing.py), the case-specific words of which each entry gives
 REJECTED = {
+    # campaign seed 1302868, shrunk: on the probe's path t is dW * 2, a NumPy scalar (immutable, so t /= v
+    # makes a new one); on the other path t is dW itself, a 0-d array, and t /= v writes into the caller's a.
+    # A copy is a number only if what it copies is one on every path
+    "copy_of_a_zero_d_array_on_a_path_the_probe_did_not_take": (case("""
+import numpy as np
+
+
+def layer(dans, dW):
+    for i in range(1):
+        t = (dW if float(np.sum(dans)) > 0 else dW * 2)
+        t /= (np.abs(dans) + 0.5)
+    return np.sin(1.0 / np.exp(dans))
+
+
+def f(a):
+    return np.sum(layer(a, a))
+""", 0, ()), "changing t in place (t /= ... on an array) is not supported here: t may share memory with a", 8),
     # z = y[0] is a view of y: z[1] = 1.0 changed y too, but the derivative treated z as a copy
     "write_into_a_view": (case("""
 import numpy as np
