@@ -19,6 +19,7 @@ Every other pass preserves the values computed exactly (no reassociation).
 import bisect
 import contextlib
 from collections import Counter
+from itertools import chain
 
 import gast
 
@@ -279,20 +280,16 @@ class Cleanup:
         return self._counts
 
     def _count(self):
-        defs, uses = Counter(self.params), Counter()
+        read, written = [], [self.params]        # (one Counter over all the lists: counting is then in C)
         for block in self.blocks():
             for stmt in block:
                 if isinstance(stmt, _COMPOUND):
-                    parts = self.header(stmt)
-                    for part in parts:
-                        for node in name_nodes(part):
-                            table = uses if isinstance(node.ctx, gast.Load) else defs
-                            table[node.id] = table.get(node.id, 0) + 1
-                    continue
-                _, _, _, read, written = self._simple_names(stmt)
-                uses.update(read)
-                defs.update(written)
-        return defs, uses
+                    _, _, loads, stores = _tally(node for part in self.header(stmt) for node in name_nodes(part))
+                else:
+                    _, _, _, loads, stores = self._simple_names(stmt)
+                read.append(loads)
+                written.append(stores)
+        return Counter(chain.from_iterable(written)), Counter(chain.from_iterable(read))
 
     def rank(self, name_):
         """Readability rank: the user's names first, then adjoints of them, then temporaries."""
