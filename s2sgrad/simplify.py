@@ -353,8 +353,16 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
                                  args=[node.value], keywords=[])
             return node
 
-    if names:
-        Ask().visit(fn)
+    if not names:
+        return fn
+    ask = Ask()
+    for stmt in walk_statements(fn.body):      # (only the statements that read one: a handful, as a rule)
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            field = "iter" if isinstance(stmt, gast.For) else "test"
+            if names_in(getattr(stmt, field)) & names:
+                setattr(stmt, field, ask.visit(getattr(stmt, field)))
+        elif names_in(stmt) & names:
+            ask.visit(stmt)
     return fn
 
 
