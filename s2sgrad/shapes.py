@@ -387,6 +387,11 @@ def _record(target, rhs, sites, at):
     """``__s2sgrad_record__(site, target)`` at the place of ``at``, the site remembered in ``sites``."""
     site = len(sites)
     sites.append((target, rhs))
-    call = ast.Call(func=ast.Name(id="__s2sgrad_record__", ctx=ast.Load()),
-                    args=[ast.Constant(value=site), ast.Name(id=target, ctx=ast.Load())], keywords=[])
-    return ast.fix_missing_locations(ast.copy_location(ast.Expr(value=call), at))
+    where = {field: getattr(at, field) for field in ("lineno", "col_offset", "end_lineno", "end_col_offset")}
+    call = ast.Call(func=ast.Name(id="__s2sgrad_record__", ctx=_LOAD, **where),
+                    args=[ast.Constant(value=site, **where), ast.Name(id=target, ctx=_LOAD, **where)], keywords=[],
+                    **where)
+    return ast.Expr(value=call, **where)
+
+
+_LOAD = ast.Load()
