@@ -165,12 +165,13 @@ class _Aliases:
         return state
 
     def call_statement(self, call, stmt, state):
+        method = getattr(call, "method", None)
         for write in writes(call):         # y.fill(0.0), np.copyto(y, x), np.sin(x, out=y), xs.append(v)
             if write.name is not None:
                 self.written(write.name, stmt, state, f"changing {{}} in place ({write.what})",
-                             of_container=bool(self.kinds.get(write.name)) and getattr(call, "method", None) is not None)
+                             of_container=bool(self.kinds.get(write.name)) and method is not None)
         receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
-        if getattr(call, "method", None) in _STORING_METHODS and isinstance(receiver, gast.Name):
+        if method in _STORING_METHODS and isinstance(receiver, gast.Name):
             state[receiver.id] = state.get(receiver.id, frozenset()).union(
                 *(_as_items(self.shares(a, state)) for a in call.args))
         return state
