@@ -28,6 +28,7 @@ import gast
 import numpy as np
 
 from . import activity
+from .aliasing import shared_operands
 from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, names_in, store, walk, walk_statements
 from .errors import GradError, origin_of
@@ -121,6 +122,11 @@ class ReverseMode(CallSites):
                 # the sweep restores older values of the output's name: keep the value it returns
                 value = self.namer.fresh("value")
                 primal.append(assign(value, name(out.id), ret))
+                out = name(value)
+            elif isinstance(out, gast.Name) and _restored_in_place(out.id, primal, adjoint):
+                # the output is (a view of) an array the sweep restores in place: keep a copy of it
+                value = self.namer.fresh("value")
+                primal.append(assign(value, self.call_np("copy", name(out.id)), ret))
                 out = name(value)
             result = gast.Tuple(elts=[out, result], ctx=gast.Load())
         if self.seed_positional:     # a generated vjp that generated code calls: all positional
@@ -985,6 +991,22 @@ def _appended_lists(body):
     so any other change to them (``xs.reverse()``) is refused, however little they matter to the derivative."""
     return {w.name for stmt in walk_statements(body) if isinstance(stmt, gast.Expr)
             for w in writes(stmt.value) if w.what == ".append()" and w.name is not None}
+
+
+def _restored_in_place(out, primal, adjoint):
+    """Whether the adjoint sweep writes into an array ``out`` may share memory with (``out = np.squeeze(a)``,
+    then ``a[..., 0] = tape.pop()`` puts back a's older values, and out's with them)."""
+    restored = {stmt.targets[0].value.id for stmt in walk_statements(adjoint)
+                if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
+                and isinstance(stmt.targets[0].value, gast.Name)}
+    if not restored:
+        return False
+    reaches = {out}
+    for stmt in reversed(list(walk_statements(primal))):     # what out's value may be a view of, transitively
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and stmt.targets[0].id in reaches:
+            reaches |= shared_operands(stmt.value)
+    return bool(reaches & restored)
 
 
 def _append_at_exits(block, make, at_body_end=True):

@@ -384,6 +384,17 @@ def f(a):
     c = ((np.square(a) + 2.0)).T
     return np.sum(np.sin(c))
 """, 0, "float"),
+    # campaign seed 1306549, shrunk: the value returned is np.squeeze(a), a view of a, and the adjoint sweep
+    # puts a's older values back in place, so value_and_grad returned the ones a held before the write
+    "value_is_a_view_of_an_array_the_sweep_restores": case("""
+import numpy as np
+
+
+def f(x):
+    a = np.ones_like(x)
+    a[..., 0] = np.sin(x[..., 0])
+    return a.squeeze()
+""", 0, (1, 1)),
     # campaign seed 1300657: c = c[0, 0] copies the adjoint of the result into the adjoint of c, which the
     # reverse sweep then changes in place, so the copy was made a real one, dc.copy(); but dc, a number (a
     # vjp's cotangent, a Python float), has no .copy()
