@@ -107,3 +107,22 @@ def test_check_grad_catches_a_wrong_rule(rng, monkeypatch):
     monkeypatch.setitem(rule.vjp, "x", type(rule.vjp["x"]).parse("g * np.sin(x)"))   # deliberately wrong
     with pytest.raises(AssertionError, match="differs from finite differences"):
         s2sgrad.check_grad(af.sum_of_sines, (rng.normal(size=3),))
+
+
+def test_the_first_grad_in_a_process_imports_no_numpy_submodules(tmp_path):
+    """Resolving NumPy functions by module path reads the modules' own dictionaries: reading NumPy's
+    attributes imports its lazy submodules (f2py, testing, ...), a third of a second the first time."""
+    import subprocess
+    import sys
+    script = tmp_path / "first.py"
+    script.write_text(
+        "import sys\n"
+        "import numpy as np\n"
+        "import s2sgrad\n"
+        "def f(x):\n"
+        "    return np.sum(np.tanh(x) * np.linalg.norm(x))\n"
+        "before = set(sys.modules)\n"
+        "s2sgrad.grad(f)(np.ones(3))\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.startswith('numpy')))\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
