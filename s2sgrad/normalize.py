@@ -546,6 +546,8 @@ class FunctionNormalizer:
     def if_expression(self, expr):
         """``a if c else b`` becomes an if statement that assigns a temporary."""
         test = self.atom(expr.test)
+        if isinstance(test, gast.Constant):      # decided when the code is generated (`a if DEBUG else b`)
+            return self.simple(expr.body if test.value else expr.orelse)
         temp = self.namer.temp()
         self.depth += 1
         branches = []

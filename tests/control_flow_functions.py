@@ -170,3 +170,12 @@ def value_of_a_loop_refined_by_another(a):
     for k in range(3):
         y = np.sin(y)
     return np.sum(y)
+
+
+USE_SPECTRUM = False
+
+
+def conditional_expression_on_a_constant(x):
+    # decided when the code is generated: the branch not taken (a function with no rule) is never differentiated
+    y = np.abs(np.fft.fft(x)) if USE_SPECTRUM else np.tanh(x)
+    return np.sum(y ** 2)

@@ -141,3 +141,8 @@ def test_a_value_made_in_one_loop_and_refined_in_the_next(rng):
     """y is bound only by the first loop (maybe, as far as the code says); its adjoint must still flow
     out of the second loop into the first (it was dropped: a zero gradient)."""
     check(cf.value_of_a_loop_refined_by_another, (rng.normal(size=(2, 3)),), 0)
+
+
+def test_a_conditional_expression_on_a_module_constant_keeps_only_its_branch(rng):
+    check(cf.conditional_expression_on_a_constant, (rng.normal(size=4),), 0)
+    assert "fft" not in grad(cf.conditional_expression_on_a_constant).source_for(np.ones(4))
