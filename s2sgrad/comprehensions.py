@@ -37,12 +37,11 @@ def desugar_comprehensions(body, namer):
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             stmt.body = desugar_comprehensions(stmt.body, namer)
             stmt.orelse = desugar_comprehensions(stmt.orelse, namer)
-        hoist = _Hoist(namer, stmt)
+        hoist = _Hoist(namer, stmt, _assigned_name(stmt))
         if isinstance(stmt, (gast.If, gast.For)):
             field = "test" if isinstance(stmt, gast.If) else "iter"
             setattr(stmt, field, hoist.visit(getattr(stmt, field)))
         elif not isinstance(stmt, (gast.While, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
-            hoist.assigned_to = _assigned_name(stmt)
             stmt = hoist.visit(stmt)
         out.extend(hoist.loops)
         if not hoist.filled_target:           # (ys = [...] is now ys = []; for ...: ys.append(...))
@@ -61,11 +60,11 @@ def _assigned_name(stmt):
 class _Hoist(gast.NodeTransformer):
     """Replaces the comprehensions of one statement by the lists that loops before it fill."""
 
-    def __init__(self, namer, stmt):
+    def __init__(self, namer, stmt, assigned_to=None):
         self.namer = namer
         self.stmt = stmt
         self.loops = []
-        self.assigned_to = None
+        self.assigned_to = assigned_to        # ys of ys = [...]: a list the loop may fill itself
         self.filled_target = False
 
     def visit_Lambda(self, node):

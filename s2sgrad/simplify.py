@@ -343,10 +343,12 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
 
         def visit_Attribute(self, node):
             self.generic_visit(node)
+            if node.attr not in _ASKED_OF_NUMPY or not isinstance(node.ctx, gast.Load):
+                return node
             value = node.value      # a name that may hold a number, or an expression reading one
             may_be_a_number = value.id in names if isinstance(value, gast.Name) else \
                 not isinstance(value, gast.Constant) and bool(names_in(value, gast.Load) & names)
-            if node.attr in _ASKED_OF_NUMPY and may_be_a_number and isinstance(node.ctx, gast.Load):
+            if may_be_a_number:
                 return gast.Call(func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
                                                                      type_comment=None),
                                                      attr=_ASKED_OF_NUMPY[node.attr], ctx=gast.Load()),
