@@ -69,6 +69,7 @@ class ForwardMode(CallSites):
             "jvp", lambda *args: _build_jvp(prefix, *args), self.function_name)
         self.seed_positional = seed_positional   # a generated jvp that generated code calls: all positional
         self.out = []
+        self.instances = {}      # simplified rule instances, by what they depend on (see instantiate)
 
     # ------------------------------------------------------------------ build
     def build(self):
@@ -416,7 +417,7 @@ class ForwardMode(CallSites):
                 contributions.append(_replace_node(rhs, arg, tangent))
             elif template.expr is not None:
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                      externals=self.externals)
+                                  externals=self.externals, cache=self.instances)
                 if p in rule.sequences and rule.outputs is None and isinstance(expr, gast.Tuple) \
                         and isinstance(arg, (gast.List, gast.Tuple)) and len(expr.elts) == len(arg.elts):
                     # one entry per element (np.einsum's operands): only the active elements' count

@@ -66,6 +66,7 @@ class ReverseMode(CallSites):
         self.uniform = set()         # adjoints held as one number standing for a full array (see rules/uniform)
         self.depth = 0               # nesting in loops and branches, where adjoints are always arrays
         self.out = []
+        self.instances = {}          # simplified rule instances, by what they depend on (see instantiate)
 
     # ------------------------------------------------------------------ build
     def build(self):
@@ -778,7 +779,7 @@ class ReverseMode(CallSites):
                 expr = name(piece)
             else:
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                      externals=self.externals)
+                                  externals=self.externals, cache=self.instances)
             if of_list:       # np.array(xs), np.max(xs) of a list: NumPy stacks it, its adjoint is one per item
                 self.accumulate_elements(arg.id, expr, stmt)
                 continue
@@ -796,13 +797,14 @@ class ReverseMode(CallSites):
             return False
         value = None
         if p in rule.uniform:
-            _, value = instantiate(rule.uniform[p], mapping, self.namer, self.np, shapes=self.facts.shapes)
+            _, value = instantiate(rule.uniform[p], mapping, self.namer, self.np, shapes=self.facts.shapes,
+                                   cache=self.instances)
             if isinstance(value, gast.Constant) and value.value is None:
                 value = None
         elif y in self.uniform and rule.broadcasts and rule.vjp[p].expr is not None \
                 and self.facts.shape(y) is not None:
             _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                  externals=self.externals)
+                                  externals=self.externals, cache=self.instances)
             read = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                     and n.id != self.np and not getattr(n, "external", False)}   # a user rule's helpers
             if read <= {mapping["g"].id}:                       # g, -g: the partial is a constant
@@ -915,7 +917,7 @@ class ReverseMode(CallSites):
             if arg.id in self.active:
                 template = self.template_at(rule, rule.vjp[p], mapping, stmt)
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                      externals=self.externals)
+                                  externals=self.externals, cache=self.instances)
                 self.accumulate_elements(arg.id, expr, stmt)
             return
         if not isinstance(arg, (gast.List, gast.Tuple)):
@@ -927,7 +929,7 @@ class ReverseMode(CallSites):
         if template is None:
             return
         _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                              externals=self.externals)
+                                  externals=self.externals, cache=self.instances)
         if isinstance(expr, (gast.Tuple, gast.List)) and len(expr.elts) == len(elements):
             for element, piece in zip(elements, expr.elts):
                 if element:

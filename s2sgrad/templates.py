@@ -18,7 +18,7 @@ _NUMPY_NAME = "np"
 
 
 def instantiate(template, bindings, namer, numpy_alias, target=None, result_name=None, shapes=None,
-                externals=None):
+                externals=None, cache=None):
     """Instantiate ``template``.
 
     ``bindings`` maps template names to AST nodes. For an expression template
@@ -27,7 +27,60 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
     e.g. ``"dx"``) renamed to ``target``. A template with a ``namespace`` (a
     user's rule) may name objects from it; ``externals`` gives them names in
     the generated code.
+
+    ``cache`` (a dict the caller keeps for one derivative, where ``namer``,
+    ``numpy_alias`` and ``externals`` stay the same) remembers each simplified
+    expression by what simplification can see of its bindings, so that a rule
+    met again on operands of the same shapes is not simplified again.
     """
+    key = _instance_key(template, bindings, shapes, externals) if cache is not None else None
+    if key is not None:
+        entry = cache.get(key)
+        if entry is not None and entry[0] is template:
+            return [], substitute(entry[1], {_placeholder(k): n for k, n in enumerate(_distinct_names(bindings))})
+        stmts, expr = _instantiate(template, bindings, namer, numpy_alias, target, result_name, shapes, externals)
+        cache[key] = (template, substitute(expr, {n.id: name(_placeholder(k))
+                                                  for k, n in enumerate(_distinct_names(bindings))}))
+        return stmts, expr
+    return _instantiate(template, bindings, namer, numpy_alias, target, result_name, shapes, externals)
+
+
+def _instance_key(template, bindings, shapes, externals):
+    """What the simplified instance of an expression template depends on: the template, the
+    constants bound, and for the names bound, which are the same name and what shape each has; None
+    where a binding is anything else (an index, an outside name) or the template names locals."""
+    if template.expr is None or _expression_locals(template):
+        return None
+    shapes = shapes or {}
+    parts = [id(template), externals is None]
+    names = {}
+    for k in sorted(bindings):
+        v = bindings[k]
+        cls = type(v)
+        if cls is gast.Name and not v.__dict__.get("external"):
+            parts.append((k, names.setdefault(v.id, len(names)), shapes.get(v.id)))
+        elif cls is gast.Constant:
+            parts.append((k, type(v.value), v.value))
+        else:
+            return None
+    return tuple(parts)
+
+
+def _distinct_names(bindings):
+    """The names bound, each once, numbered as in :func:`_instance_key`."""
+    found = {}
+    for k in sorted(bindings):
+        v = bindings[k]
+        if type(v) is gast.Name:
+            found.setdefault(v.id, v)
+    return list(found.values())
+
+
+def _placeholder(k):
+    return f" bound{k}"        # (a space: no Python name, so none of the template's own)
+
+
+def _instantiate(template, bindings, namer, numpy_alias, target, result_name, shapes, externals):
     mapping = dict(bindings)
     if numpy_alias != _NUMPY_NAME:
         mapping[_NUMPY_NAME] = name(numpy_alias)
