@@ -25,12 +25,12 @@ import gast
 
 from .astutil import copy_origin, name, names_in, store, substitute, walk
 
-_COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
+COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
 
 
 def desugar_comprehensions(body, namer):
     """``body`` with each list comprehension and generator expression written out as a loop."""
-    if not any(type(node) in _COMPREHENSIONS for stmt in body for node in walk(stmt)):
+    if not any(type(node) in COMPREHENSIONS for stmt in body for node in walk(stmt)):
         return body                       # (most functions: nothing to do)
     out = []
     for stmt in body:

@@ -40,7 +40,7 @@ import numpy as np
 
 from .astutil import (assign, clone as _copy, const, copy_origin, is_atom, name, names_in, substitute, walk,
                       walk_statements)
-from .comprehensions import desugar_comprehensions
+from .comprehensions import COMPREHENSIONS, desugar_comprehensions
 from .errors import GradError, origin_of
 from .parsing import parse_function
 from .references import Externals
@@ -132,9 +132,9 @@ class Program:
 def normalize(parsed, namer):
     """Normalize a parsed function; returns a :class:`Program`."""
     check_signature(parsed)
-    parsed.node.body = single_exit(parsed.node.body, namer, parsed.origin)
+    parsed.node.body = single_exit(parsed.node.body, namer, parsed.origin, parsed.node_counts)
     namer.reserve(*parsed.local_names())
-    parsed.node.body = desugar_comprehensions(parsed.node.body, namer)
+    parsed.node.body = _loops_for_comprehensions(parsed, namer)
     externals = Externals(namer)
     normalizer = FunctionNormalizer(parsed, namer, externals, stack=(parsed.func,))
     for param in parsed.node.args.args:
@@ -152,6 +152,13 @@ def normalize(parsed, namer):
                             returns=None, type_comment=None, type_params=[])
     copy_origin(node, parsed.node)
     return Program(parsed, node, namer, externals)
+
+
+def _loops_for_comprehensions(parsed, namer):
+    """The body with its comprehensions written out as loops (the body itself where it has none)."""
+    if not parsed.may_hold(COMPREHENSIONS):
+        return parsed.node.body
+    return desugar_comprehensions(parsed.node.body, namer)
 
 
 def check_signature(parsed):
@@ -206,6 +213,8 @@ class FunctionNormalizer:
         self.returned = None
         self.depth = 0
         self.checked = set()       # ids of the user's expression nodes already checked for unsupported syntax
+        # (a function that holds none of that syntax anywhere needs no check of each expression)
+        self.may_hold_unsupported = parsed.may_hold(UNSUPPORTED_EXPRESSIONS)
 
     # ----------------------------------------------------------------- errors
     def error(self, message, node, hint=None):
@@ -563,7 +572,7 @@ class FunctionNormalizer:
     def check_expression(self, expr):
         """Refuse the syntax we cannot differentiate, anywhere in ``expr``. Each part of an expression is
         reduced in turn, so its parts are marked checked: the walk is once per expression, not per level."""
-        if id(expr) in self.checked:
+        if not self.may_hold_unsupported or id(expr) in self.checked:
             return
         for node in walk(expr):
             if type(node) in UNSUPPORTED_EXPRESSIONS:
@@ -762,8 +771,8 @@ class FunctionNormalizer:
             return self.recursive_call(callee, expr)
         parsed = parse_function(callee)
         check_signature(parsed)
-        parsed.node.body = desugar_comprehensions(single_exit(parsed.node.body, self.namer, parsed.origin),
-                                                  self.namer)
+        parsed.node.body = single_exit(parsed.node.body, self.namer, parsed.origin, parsed.node_counts)
+        parsed.node.body = _loops_for_comprehensions(parsed, self.namer)
         child = FunctionNormalizer(parsed, self.namer, self.externals, self.stack + (callee,))
         child.current_origin = parsed.origin
         bound = self.bind_arguments(parsed, expr)

@@ -28,6 +28,13 @@ class ParsedFunction:
     node: gast.FunctionDef
     filename: str
     closure: dict = field(default_factory=dict)
+    # how many nodes of each class the tree holds as written: normalization skips the work
+    # (a walk of every expression) for constructs that do not occur
+    node_counts: dict = None
+
+    def may_hold(self, classes):
+        """Whether the tree as written may hold a node of one of ``classes``."""
+        return self.node_counts is None or any(cls in self.node_counts for cls in classes)
 
     @property
     def name(self):
@@ -110,7 +117,7 @@ def parse_function(func):
     if isinstance(node, gast.AsyncFunctionDef):
         raise GradError(f"cannot differentiate the async function {func.__qualname__}", where,
                         "write it as a plain def")
-    _stamp_origins(node, filename, first_line - 1, func.__name__)
+    node_counts = _stamp_origins(node, filename, first_line - 1, func.__name__)
     closure = {}
     if func.__closure__:
         for name, cell in zip(func.__code__.co_freevars, func.__closure__):
@@ -118,7 +125,7 @@ def parse_function(func):
                 closure[name] = cell.cell_contents
             except ValueError:  # an empty cell: the name is not bound yet
                 pass
-    return ParsedFunction(func, node, filename, closure)
+    return ParsedFunction(func, node, filename, closure, node_counts)
 
 
 def _definition_at_a_glance(func):
@@ -193,9 +200,12 @@ def _lambda_node(source, func, where):
 
 
 def _stamp_origins(tree, filename, line_offset, function):
-    """Make every located node's line absolute and give it its ``origin`` (one shared per line)."""
+    """Make every located node's line absolute and give it its ``origin`` (one shared per line); returns
+    how many nodes of each class the tree holds."""
     origins = {}
+    counts = {}
     for node in walk(tree):
+        counts[type(node)] = counts.get(type(node), 0) + 1
         fields = node.__dict__
         lineno = fields.get("lineno")
         if lineno is not None:
@@ -206,3 +216,4 @@ def _stamp_origins(tree, filename, line_offset, function):
             if origin is None:
                 origin = origins[lineno] = Origin(filename, lineno, function)
             node.origin = origin
+    return counts

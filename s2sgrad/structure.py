@@ -26,8 +26,16 @@ from .errors import GradError, origin_of
 _EXITS = (gast.Return, gast.Break, gast.Continue)
 
 
-def single_exit(body, namer, where):
-    """Restructure a function body so that it ends in its only ``return``."""
+def single_exit(body, namer, where, node_counts=None):
+    """Restructure a function body so that it ends in its only ``return``.
+
+    ``node_counts`` (how many nodes of each class the body holds, from parsing)
+    spares the walks where the body already does: one ``return``, last, and
+    no ``break`` or ``continue`` to restructure.
+    """
+    if node_counts is not None and node_counts.get(gast.Return) == 1 and body and isinstance(body[-1], gast.Return) \
+            and gast.Break not in node_counts and gast.Continue not in node_counts:
+        return body
     if not any(isinstance(n, gast.Return) for n in walk(gast.Module(body=body, type_ignores=[]))):
         return body
     body = _restructure(list(body), in_loop=False)
