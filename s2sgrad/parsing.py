@@ -7,6 +7,7 @@ statement with the absolute ``file:line`` it came from so that errors point at
 the user's code.
 """
 
+import ast
 import builtins
 import inspect
 import linecache
@@ -108,7 +109,7 @@ def parse_function(func):
             node = _lambda_node(source, func, where)
         else:
             try:
-                module = gast.parse(source)
+                module = parse_source(source)
             except SyntaxError as exc:
                 raise GradError(f"cannot parse the source of {func.__qualname__}: {exc.msg}", where) from None
             node = module.body[0] if module.body else None
@@ -161,13 +162,64 @@ def _definition_at_a_glance(func):
             last = end + 1
         end += 1
     try:
-        module = gast.parse(textwrap.dedent("".join(lines[start:last])))
+        module = parse_source(textwrap.dedent("".join(lines[start:last])))
     except (SyntaxError, ValueError):
         return None
     if len(module.body) != 1 or not isinstance(module.body[0], (gast.FunctionDef, gast.AsyncFunctionDef)) \
             or module.body[0].name != func.__name__:
         return None
     return module.body[0]
+
+
+def parse_source(source):
+    """``gast.parse(source)``, with the conversion from ``ast`` done directly for the common nodes
+    (gast's generic visitor costs twice what parsing does)."""
+    return _from_ast(ast.parse(source))
+
+
+def _same_shaped_classes():
+    """``ast`` node classes whose gast namesake has the same fields holding the same kinds of values."""
+    found = {}
+    for class_name in dir(ast):
+        cls, twin = getattr(ast, class_name), getattr(gast, class_name, None)
+        if isinstance(cls, type) and issubclass(cls, ast.AST) and isinstance(twin, type) \
+                and issubclass(twin, gast.AST) and class_name not in ("Name", "ExceptHandler") \
+                and cls._fields == twin._fields:
+            found[cls] = twin
+    return found
+
+
+_SAME_SHAPED = _same_shaped_classes()
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def _from_ast(node):
+    if type(node) is list:
+        return [_from_ast(n) for n in node]
+    if not isinstance(node, ast.AST):
+        return node
+    cls = type(node)
+    old = node.__dict__
+    twin = _SAME_SHAPED.get(cls)
+    if twin is not None:
+        new = twin.__new__(twin)
+        fields = new.__dict__
+        for field in cls._fields:
+            value = old.get(field)
+            fields[field] = _from_ast(value) if type(value) is list or isinstance(value, ast.AST) else value
+    elif cls is ast.Name:
+        new = gast.Name(id=node.id, ctx=_from_ast(node.ctx), annotation=None, type_comment=None)
+    elif getattr(gast, cls.__name__, None) is not None and \
+            getattr(gast, cls.__name__)._fields == cls._fields + ("type_params",):
+        twin = getattr(gast, cls.__name__)      # a def or class before Python 3.12: no type parameters
+        new = twin.__new__(twin)
+        new.__dict__.update({field: _from_ast(old.get(field)) for field in cls._fields}, type_params=[])
+    else:
+        return gast.ast_to_gast(node)           # (a signature, an except clause: gast's own conversion)
+    for attr in _LOCATION:
+        if attr in old:
+            new.__dict__[attr] = old[attr]
+    return new
 
 
 def _indentation(line):
@@ -177,10 +229,10 @@ def _indentation(line):
 def _lambda_node(source, func, where):
     """Find the lambda among those on its source line whose parameters match."""
     try:
-        module = gast.parse(source)
+        module = parse_source(source)
     except SyntaxError:
         try:
-            module = gast.parse("(" + source.strip().rstrip(",") + ")")
+            module = parse_source("(" + source.strip().rstrip(",") + ")")
         except SyntaxError:
             raise GradError("cannot parse the source line of this lambda", where,
                             "define the function with def") from None

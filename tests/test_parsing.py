@@ -1,4 +1,4 @@
-"""Finding a function's definition in its file: at a glance (by indentation) where the layout is
+"""Parsing: the tree is the one gast makes. Finding a function's definition in its file: at a glance (by indentation) where the layout is
 plain, through :mod:`inspect` where it is not, and the same tree either way."""
 
 import importlib.util
@@ -8,7 +8,7 @@ import textwrap
 import gast
 import pytest
 
-from s2sgrad.parsing import _definition_at_a_glance, parse_function
+from s2sgrad.parsing import _definition_at_a_glance, parse_function, parse_source
 
 MODULE = '''
 import numpy as np
@@ -95,3 +95,46 @@ def test_lines_are_those_of_the_file(module):
     parsed = parse_function(module.plain)
     assert parsed.node.lineno == 5 and parsed.node.body[1].lineno == 8
     assert parsed.node.body[1].origin.lineno == 8 and parsed.node.body[1].origin.filename.endswith("layouts.py")
+
+
+EVERY_KIND_OF_NODE = '''
+@decorator(1)
+def f(a, b=2, *args, c, d=4, **kwargs) -> int:
+    """doc"""
+    global g
+    x: float = a[1:2, ::3] + b[...] @ c[None]
+    y = lambda p, q=1: p * q
+    z = [i for i in range(3) if i] + list({k: v for k, v in kwargs.items()}) + [*args]
+    w = f"{x!r:>10}" if (n := len(z)) else b"bytes"
+    try:
+        pass
+    except (ValueError, TypeError) as e:
+        raise RuntimeError from e
+    finally:
+        del x
+    with open(a) as h, open(b):
+        yield from h
+    while True:
+        break
+    else:
+        pass
+    match y:
+        case [1, *rest] | {"k": rest}:
+            pass
+        case Point(x=0) if x:
+            pass
+    return not -x < y <= z is not None
+
+
+class C(Base, metaclass=M):
+    async def m(self, /, s):
+        async for i in s:
+            await i
+        async with s as t:
+            nonlocal q
+'''
+
+
+def test_source_is_parsed_to_the_tree_gast_makes():
+    assert gast.dump(parse_source(EVERY_KIND_OF_NODE), include_attributes=True) == \
+        gast.dump(gast.parse(EVERY_KIND_OF_NODE), include_attributes=True)
