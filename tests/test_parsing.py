@@ -1,5 +1,6 @@
-"""Parsing: the tree is the one gast makes. Finding a function's definition in its file: at a glance (by indentation) where the layout is
-plain, through :mod:`inspect` where it is not, and the same tree either way."""
+"""Parsing: the tree is the one gast makes. Finding a function's definition in its file: at a glance
+(by indentation) where the layout is plain, through :mod:`inspect` where it is not, and the same tree
+either way."""
 
 import importlib.util
 import inspect
