@@ -161,20 +161,23 @@ def _numbers(fn):
 
     Simplification then negates such a number rather than the array it scales.
     """
-    candidates = [stmt.targets[0].id for stmt in fn.body
-                  if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                  and isinstance(stmt.targets[0], gast.Name) and _is_arithmetic_on_numbers(stmt.value)]
+    candidates = {stmt.targets[0].id for stmt in fn.body
+                  if Cleanup.simple_assign(stmt) and _is_arithmetic_on_numbers(stmt.value)}
     if not candidates:
         return {}
-    defs = {a.id: 1 for a in fn.args.args + fn.args.kwonlyargs}
+    defs = Counter(a.id for a in fn.args.args + fn.args.kwonlyargs if a.id in candidates)
     for stmt in walk_statements(fn.body):      # (a comprehension's variable is its own scope's)
         targets = stmt.targets if isinstance(stmt, (gast.Assign, gast.Delete)) else \
             [stmt.target] if isinstance(stmt, (gast.AugAssign, gast.For)) else ()
         for target in targets:
+            if type(target) is gast.Name:
+                if target.id in candidates:
+                    defs[target.id] += 1
+                continue
             for node in name_nodes(target):
-                if not isinstance(node.ctx, gast.Load):
-                    defs[node.id] = defs.get(node.id, 0) + 1
-    return {n: () for n in candidates if defs.get(n) == 1}
+                if not isinstance(node.ctx, gast.Load) and node.id in candidates:
+                    defs[node.id] += 1
+    return {n: () for n in candidates if defs[n] == 1}
 
 
 def _is_arithmetic_on_numbers(node):
@@ -255,7 +258,9 @@ class Cleanup:
         return entry
 
     def loads(self, stmt):
-        return self.names(stmt)[0]
+        if isinstance(stmt, _COMPOUND):
+            return self.names(stmt)[0]
+        return self._simple_names(stmt)[1]
 
     def written_into(self, stmt):
         """The arrays a statement writes into (``x[i] = v``, ``np.add.at(x, ...)``), cached like names."""
@@ -265,7 +270,9 @@ class Cleanup:
         return entry[1]
 
     def stores(self, stmt):
-        return self.names(stmt)[1]
+        if isinstance(stmt, _COMPOUND):
+            return self.names(stmt)[1]
+        return self._simple_names(stmt)[2]
 
     @staticmethod
     def header(stmt):
@@ -301,13 +308,13 @@ class Cleanup:
 
     @staticmethod
     def simple_assign(stmt):
-        return (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], gast.Name))
+        """``a = e`` to one name. (Exact classes: the passes ask this of every statement, often.)"""
+        return type(stmt) is gast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is gast.Name
 
     def is_copy(self, stmt):
         """``a = b`` between two local names."""
-        return (self.simple_assign(stmt) and isinstance(stmt.value, gast.Name)
-                and not getattr(stmt.value, "external", False))
+        return (type(stmt) is gast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is gast.Name
+                and type(stmt.value) is gast.Name and not stmt.value.__dict__.get("external", False))
 
     def replace_everywhere(self, mapping, then=None):
         """Substitute ``mapping`` in every statement that mentions one of its names (and apply
@@ -322,8 +329,10 @@ class Cleanup:
                             part = getattr(stmt, part_name, None)
                             if part is not None:
                                 setattr(stmt, part_name, then(substitute(part, mapping)))
-                elif keys & (self.loads(stmt) | self.stores(stmt)):
-                    block[i] = then(substitute(stmt, mapping))
+                else:
+                    _, loads, stores, _, _ = self._simple_names(stmt)
+                    if not (keys.isdisjoint(loads) and keys.isdisjoint(stores)):
+                        block[i] = then(substitute(stmt, mapping))
 
     # --------------------------------------------------------------- passes
     def propagate_constants(self):
@@ -611,9 +620,12 @@ def _subscript_bases(stmt):
     """The arrays ``stmt`` writes into: ``x[i] = v``, ``np.add.at(x, ...)`` and the other calls of
     :mod:`s2sgrad.mutation`, in it or nested in it."""
     bases = set()
-    if isinstance(stmt, gast.Assign):     # only a target can write into an array: skip the value
-        parts = stmt.targets
-    elif isinstance(stmt, (gast.Expr, gast.Return)):
+    cls = type(stmt)
+    if cls is gast.Assign:                 # only a target can write into an array: skip the value
+        parts = [t for t in stmt.targets if type(t) is not gast.Name]
+    elif cls is gast.AugAssign:
+        parts = [stmt.target] if type(stmt.target) is not gast.Name else []
+    elif cls is gast.Expr or cls is gast.Return:
         parts = []
     else:
         parts = [stmt]
