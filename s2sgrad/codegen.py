@@ -39,8 +39,9 @@ _CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()
 
 def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
     """The ``ast`` tree of a gast tree, every statement and expression located (at its parent's
-    place where it has none, as :func:`ast.fix_missing_locations` would). With ``numpy_alias``,
-    ``inf`` and ``nan`` constants are spelled ``np.inf`` and ``np.nan`` (astor would write 1e1000).
+    place where it has none, as :func:`ast.fix_missing_locations` would), or, with ``where=None``,
+    none of them (a tree to print needs no locations). With ``numpy_alias``, ``inf`` and ``nan``
+    constants are spelled ``np.inf`` and ``np.nan`` (astor would write 1e1000).
 
     ``gast.gast_to_ast`` does this through a generic visitor, for a tenth of a
     second per thousand lines; here the common nodes are built directly, and
@@ -53,7 +54,7 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
         return node
     cls = type(node)
     fields = node.__dict__
-    if fields.get("lineno") is not None:
+    if where is not None and fields.get("lineno") is not None:
         where = (fields["lineno"], fields.get("col_offset"), fields.get("end_lineno"), fields.get("end_col_offset"))
     twin = _SAME_SHAPED.get(cls)
     if cls is gast.Constant and numpy_alias is not None and isinstance(node.value, float) \
@@ -61,6 +62,8 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
         new = ast.Attribute(value=ast.Name(id=numpy_alias, ctx=_CONTEXTS[gast.Load]),
                             attr="nan" if math.isnan(node.value) else "inf", ctx=_CONTEXTS[gast.Load])
         new = ast.UnaryOp(op=ast.USub(), operand=new) if node.value < 0 else new
+        if where is None:
+            return new
         new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
         return ast.fix_missing_locations(new)
     if twin is not None:
@@ -82,7 +85,7 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
         new.body = to_ast(body, where, numpy_alias)
     else:
         new = ast.fix_missing_locations(gast.gast_to_ast(node))
-    if "lineno" in new._attributes and getattr(new, "lineno", None) is None:
+    if where is not None and "lineno" in new._attributes and getattr(new, "lineno", None) is None:
         new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
     return new
 
@@ -93,7 +96,7 @@ def to_source(node, numpy_alias="np"):
     Lines are not re-wrapped: astor's wrapping breaks expressions at odd places,
     and one long line reads better than a broken one.
     """
-    tree = to_ast(node, numpy_alias=numpy_alias)
+    tree = to_ast(node, where=None, numpy_alias=numpy_alias)
     return astor.to_source(tree, pretty_source="".join)
 
 
