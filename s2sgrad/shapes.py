@@ -219,14 +219,15 @@ def probe(program, args):
         if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
             kinds.setdefault(target, CONTAINER_KINDS[seen[0]])
     tainted = set()
-    flows = sites + _container_writes(program.node, kinds)
+    flows = [(target, rhs, operand_names(rhs)) for target, rhs in sites + _container_writes(program.node, kinds)]
     changed = True
     while changed:
         changed = False
-        for target, rhs in flows:
+        for target, rhs, operands in flows:
             if target in tainted:
                 continue
-            if _data_dependent(rhs, shapes, integers) or operand_names(rhs) & (tainted | varying):
+            if not (operands.isdisjoint(tainted) and operands.isdisjoint(varying)) \
+                    or _data_dependent(rhs, shapes, integers):
                 tainted.add(target)
                 changed = True
     for t in tainted:
@@ -387,11 +388,14 @@ def _record(target, rhs, sites, at):
     """``__s2sgrad_record__(site, target)`` at the place of ``at``, the site remembered in ``sites``."""
     site = len(sites)
     sites.append((target, rhs))
-    where = {field: getattr(at, field) for field in ("lineno", "col_offset", "end_lineno", "end_col_offset")}
-    call = ast.Call(func=ast.Name(id="__s2sgrad_record__", ctx=_LOAD, **where),
-                    args=[ast.Constant(value=site, **where), ast.Name(id=target, ctx=_LOAD, **where)], keywords=[],
-                    **where)
-    return ast.Expr(value=call, **where)
+    where = at.lineno, at.col_offset, at.end_lineno, at.end_col_offset
+    call = ast.Call(func=ast.Name(id="__s2sgrad_record__", ctx=_LOAD), args=[ast.Constant(value=site),
+                                                                            ast.Name(id=target, ctx=_LOAD)],
+                    keywords=[])
+    stmt = ast.Expr(value=call)
+    for node in (stmt, call, call.func, *call.args):
+        node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = where
+    return stmt
 
 
 _LOAD = ast.Load()
