@@ -96,7 +96,10 @@ class Transformer(gast.NodeTransformer):
         cls = type(node)
         visitor = self._visitors.get(cls)
         if visitor is None:
-            visitor = self._visitors[cls] = getattr(type(self), "visit_" + cls.__name__, Transformer.generic_visit)
+            visitor = getattr(type(self), "visit_" + cls.__name__, None)
+            if visitor is None:       # a name or a constant holds no node to visit: nothing to do
+                visitor = _leaf if cls in _LEAVES else Transformer.generic_visit
+            self._visitors[cls] = visitor
         return visitor(self, node)
 
     def generic_visit(self, node):
@@ -122,6 +125,13 @@ class Transformer(gast.NodeTransformer):
                 else:
                     fields[field] = replacement
         return node
+
+
+_LEAVES = (gast.Name, gast.Constant)
+
+
+def _leaf(transformer, node):
+    return node
 
 
 def walk_statements(stmts):
