@@ -111,7 +111,13 @@ def restore(tape, target, of):
 
 
 def keep_needed(primal, adjoint):
-    """Drop the push/pop pairs of names the adjoint statements never read. Mutates the blocks."""
+    """Drop the push/pop pairs of names the adjoint statements never read. Mutates the blocks.
+
+    Returns the names needed; none where nothing is pushed or restored (the
+    names read then matter to nobody)."""
+    if not any(getattr(stmt, "records", None) is not None for block in (primal, adjoint)
+               for stmt in walk_statements(block)):
+        return set()
     needed = set()
     records = []
     for stmt in walk_statements(adjoint):
@@ -160,6 +166,8 @@ def _filter(stmts, needed):
 
 def initialize_unbound(primal, params, pushed_names):
     """``x = None`` at the start for names pushed where they may not be bound yet."""
+    if not pushed_names:
+        return []
     bound = must_bound(primal, params, at=lambda stmt: getattr(stmt, "records", None) in pushed_names)
     unbound = []
     for stmt in walk_statements(primal):
