@@ -214,3 +214,50 @@ def substitute(node, mapping):
         if attr in old:
             fields[attr] = old[attr]
     return new
+
+
+def replaced(node, mapping):
+    """:func:`substitute` for a statement that the result replaces: only the nodes on the way to a
+    replaced name are new, the rest is shared with ``node`` (``node`` itself where nothing is
+    replaced). The cleanup passes rewrite a statement one name at a time, and copying all of it
+    each time cost them a fifth of their work."""
+    if type(node) is gast.Name:
+        if node.id in mapping:
+            replacement = mapping[node.id]
+            if isinstance(node.ctx, gast.Load):
+                return clone(replacement)
+            if isinstance(node.ctx, gast.Store) and isinstance(replacement, gast.Name):
+                return store(replacement.id)
+        return node
+    old = node.__dict__
+    changed = None
+    for field in node._fields:
+        value = old.get(field)
+        if type(value) is list:
+            new_list = None
+            for i, item in enumerate(value):
+                if isinstance(item, gast.AST):
+                    new_item = replaced(item, mapping)
+                    if new_item is not item:
+                        if new_list is None:
+                            new_list = list(value)
+                        new_list[i] = new_item
+            if new_list is not None:
+                changed = changed or {}
+                changed[field] = new_list
+        elif isinstance(value, gast.AST) and not isinstance(value, gast.expr_context):
+            new_value = replaced(value, mapping)
+            if new_value is not value:
+                changed = changed or {}
+                changed[field] = new_value
+    if changed is None:
+        return node
+    cls = type(node)
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    for field in cls._fields:
+        fields[field] = changed[field] if field in changed else old.get(field)
+    for attr in _KEPT_BY_REFERENCE:
+        if attr in old:
+            fields[attr] = old[attr]
+    return new

@@ -24,7 +24,7 @@ from itertools import chain
 import gast
 
 from .aliasing import shared_operands
-from .astutil import name_nodes, names_in, substitute, walk, walk_statements
+from .astutil import name_nodes, names_in, replaced, walk, walk_statements
 from .mutation import writes
 from .release import release_forward_only
 from .rewrites import rewrite
@@ -194,7 +194,7 @@ class Cleanup:
     """The passes, over one generated function. Each pass makes all the changes it can in one sweep.
 
     Name sets are cached per statement object; a changed statement is always
-    replaced by a new object (``substitute`` copies), so the cache never goes stale.
+    replaced by a new object (:func:`~s2sgrad.astutil.replaced` makes one), so the cache never goes stale.
     """
 
     def __init__(self, fn, namer, generated, shapes=None, numpy_alias="np"):
@@ -328,11 +328,13 @@ class Cleanup:
                         for part_name in ("test", "iter", "target"):
                             part = getattr(stmt, part_name, None)
                             if part is not None:
-                                setattr(stmt, part_name, then(substitute(part, mapping)))
+                                setattr(stmt, part_name, then(replaced(part, mapping)))
                 else:
                     _, loads, stores, _, _ = self._simple_names(stmt)
                     if not (keys.isdisjoint(loads) and keys.isdisjoint(stores)):
-                        block[i] = then(substitute(stmt, mapping))
+                        new = replaced(stmt, mapping)
+                        if new is not stmt:      # (a cached statement is never changed in place)
+                            block[i] = then(new)
 
     # --------------------------------------------------------------- passes
     def propagate_constants(self):
@@ -532,7 +534,7 @@ class Cleanup:
             read = self.loads(stmt)
             if any((_next(writes.get(r, ()), i) or j) < j for r in read):
                 continue                       # something in between changes what e reads
-            body[j] = self.simplify(substitute(later, {t: stmt.value}))
+            body[j] = self.simplify(replaced(later, {t: stmt.value}))
             body[i] = None
             for r in read:
                 bisect.insort(reads.setdefault(r, []), j)
@@ -572,7 +574,7 @@ class Cleanup:
                         isinstance(body[j], _COMPOUND) and b in self.stores(body[j]) for j in users):
                     continue                      # b changes before (or inside a branch or loop) a reads it
                 for j in users:
-                    body[j] = substitute(body[j], {a: stmt.value})
+                    body[j] = replaced(body[j], {a: stmt.value})
                 uses[b] = uses.get(b, 0) + found - 1
                 uses[a] = 0
                 defs[a] = 0
@@ -675,7 +677,7 @@ class _Mentions:
             if below is not None and j >= below:
                 continue
             before = self.names(self.body[j])
-            self.body[j] = substitute(self.body[j], {old: new})
+            self.body[j] = replaced(self.body[j], {old: new})
             after = self.names(self.body[j])
             for n in before - after:
                 self.positions.get(n, set()).discard(j)
