@@ -88,6 +88,8 @@ class Transformer(gast.NodeTransformer):
     node of a generated function (simplification, rewrites): it reads children straight from the
     fields, and skips the ``Load``/``Store`` context nodes, which no pass visits."""
 
+    keeps_users_statements = False   # leave the user's own statements (``as_written``) as written
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._visitors = {}        # node class -> the method that visits it, looked up once
@@ -98,7 +100,9 @@ class Transformer(gast.NodeTransformer):
         if visitor is None:
             visitor = getattr(type(self), "visit_" + cls.__name__, None)
             if visitor is None:       # a name or a constant holds no node to visit: nothing to do
-                visitor = _leaf if cls in _LEAVES else Transformer.generic_visit
+                visitor = _leaf if cls in _LEAVES else \
+                    _unless_users if self.keeps_users_statements and cls in _USERS_STATEMENTS else \
+                    Transformer.generic_visit
             self._visitors[cls] = visitor
         return visitor(self, node)
 
@@ -128,10 +132,15 @@ class Transformer(gast.NodeTransformer):
 
 
 _LEAVES = (gast.Name, gast.Constant)
+_USERS_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Expr)   # the statements normalization marks as_written
 
 
 def _leaf(transformer, node):
     return node
+
+
+def _unless_users(transformer, node):
+    return node if node.__dict__.get("as_written") else transformer.generic_visit(node)
 
 
 def walk_statements(stmts):

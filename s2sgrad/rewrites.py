@@ -60,14 +60,11 @@ def rewrite(fn, numpy_alias="np"):
 
 
 class _Rewriter(Transformer):
+    keeps_users_statements = True    # the user's own statement computes what they wrote, to the last bit
+
     def __init__(self, numpy_alias):
         self.np = numpy_alias
         self.changed = False
-
-    def visit(self, node):
-        if getattr(node, "as_written", False):
-            return node      # the user's own statement computes what they wrote, to the last bit
-        return super().visit(node)
 
     def visit_Call(self, node):
         self.generic_visit(node)

@@ -50,19 +50,17 @@ def is_literal(node):
 
 
 class Simplifier(Transformer):
-    """Bottom-up folding; ``shapes`` maps names to known shapes (tuples) for ``.ndim``."""
+    """Bottom-up folding; ``shapes`` maps names to known shapes (tuples) for ``.ndim``.
+
+    A statement of the user's own is left alone: what it computes is theirs
+    (``y = n * 1.0`` is a float copy).
+    """
+
+    keeps_users_statements = True
 
     def __init__(self, shapes=None, numpy_alias="np"):
         self.shapes = shapes or {}
         self.np = numpy_alias
-        self.changed = False     # whether any fold applied
-
-    def visit(self, node):
-        if getattr(node, "as_written", False):
-            return node      # a statement of the user's own: what it computes is theirs (y = n * 1.0 is a float copy)
-        new = super().visit(node)
-        self.changed |= new is not node
-        return new
 
     def visit_Attribute(self, node):
         self.generic_visit(node)
@@ -116,7 +114,6 @@ class Simplifier(Transformer):
             return const(is_and)
         if len(kept) == 1:
             return kept[0]
-        self.changed |= len(kept) != len(node.values)
         node.values = kept
         return node
 
@@ -228,10 +225,8 @@ class Simplifier(Transformer):
         fname = _numpy_function(node, self.np)
         args = node.args
         if fname is not None:     # keepdims=False is every NumPy function's default: a template passing it on
-            keywords = [k for k in node.keywords if not (k.arg == "keepdims" and isinstance(k.value, gast.Constant)
-                                                         and k.value.value is False)]
-            self.changed |= len(keywords) != len(node.keywords)
-            node.keywords = keywords
+            node.keywords = [k for k in node.keywords if not (k.arg == "keepdims" and isinstance(k.value, gast.Constant)
+                                                              and k.value.value is False)]
         if fname == "ndim" and len(args) == 1 and isinstance(args[0], gast.Name) \
                 and self.shapes.get(args[0].id) is not None:
             return const(len(self.shapes[args[0].id]))       # np.ndim(a), which a Python float has too
@@ -338,8 +333,7 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
     """
     names = {n for n in _copies(fn, set(numbers) | _constants(fn)) if shape_of(n) is None}
     class Ask(Transformer):
-        def visit(self, node):
-            return node if getattr(node, "as_written", False) else super().visit(node)
+        keeps_users_statements = True
 
         def visit_Attribute(self, node):
             self.generic_visit(node)
