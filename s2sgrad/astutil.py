@@ -10,23 +10,34 @@ _ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_func
 _KEPT_BY_REFERENCE = ("lineno", "col_offset", "end_lineno", "end_col_offset") + _ANNOTATIONS
 
 
+# The constructors below fill a node's fields directly: every phase makes thousands of nodes, and gast's
+# generic constructor costs twice as much. Context nodes carry nothing and are never changed: shared.
+_LOAD, _STORE = gast.Load(), gast.Store()
+
+
+def _node(cls, **fields):
+    node = cls.__new__(cls)
+    node.__dict__.update(fields)
+    return node
+
+
 def name(id_, ctx=None):
-    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+    return _node(gast.Name, id=id_, ctx=ctx or _LOAD, annotation=None, type_comment=None)
 
 
 def store(id_):
-    return name(id_, gast.Store())
+    return _node(gast.Name, id=id_, ctx=_STORE, annotation=None, type_comment=None)
 
 
 def const(value):
-    return gast.Constant(value=value, kind=None)
+    return _node(gast.Constant, value=value, kind=None)
 
 
 def assign(target, value, like=None):
     """``target = value``; ``target`` may be a name string or a target node."""
     if isinstance(target, str):
         target = store(target)
-    stmt = gast.Assign(targets=[target], value=value, type_comment=None)
+    stmt = _node(gast.Assign, targets=[target], value=value, type_comment=None)
     if like is not None:
         copy_origin(stmt, like)
     return stmt

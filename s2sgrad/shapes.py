@@ -337,6 +337,10 @@ class _Recorder:
     numpy_only = True
 
     def __call__(self, site, value):
+        if type(value) is np.ndarray:       # most values: what the general case below finds, found at once
+            self.seen.setdefault(site, []).append(value.shape)
+            self.numbers.setdefault(site, []).append(False)
+            return value
         self.seen.setdefault(site, []).append(shape_of(value))
         if hasattr(value, "shape") and not isinstance(value, (np.ndarray, np.generic)):
             self.numpy_only = False      # CuPy, Dask: their own in-place rules
@@ -369,8 +373,10 @@ def _instrumented(body, compiled, sites):
     out = []
     for stmt, copy in zip(body, compiled):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], (gast.Name, gast.Tuple)):
+            target = stmt.targets[0]
             out.append(copy)
-            out.extend(_record(t, stmt.value, sites, copy) for t in sorted(names_in(stmt.targets[0], gast.Store)))
+            out.extend(_record(t, stmt.value, sites, copy) for t in (
+                [target.id] if type(target) is gast.Name else sorted(names_in(target, gast.Store))))
             continue
         if isinstance(stmt, gast.For):
             copy.body = [_record(t, stmt.iter, sites, copy) for t in sorted(names_in(stmt.target, gast.Store))] \
