@@ -7,7 +7,8 @@ import gast
 # Annotations our phases attach to nodes; clone() carries them over uncopied.
 _ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function", "as_written", "inplace",
                 "array_method", "written")
-_KEPT_BY_REFERENCE = ("lineno", "col_offset", "end_lineno", "end_col_offset") + _ANNOTATIONS
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+_KEPT_BY_REFERENCE = _LOCATION + _ANNOTATIONS
 
 
 # The constructors below fill a node's fields directly: every phase makes thousands of nodes, and gast's
@@ -45,11 +46,14 @@ def assign(target, value, like=None):
 
 def copy_origin(new, old):
     """Give ``new`` the source location (and user-code origin) of ``old``."""
-    if getattr(old, "lineno", None) is not None:
-        gast.copy_location(new, old)
-    origin = getattr(old, "origin", None)
+    fields, new_fields = old.__dict__, new.__dict__
+    if fields.get("lineno") is not None and "lineno" in type(new)._attributes:
+        for attr in _LOCATION:
+            if attr in fields:
+                new_fields[attr] = fields[attr]
+    origin = fields.get("origin")
     if origin is not None:
-        new.origin = origin
+        new_fields["origin"] = origin
     return new
 
 
