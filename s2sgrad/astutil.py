@@ -1,5 +1,6 @@
 """Small constructors and helpers for gast trees, shared by every phase."""
 
+import ast
 from collections import deque
 
 import gast
@@ -114,8 +115,10 @@ class Transformer(gast.NodeTransformer):
         visitor = self._visitors.get(cls)
         if visitor is None:
             visitor = getattr(type(self), "visit_" + cls.__name__, None)
-            if visitor is None:       # a name or a constant holds no node to visit: nothing to do
-                visitor = _leaf if cls in _LEAVES else \
+            if visitor is getattr(ast.NodeVisitor, "visit_" + cls.__name__, None):
+                visitor = None        # (ast's visit_Constant, there for old visitors of Num and Str)
+            if visitor is None:       # a name, a constant, an operator holds no node to visit: nothing to do
+                visitor = _leaf if cls in _LEAVES or not cls._fields else \
                     _unless_users if self.keeps_users_statements and cls in _USERS_STATEMENTS else \
                     Transformer.generic_visit
             self._visitors[cls] = visitor
