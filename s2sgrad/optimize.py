@@ -342,7 +342,7 @@ class Cleanup:
         mapping = {}
         kept = []
         for stmt in self.fn.body:
-            if self.simple_assign(stmt) and isinstance(stmt.value, gast.Constant):
+            if type(stmt) is gast.Assign and type(stmt.value) is gast.Constant and self.simple_assign(stmt):
                 target = stmt.targets[0].id
                 if target in self.generated and defs.get(target) == 1 and target not in self.params:
                     mapping[target] = stmt.value

@@ -13,7 +13,7 @@ import operator
 import gast
 import numpy as np
 
-from .astutil import Transformer, const, names_in, walk_statements
+from .astutil import Transformer, const, name_nodes, names_in, walk_statements
 
 _COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
             gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
@@ -355,9 +355,9 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
     for stmt in walk_statements(fn.body):      # (only the statements that read one: a handful, as a rule)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             field = "iter" if isinstance(stmt, gast.For) else "test"
-            if names_in(getattr(stmt, field)) & names:
+            if any(n.id in names for n in name_nodes(getattr(stmt, field))):
                 setattr(stmt, field, ask.visit(getattr(stmt, field)))
-        elif names_in(stmt) & names:
+        elif any(n.id in names for n in name_nodes(stmt)):
             ask.visit(stmt)
     return fn
 
