@@ -725,7 +725,7 @@ class ReverseMode(CallSites):
             return
         outputs = rule.result_count(bound)
         if outputs is not None:                 # t = np.linalg.slogdet(A): results read as t[0], t[1]
-            count = outputs if isinstance(outputs, int) else self.output_count(y)
+            count = outputs if isinstance(outputs, int) else self.output_count(y, rhs, stmt)
             self.reverse_outputs([(y, k) for k in range(count)], rhs, stmt, rule, bound)
             return
         mapping = dict(bound)
@@ -859,6 +859,9 @@ class ReverseMode(CallSites):
             raise GradError(f"{rule.name} returns {count} values, not {len(outputs)}", origin_of(stmt))
         mapping = dict(bound)
         gs, answers = [], []
+        for out in outputs:     # the templates take each result's adjoint as an array (np.concatenate(g))
+            if not isinstance(out, tuple) and out in self.uniform:
+                self.materialize(out, stmt)
         for k, out in enumerate(outputs):
             if isinstance(out, tuple):
                 t = out[0]
