@@ -12,6 +12,7 @@ import gast
 
 from .astutil import const, walk
 from .errors import GradError, origin_of
+from .mutation import construct
 from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
 from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS, transpose_attribute
@@ -32,14 +33,16 @@ class CallSites:
         except RuleError as exc:
             raise GradError(f"{rule.name}: {exc}", origin_of(stmt)) from None
 
-    def output_count(self, y):
+    def output_count(self, y, rhs, stmt):
         """How many results of ``y = f(...)`` (a call with a variable count) the code reads: ``y[k]``, max k."""
         used = [n.slice.value for n in walk(self.program.node)
                 if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and n.value.id == y
                 and isinstance(n.slice, gast.Constant) and type(n.slice.value) is int]
         if not used or min(used) < 0:
-            raise GradError(f"read the results of {y} by constant index, or unpack them: a, b = ...",
-                            None)
+            raise GradError(f"{construct(rhs)} returns a number of arrays that s2sgrad cannot count here "
+                            f"(a loop over them, or an index that is not a constant)", origin_of(stmt),
+                            "unpack them (a, b, c = np.split(x, 3)) or read each by a constant index "
+                            "(parts[0], parts[1])")
         return max(used) + 1
 
     def rule_for(self, rhs, stmt):

@@ -463,7 +463,7 @@ class ForwardMode(CallSites):
         if isinstance(target, gast.Tuple):
             count = len(target.elts)
         else:
-            count = outputs if isinstance(outputs, int) else self.output_count(target.id)
+            count = outputs if isinstance(outputs, int) else self.output_count(target.id, stmt.value, stmt)
         if isinstance(outputs, int) and count != outputs:
             raise GradError(f"{rule.name} returns {outputs} values, not {count}", origin_of(stmt))
         return [gast.Subscript(value=name(_ANS), slice=const(k), ctx=gast.Load()) for k in range(count)]

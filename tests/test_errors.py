@@ -741,8 +741,16 @@ def assigns_a_slice_of_a_list(x):
     return np.sum(hs[-1] * hs[0])
 
 
+def loops_over_the_pieces_of_a_split(x):
+    total = 0.0
+    for piece in np.split(x, 2):  # <- HERE
+        total = total + np.sum(piece ** 2)
+    return total
+
+
 LIST_VALUES = [
     # (function, words the message must contain)
+    (loops_over_the_pieces_of_a_split, "np.split(x, 2) returns a number of arrays that s2sgrad cannot count"),
     (zips_into_a_list, "zip(...) kept as a value is not differentiated"),
     (enumerates_into_a_list, "enumerate(...) kept as a value is not differentiated"),
     (assigns_a_slice_of_a_list, "assigning to a slice of the list hs is not differentiated in reverse mode"),
