@@ -32,7 +32,7 @@ import re
 import gast
 import numpy as np
 
-from .astutil import names_in
+from .astutil import names_in, walk_statements
 from .errors import GradError, origin_of
 from .mutation import writes
 from .naming import user_name
@@ -98,9 +98,10 @@ class _Aliases:
         self.loops = 0           # how deep in loops: only there can a statement's older objects exist
 
     def run(self):
-        state = {p.id: frozenset({("param", p.id)}) for p in self.func.args.args}
-        self.checking = False
-        self.block(self.func.body, state)     # a first pass settles the loops' states
+        if any(isinstance(stmt, (gast.For, gast.While)) for stmt in walk_statements(self.func.body)):
+            state = {p.id: frozenset({("param", p.id)}) for p in self.func.args.args}
+            self.checking = False
+            self.block(self.func.body, state)     # a first pass settles the loops' states
         self.checking = True
         self.block(self.func.body, {p.id: frozenset({("param", p.id)}) for p in self.func.args.args})
 
