@@ -8,8 +8,8 @@ import gast
 # Annotations our phases attach to nodes; clone() carries them over uncopied.
 _ANNOTATIONS = ("origin", "external", "value_of", "callee", "method", "user_function", "as_written", "inplace",
                 "array_method", "written")
-_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-_KEPT_BY_REFERENCE = _LOCATION + _ANNOTATIONS
+LOCATION_FIELDS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+_KEPT_BY_REFERENCE = LOCATION_FIELDS + _ANNOTATIONS
 
 
 # The constructors below fill a node's fields directly: every phase makes thousands of nodes, and gast's
@@ -49,7 +49,7 @@ def copy_origin(new, old):
     """Give ``new`` the source location (and user-code origin) of ``old``."""
     fields, new_fields = old.__dict__, new.__dict__
     if fields.get("lineno") is not None and "lineno" in type(new)._attributes:
-        for attr in _LOCATION:
+        for attr in LOCATION_FIELDS:
             if attr in fields:
                 new_fields[attr] = fields[attr]
     origin = fields.get("origin")

@@ -417,7 +417,7 @@ class ForwardMode(CallSites):
                 contributions.append(_replace_node(rhs, arg, tangent))
             elif template.expr is not None:
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                  externals=self.externals, cache=self.instances)
+                                      externals=self.externals, cache=self.instances)
                 if p in rule.sequences and rule.outputs is None and isinstance(expr, gast.Tuple) \
                         and isinstance(arg, (gast.List, gast.Tuple)) and len(expr.elts) == len(arg.elts):
                     # one entry per element (np.einsum's operands): only the active elements' count

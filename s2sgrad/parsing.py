@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .astutil import name_nodes, walk
+from .astutil import LOCATION_FIELDS, name_nodes, walk
 from .errors import GradError, Origin
 
 
@@ -189,8 +189,7 @@ def _same_shaped_classes():
     return found
 
 
-_SAME_SHAPED = _same_shaped_classes()
-_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+_SAME_SHAPED = _same_shaped_classes()    # (codegen's table, the other way round)
 
 
 def _from_ast(node):
@@ -216,7 +215,7 @@ def _from_ast(node):
         new.__dict__.update({field: _from_ast(old.get(field)) for field in cls._fields}, type_params=[])
     else:
         return gast.ast_to_gast(node)           # (a signature, an except clause: gast's own conversion)
-    for attr in _LOCATION:
+    for attr in LOCATION_FIELDS:
         if attr in old:
             new.__dict__[attr] = old[attr]
     return new

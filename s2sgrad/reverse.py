@@ -779,7 +779,7 @@ class ReverseMode(CallSites):
                 expr = name(piece)
             else:
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                  externals=self.externals, cache=self.instances)
+                                      externals=self.externals, cache=self.instances)
             if of_list:       # np.array(xs), np.max(xs) of a list: NumPy stacks it, its adjoint is one per item
                 self.accumulate_elements(arg.id, expr, stmt)
                 continue
@@ -920,7 +920,7 @@ class ReverseMode(CallSites):
             if arg.id in self.active:
                 template = self.template_at(rule, rule.vjp[p], mapping, stmt)
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                  externals=self.externals, cache=self.instances)
+                                      externals=self.externals, cache=self.instances)
                 self.accumulate_elements(arg.id, expr, stmt)
             return
         if not isinstance(arg, (gast.List, gast.Tuple)):
@@ -932,7 +932,7 @@ class ReverseMode(CallSites):
         if template is None:
             return
         _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                  externals=self.externals, cache=self.instances)
+                              externals=self.externals, cache=self.instances)
         if isinstance(expr, (gast.Tuple, gast.List)) and len(expr.elts) == len(elements):
             for element, piece in zip(elements, expr.elts):
                 if element:
