@@ -110,6 +110,8 @@ def _matmul_vjp(which):
         na, nb = _ndim(a), _ndim(b)
         if na is not None and nb is not None and na <= 2 and nb <= 2:
             return _dot_vjp(which)(a, b)
+        if (na == 1 or nb == 1) and (na is None or nb is None):
+            return _dot_vjp(which)(a, b)     # a vector's product is np.dot's, whatever rank the other has
         if na == 1 or nb == 1:
             raise RuleError("a vector times a stack of matrices is not supported: make the vector a matrix "
                             "(v[None, :] or v[:, None])")

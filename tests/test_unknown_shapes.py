@@ -1,0 +1,38 @@
+"""Shapes the probe cannot trust (rows picked by a mask, index arrays that change from pass to pass):
+the derivative is written for any rank there, and must follow NumPy's semantics for the ranks that come."""
+
+import numpy as np
+import pytest
+
+import s2sgrad
+from finite_differences import assert_grads_close
+
+
+def masked_rows_times_vector(W, X):
+    rows = X[X[:, 0] > 0]            # as many rows as the mask picks: a matrix of unknown shape
+    return np.sum((rows @ W) ** 2)
+
+
+def vector_times_masked_rows(v, X):
+    rows = X[X[:, 0] > 0]
+    return np.sum(np.sin(v @ rows.T))
+
+
+def minibatches_by_index(W, X, y):
+    total = 0.0
+    for idx in np.array_split(np.arange(len(y)), 3):
+        p = 1 / (1 + np.exp(-(X[idx] @ W)))
+        total = total - np.sum(y[idx] * np.log(p) + (1 - y[idx]) * np.log(1 - p))
+    return total / len(y)
+
+
+@pytest.mark.parametrize("func", [masked_rows_times_vector, vector_times_masked_rows, minibatches_by_index])
+def test_a_vector_times_an_array_of_unknown_rank(func, rng):
+    X = rng.normal(size=(9, 3))
+    X[:, 0] = np.where(np.arange(9) % 2 == 0, 1.0, -1.0)
+    args = (rng.normal(size=3), X) + (((rng.random(9) > 0.5) * 1.0,) if func is minibatches_by_index else ())
+    grads = s2sgrad.grad(func, wrt=(0, 1))(*args)
+    assert_grads_close(func, grads, args, (0, 1))
+    tangents = (rng.normal(size=3), rng.normal(size=X.shape))
+    _, tangent = s2sgrad.jvp(func, wrt=(0, 1))(*args, tangents)
+    np.testing.assert_allclose(tangent, sum(np.sum(g * t) for g, t in zip(grads, tangents)), rtol=1e-7, atol=1e-9)
