@@ -249,6 +249,8 @@ CASES = {
     "np.pad": [Case("np.pad(a, 1)", a=A23), Case("np.pad(a, ((1, 0), (2, 3)))", a=A23), Case("np.pad(a, (2, 1), constant_values=1.5)", a=normal(3))],
     "np.take": [Case("np.take(a, b)", a=A34, b=fixed(np.array([0, 5, 5, 11]))), Case("np.take(a, b, axis=1)", a=A34, b=fixed(np.array([[3, 0], [3, 3]]))),
                 Case("a.take(b, axis=0)", a=A34, b=fixed(np.array([2, 0, 2])))],
+    "np.bincount": [Case("np.bincount(b, a)", a=normal(6), b=fixed(np.array([0, 1, 1, 3, 0, 2]))),
+                    Case("np.bincount(b, weights=a, minlength=6)", a=normal(4), b=fixed(np.array([4, 0, 4, 1])))],
     "np.take_along_axis": [Case("np.take_along_axis(a, np.argsort(a, axis=1), axis=1)", a=distinct(3, 4)),
                            Case("np.take_along_axis(a, b, axis=0)", a=A34, b=fixed(np.array([[2, 0, 0, 1], [2, 2, 0, 1]])))],
     "np.sort": [Case("np.sort(a)", a=distinct(3, 4)), Case("np.sort(a, axis=0)", a=distinct(3, 4)), Case("np.sort(a, axis=None)", a=distinct(3, 2))],

@@ -328,6 +328,8 @@ def take_vjp(a, indices, axis):
 
 
 defrule(np.take, "a, indices, axis=None", linear=True, vjp={"a": take_vjp}, namespace={"add_at": add_at})
+# np.bincount(x, weights) adds each weight into the bin x names: its adjoint reads each weight's bin back
+defrule(np.bincount, "x, weights=None, minlength=0", linear=True, vjp={"weights": "g[x]"})
 
 
 def take_along_axis_vjp(arr, axis):
