@@ -59,6 +59,23 @@ def test_logistic_regression_hessian(rng):
     np.testing.assert_allclose(H, exact, rtol=1e-10, atol=1e-12)
 
 
+def diagonal_terms(A):
+    """np.diag of a square and np.diagonal of a product: their adjoints are written on a diagonal."""
+    return np.sum(np.diag(A) ** 3) + np.sum(np.diagonal(A @ A.T) ** 2)
+
+
+def tall_diagonal(B):
+    return np.sum(np.diag(B) ** 3)
+
+
+@pytest.mark.parametrize("func, shape", [(diagonal_terms, (3, 3)), (tall_diagonal, (4, 3))])
+def test_hessian_through_a_diagonal(func, shape, rng):
+    A = rng.normal(size=shape)
+    H = hessian(func)(A)
+    assert symmetric(H, A.shape)
+    np.testing.assert_allclose(H, gradient_differences(func, (A,), 0), rtol=1e-5, atol=1e-7)
+
+
 def test_hessian_blocks_for_several_arguments(rng):
     args = make_data(rng, N=4, D=2, M=3, C=2)
     W, V = args[2], args[3]

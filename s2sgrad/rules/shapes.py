@@ -377,8 +377,9 @@ def _on_diagonal(a, offset, axis1, axis2, result, array="a", offset_name="offset
         cols = "i" if offset <= 0 else f"i + {offset}"
     known_axes = isinstance(axis1, int) and isinstance(axis2, int)
     plain = ndim == 2 and known_axes and (axis1 % 2, axis2 % 2) == (0, 1)
-    if plain and offset == 0:
-        return f"{result} = np.zeros_like({array})\nnp.fill_diagonal({result}, g)"
+    shape = getattr(a, "shape", None)
+    if plain and offset == 0 and shape is not None and shape[0] == shape[1]:
+        return f"{result} = np.diag(g)"        # (np.fill_diagonal would write in place: no derivative of it)
     if plain:
         return f"{result} = np.zeros_like({array})\ni = np.arange(g.shape[-1])\n{result}[{rows}, {cols}] = g"
     axes = f"({axis1}, {axis2})" if known_axes else "(axis1, axis2)"
