@@ -68,8 +68,19 @@ def tall_diagonal(B):
     return np.sum(np.diag(B) ** 3)
 
 
-@pytest.mark.parametrize("func, shape", [(diagonal_terms, (3, 3)), (tall_diagonal, (4, 3))])
-def test_hessian_through_a_diagonal(func, shape, rng):
+def eigen_energy(A):
+    """eigh's adjoint divides by the eigenvalue gaps where they are not zero."""
+    w, V = np.linalg.eigh(A + A.T)
+    return np.sum(w ** 2) + np.sum(V[:, 0] ** 4)
+
+
+def singular_values(A):
+    return np.sum(np.linalg.svd(A, compute_uv=False) ** 3)
+
+
+@pytest.mark.parametrize("func, shape", [(diagonal_terms, (3, 3)), (tall_diagonal, (4, 3)), (eigen_energy, (3, 3)),
+                                         (singular_values, (4, 3))])
+def test_hessian_through_diagonals_and_decompositions(func, shape, rng):
     A = rng.normal(size=shape)
     H = hessian(func)(A)
     assert symmetric(H, A.shape)

@@ -488,9 +488,11 @@ dans = ans @ (phi - np.diag(np.diag(phi)) / 2)
 
 
 # ---------------------------------------------------------------------- eigendecompositions
+# (1 / gaps where they are not zero, as np.divide(..., out=, where=) would give, but without writing into an
+# array in place: generated code stays differentiable, for a Hessian)
 _EIGEN_GAPS = """
 gaps = ans0[np.newaxis, :] - ans0[:, np.newaxis]
-F = np.divide(1.0, gaps, out=np.zeros_like(gaps), where=gaps != 0)
+F = np.where(gaps != 0, 1.0 / np.where(gaps != 0, gaps, 1.0), 0.0)
 """
 
 
@@ -554,7 +556,7 @@ def svd_vjp(g, a, full_matrices, compute_uv):
     if gU is None and gVh is None:
         return "(ans0 * g1) @ ans2"
     lines = ["s = ans1", "F = s[np.newaxis, :] ** 2 - s[:, np.newaxis] ** 2",
-             "F = np.divide(1.0, F, out=np.zeros_like(F), where=F != 0)"]
+             "F = np.where(F != 0, 1.0 / np.where(F != 0, F, 1.0), 0.0)"]
     inner = []
     if gU is not None:
         lines.append("J = F * (ans0.T @ g0)")
@@ -583,7 +585,7 @@ def svd_jvp(a, full_matrices, compute_uv):
     text = """
 U, s, Vh = ans0, ans1, ans2
 F = s[np.newaxis, :] ** 2 - s[:, np.newaxis] ** 2
-F = np.divide(1.0, F, out=np.zeros_like(F), where=F != 0)
+F = np.where(F != 0, 1.0 / np.where(F != 0, F, 1.0), 0.0)
 dP = U.T @ da @ Vh.T
 dPs = dP * s
 sdP = s[:, np.newaxis] * dP
