@@ -33,6 +33,15 @@ class CallSites:
         except RuleError as exc:
             raise GradError(f"{rule.name}: {exc}", origin_of(stmt)) from None
 
+    @staticmethod
+    def refuse_one_sided(rule, p, stmt, mode):
+        """A parameter that carries a derivative, under a rule for the other mode only (a user's
+        ``s2sgrad.adjoint`` without its ``s2sgrad.tangent``): its derivative here is unknown, not zero."""
+        other, decorator = ("forward-mode", "adjoint") if mode == "reverse" else ("reverse-mode", "tangent")
+        raise GradError(f"{rule.name} has a {other} rule for its argument {p} but no {mode}-mode rule",
+                        origin_of(stmt), f"register one with @s2sgrad.{decorator}({rule.name.split('.')[-1]}) "
+                                         f"(see docs/rules.md)")
+
     def output_count(self, y, rhs, stmt):
         """How many results of ``y = f(...)`` (a call with a variable count) the code reads: ``y[k]``, max k."""
         used = [n.slice.value for n in walk(self.program.node)

@@ -401,6 +401,8 @@ class ForwardMode(CallSites):
         stmts, contributions = [], []
         for p in rule.params:
             if p not in rule.jvp:
+                if p in rule.vjp and self.is_active(bound[p]):
+                    self.refuse_one_sided(rule, p, stmt, "forward")
                 continue
             arg = bound[p]
             if p in rule.sequences:

@@ -743,6 +743,8 @@ class ReverseMode(CallSites):
         pending = []
         for p in rule.params:
             if p not in rule.vjp:
+                if p in rule.jvp and isinstance(bound[p], gast.AST) and names_in(bound[p], gast.Load) & self.active:
+                    self.refuse_one_sided(rule, p, stmt, "reverse")
                 continue
             arg = bound[p]
             if p in rule.sequences:

@@ -10,7 +10,7 @@ import pytest
 
 import s2sgrad
 from s2sgrad import cli
-from s2sgrad.rules import lookup
+from s2sgrad.rules import lookup, registry
 
 import custom_rules_module as m
 
@@ -92,24 +92,76 @@ def load(tmp_path, monkeypatch, name, source):
     return module
 
 
+@pytest.fixture(autouse=True)
+def rules_table_restored():
+    """The rules a test registers are the process's until it ends: put the table back after each test,
+    so that no other test meets them (the tables of imported libraries are registered first, so that
+    putting the table back does not drop them)."""
+    registry.load_deferred()
+    saved = [(table, dict(table)) for table in (registry._REGISTRY, registry._KEEPALIVE, registry._NONDIFF,
+                                                registry._METHODS)]
+    yield
+    for table, contents in saved:
+        table.clear()
+        table.update(contents)
+
+
 def test_rule_for_a_c_extension_function(tmp_path, monkeypatch, rng):
     special = pytest.importorskip("scipy.special")
+    assert lookup(special.k0) is None        # (no built-in rule: the user gives one)
     module = load(tmp_path, monkeypatch, "bessel_model", """
         import numpy as np
         import s2sgrad
-        from scipy.special import i0, i1, iv
+        from scipy.special import k0, k1
 
-        @s2sgrad.adjoint(i1)          # i1 is a ufunc compiled in C: s2sgrad cannot read it
+        @s2sgrad.adjoint(k0)          # k0 is a ufunc compiled in C: s2sgrad cannot read it
         def _(x, g):
-            dx = g * (i0(x) + iv(2, x)) / 2
+            dx = -g * k1(x)
 
         def energy(x):
-            return np.sum(i1(x) ** 2)
+            return np.sum(k0(x) ** 2)
     """)
     x = rng.uniform(0.2, 2.0, 5)
     s2sgrad.check_grad(module.energy, (x,))
-    assert "scipy.special.iv(2, x)" in s2sgrad.grad(module.energy).source_for(x)
-    assert special.i1 is module.i1
+    assert "scipy.special.k1(x)" in s2sgrad.grad(module.energy).source_for(x)
+    assert special.k0 is module.k0
+
+
+def test_a_rule_for_one_mode_is_refused_in_the_other(tmp_path, monkeypatch, rng):
+    """An adjoint alone says nothing of the tangent (and a tangent alone nothing of the adjoint): the
+    derivative in the other mode is unknown, not zero."""
+    module = load(tmp_path, monkeypatch, "one_sided", """
+        import numpy as np
+        import s2sgrad
+
+        def cube(x):
+            return x ** 3
+
+        def square(x):
+            return x * x
+
+        @s2sgrad.adjoint(cube)
+        def _(x, g):
+            dx = g * 3 * x ** 2
+
+        @s2sgrad.tangent(square)
+        def _(x, dx):
+            dans = 2 * x * dx
+
+        def uses_cube(x):
+            return np.sum(cube(x) ** 2)
+
+        def uses_square(x):
+            return np.sum(square(x) ** 2)
+    """)
+    x = rng.uniform(0.2, 2.0, 3)
+    s2sgrad.check_grad(module.uses_cube, (x,))
+    with pytest.raises(s2sgrad.GradError, match="cube has a reverse-mode rule for its argument x but no forward"):
+        s2sgrad.jvp(module.uses_cube)(x, np.ones(3))
+    _, tangent = s2sgrad.jvp(module.uses_square)(x, np.ones(3))
+    np.testing.assert_allclose(tangent, np.sum(4 * x ** 3))
+    with pytest.raises(s2sgrad.GradError, match="square has a forward-mode rule for its argument x but no reverse"):
+        s2sgrad.grad(module.uses_square)(x)
 
 
 def test_string_templates_with_defrule(rng):
