@@ -128,7 +128,8 @@ DOMAINS = {
     "scipy.special.entr": {"x": positive}, "scipy.special.rel_entr": {"x": positive, "y": positive},
     "scipy.special.erfinv": {"x": unit}, "scipy.special.erfcinv": {"x": fraction},
     "scipy.special.ndtri": {"x": fraction}, "scipy.special.betaln": {"a": positive, "b": positive},
-    "scipy.special.i0e": {"x": positive}, "scipy.special.kl_div": {"x": positive, "y": positive},
+    "scipy.special.i0e": {"x": positive}, "scipy.special.i1e": {"x": positive},
+    "scipy.special.kl_div": {"x": positive, "y": positive},
     "scipy.special.log1p": {"x": positive},
 }
 # these work on Python numbers only

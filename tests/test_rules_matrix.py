@@ -7,7 +7,9 @@ broadcasting pairs). Each case is written out as a small user module, whose
 ``loss`` is ``np.sum(<the call> * R)`` for a fixed random ``R``, so that
 matching gradients means the whole Jacobian matches. Both the derivative
 specialized to the arguments' shapes and the shape-generic one are run, in
-reverse mode and (where the rule has forward templates) in forward mode.
+reverse mode and (where the rule has forward templates) in forward mode; and
+forward mode over the generated gradient (a Hessian-vector product), so that
+no rule writes an adjoint that s2sgrad could not differentiate again.
 
 A rule without cases fails :func:`test_every_rule_has_cases`: nothing is
 added to the table untested.
@@ -175,3 +177,29 @@ def test_rule(rule, case, tmp_path):
     for label, found in (("specialized", tangent), ("generic", generic_tangent)):
         np.testing.assert_allclose(found, expected_tangent, rtol=case.rtol, atol=case.atol,
                                    err_msg=f"{label} forward-mode tangent for {case.expr}\n{forward.source}")
+
+
+# ------------------------------------------------------------ second order
+# The generated gradient must itself be code s2sgrad can differentiate: a rule whose adjoint calls a function
+# without a rule, writes into an array in place or uses syntax s2sgrad refuses makes every Hessian through it fail.
+_NO_SECOND_ORDER = {"scipy.linalg.expm": "scipy.linalg.expm_frechet, which expm's adjoint calls, has no rule"}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("rule, case", _all_cases())
+def test_rule_second_order(rule, case, tmp_path):
+    """Forward mode over the generated gradient (a Hessian-vector product) against central differences of
+    the gradient along the same direction."""
+    if rule is not None and rule.name in _NO_SECOND_ORDER:
+        pytest.skip(_NO_SECOND_ORDER[rule.name])
+    rng = np.random.default_rng(20240611)
+    module, names, values = _module(tmp_path, case, rng)
+    name = _wrt(case, names, values[:len(names)])[0]
+    i = names.index(name)
+    x = values[i]
+    v = float(rng.standard_normal()) if isinstance(x, float) else rng.standard_normal(np.shape(x))
+    found = s2sgrad.hvp(module.loss, wrt=name)(*values, v)
+    gradient, eps = s2sgrad.grad(module.loss, wrt=name), 1e-5
+    expected = (np.asarray(gradient(*_perturbed(values, i, eps * v))) -
+                np.asarray(gradient(*_perturbed(values, i, -eps * v)))) / (2 * eps)
+    np.testing.assert_allclose(found, expected, rtol=1e-3, atol=1e-4, err_msg=f"Hessian-vector product for {case.expr}")

@@ -339,7 +339,9 @@ def take_along_axis_vjp(arr, axis):
         return "np.reshape(add_at(np.zeros_like(np.ravel(arr)), indices, g), arr.shape)"
     if ndim is None or not isinstance(axis, int):
         return ("add_at(np.zeros_like(arr), tuple(indices if j == axis % arr.ndim else np.reshape(np.arange(n), "
-                "[-1 if k == j else 1 for k in range(g.ndim)]) for j, n in enumerate(g.shape)), g)")
+                "np.where(np.arange(g.ndim) == j, -1, 1)) for j, n in enumerate(g.shape)), g)")
+        # (the shape as an array, not a list comprehension: in a branch of `a if c else b`, that would be
+        # refused where the generated gradient is differentiated again)
     axis %= ndim
     parts = []
     for j in range(ndim):
