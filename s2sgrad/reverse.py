@@ -109,6 +109,12 @@ class ReverseMode(CallSites):
             self.materialize(p, ret)
             if p not in self.has_adjoint:
                 self.emit(assign(self.adjoint_name(p), self.call_np("zeros_like", name(p))), ret)
+            elif p in self.facts.narrow_floats:
+                # a float32 parameter gets a float32 gradient: NumPy promotes to float64 where a rule's
+                # constant or index array meets a float32 array (np.log(2) * g, np.diff(g, prepend=0))
+                dp = self.adjoint_name(p)
+                self.emit(assign(dp, self.call_np("asarray", name(dp), dtype=gast.Attribute(
+                    value=name(p), attr="dtype", ctx=gast.Load()))), ret)
             grads.append(name(self.adjoint_name(p)))
 
         pushed = tape_.keep_needed(primal, adjoint)

@@ -42,13 +42,15 @@ class Facts:
     ``"tuple"`` or ``"dict"``: their adjoints are containers of adjoints.
     """
 
-    def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False, numbers=(), python_numbers=()):
+    def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False, numbers=(), python_numbers=(),
+                 narrow_floats=()):
         self.shapes = dict(shapes or {})
         self.integers = set(integers or ())
         self.kinds = dict(kinds or {})
         self.numpy_only = numpy_only   # every array seen was NumPy's (so adding in place is safe)
         self.numbers = set(numbers)    # names that only ever held numbers (y += v makes a new one)
         self.python_numbers = set(python_numbers)   # names that held a Python float or int (no .shape) somewhere
+        self.narrow_floats = set(narrow_floats)     # parameters holding NumPy arrays of float32 (or float16)
 
     def shape(self, name_):
         return self.shapes.get(name_)
@@ -253,7 +255,10 @@ def probe(program, args):
                                              or a is None for a in args)
     python_numbers = {p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {
         target for site, (target, _) in enumerate(sites) if site in recorder.python_numbers}
-    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers)
+    narrow_floats = {p for p, a in zip(params, args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+                     and a.dtype.itemsize < 8}
+    return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers,
+                 narrow_floats)
 
 
 def _container_writes(func, kinds):
