@@ -28,6 +28,8 @@ _SHAPE_FUNCTIONS = ((np.ndim, len), (np.shape, tuple))
 
 def fold_known_branches(fn, shapes):
     """Replace each ``if`` whose test the known ``shapes`` decide by the branch taken (in place)."""
+    if not any(isinstance(stmt, gast.If) for stmt in fn.body):
+        return fn        # (only the function's own branches are folded, and the branches they keep)
     once = _assigned_once(fn)
     fn.body = _fold(fn.body, {}, shapes, once)
     return fn
