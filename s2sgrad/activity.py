@@ -20,7 +20,9 @@ from .mutation import writes
 from .rules import is_nondifferentiable
 from .rules.methods import NONDIFFERENTIABLE_ATTRIBUTES
 
-NONDIFFERENTIABLE_METHODS = frozenset({"item", "tolist", "keys", "argmax", "argmin", "argsort"})
+# (x.item() is differentiated, as float(x) is; x.tolist() has no rule, so that a derivative through it is
+# refused rather than dropped)
+NONDIFFERENTIABLE_METHODS = frozenset({"keys", "argmax", "argmin", "argsort"})
 
 
 def carries_derivative(rhs):

@@ -20,6 +20,12 @@ from .rules.registry import RuleError, argument_value, lookup_method
 from .rules.sequences import operation_on_lists
 
 
+_NO_RULE_HINTS = {
+    "the method .tolist()": "keep the array and compute with it (x[i] for an item); "
+                            "call .tolist() on values that need no derivative",
+}
+
+
 class CallSites:
     """Rule lookup for a transformer with ``self.facts`` (shapes, integers) and ``self.program``."""
 
@@ -95,8 +101,8 @@ class CallSites:
 
     def bind(self, rule, args, kwargs, stmt, what):
         if rule is None:
-            raise GradError(f"no derivative rule for {what}", origin_of(stmt),
-                            "register one with s2sgrad.defrule(function, params, vjp=..., jvp=...)")
+            hint = _NO_RULE_HINTS.get(what, "register one with s2sgrad.defrule(function, params, vjp=..., jvp=...)")
+            raise GradError(f"no derivative rule for {what}", origin_of(stmt), hint)
         bound, error = rule.bind(args, kwargs)
         if error:
             raise GradError(error, origin_of(stmt))

@@ -440,6 +440,7 @@ METHOD_CASES = {
     "take": [Case("a.take([0, 2], axis=1)", a=A34)],
     "conj": [Case("a.conj()", a=A34)],
     "astype": [Case("a.astype(float)", a=A34), Case("a.astype(np.float64) * a.astype(int)", a=A34)],
+    "item": [Case("a * np.sum(a * a).item()", a=A34), Case("np.reshape(a, (1, 1)).item() * 2.0", a=normal(1))],
     "round": [Case("a.round() * a", a=A34)],
     "argmax": [Case("np.ravel(a)[a.argmax()]", a=distinct(3, 4))],
     "argmin": [Case("np.take(a, a.argmin())", a=distinct(3, 4))],

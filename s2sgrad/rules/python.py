@@ -56,3 +56,5 @@ def astype_jvp(dtype):
 
 defmethod("astype", "self, dtype", vjp={"self": astype_vjp}, jvp={"self": astype_jvp})
 defmethod("copy", "self", linear=True, vjp={"self": "g"})
+# x.item(): the one element of x as a Python number (a loss written as PyTorch code would: np.sum(...).item())
+defmethod("item", "self", vjp={"self": "np.full_like(self, g)"}, jvp={"self": "np.sum(dself)"})
