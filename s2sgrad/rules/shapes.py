@@ -21,8 +21,8 @@ defrule(np.swapaxes, "a, axis1, axis2", linear=True, vjp={"a": "np.swapaxes(g, a
 defrule(np.moveaxis, "a, source, destination", linear=True,
         vjp={"a": "np.moveaxis(g, destination, source)"})
 defrule(np.copy, "a", linear=True, vjp={"a": "g"})
-defrule(np.asarray, "a, dtype=None", linear=True, vjp={"a": "g"})
-defrule(np.array, "object, dtype=None", linear=True, vjp={"object": "g"})
+defrule(np.asarray, "a, dtype=None, order=None", linear=True, vjp={"a": "g"})
+defrule(np.array, "object, dtype=None, copy=True, order='K'", linear=True, vjp={"object": "g"})
 defrule(np.negative, "x", linear=True, vjp={"x": "-g"})
 defrule(np.flip, "m, axis=None", linear=True, vjp={"m": "np.flip(g, axis)"})
 
