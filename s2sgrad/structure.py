@@ -103,11 +103,12 @@ def _restructure(stmts, in_loop):
             stmt.orelse = _restructure(stmt.orelse, in_loop)
             body_exits, else_exits = _always_exits(stmt.body), _always_exits(stmt.orelse)
             if rest and (body_exits or else_exits):
-                rest = _restructure(rest, in_loop)
+                # what follows runs only where the branch does not exit: it joins that branch, and is
+                # restructured there with it (`elif b: return 1` then `return 2` is `if b: ... else: ...`)
                 if not body_exits:
-                    stmt.body = stmt.body + rest
+                    stmt.body = _restructure(stmt.body + rest, in_loop)
                 if not else_exits:
-                    stmt.orelse = stmt.orelse + rest
+                    stmt.orelse = _restructure(stmt.orelse + rest, in_loop)
                 stmt.body = _drop_trailing_continue(stmt.body) or [gast.Pass()]
                 stmt.orelse = _drop_trailing_continue(stmt.orelse)
                 out.append(stmt)

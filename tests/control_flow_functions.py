@@ -38,6 +38,22 @@ def return_in_branch(x, w):
     return np.sum(y * x)
 
 
+def returns_in_an_elif_chain(x, w, reduction):
+    err = (x - w) ** 2
+    if reduction == "mean":
+        return np.mean(err)
+    elif reduction == "sum":
+        return np.sum(err)
+    elif reduction == "weighted":
+        scale = np.exp(w)
+        return np.sum(err * scale)
+    return np.max(err)
+
+
+def calls_the_chain_with_a_constant(x, w):
+    return returns_in_an_elif_chain(x, w, "sum") + returns_in_an_elif_chain(x, w, reduction="weighted")
+
+
 def branch_on_counter(x, w):
     acc = 0.0
     for i in range(4):

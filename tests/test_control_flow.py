@@ -41,6 +41,16 @@ def test_return_inside_a_branch(rng, sign):
     check(cf.return_in_branch, (sign * (rng.random(4) + 0.1), rng.normal(size=4)), (0, 1))
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "weighted", "max"])
+def test_returns_in_an_elif_chain(rng, reduction):
+    """What follows an ``elif`` that returns runs only where no branch did (it ran after the chain)."""
+    check(cf.returns_in_an_elif_chain, (rng.normal(size=4), rng.normal(size=4), reduction), (0, 1))
+
+
+def test_an_elif_chain_in_a_helper_called_with_a_constant(rng):
+    check(cf.calls_the_chain_with_a_constant, (rng.normal(size=4), rng.normal(size=4)), (0, 1))
+
+
 def test_branch_on_loop_counter(rng):
     check(cf.branch_on_counter, (rng.normal(size=3), rng.random(3) + 0.5), (0, 1))
 
