@@ -12,15 +12,16 @@ exiting branch into the other branch::
                                    result = g(y)
                                return result
 
-``break`` stays (the loop's trip count is recorded), but nothing follows it in
-its block; ``continue`` disappears. A function ends in exactly one ``return``.
-An exit that cannot be expressed this way (a ``return`` inside a loop, an exit
-in a branch that only sometimes exits) raises :class:`GradError`.
+A branch that exits on some of its paths only (``if c: (if d: return a) ...``)
+gets the statements after it on each of its paths that go on, a copy where both
+branches may go on. ``break`` stays (the loop's trip count is recorded), but
+nothing follows it in its block; ``continue`` disappears. A function ends in
+exactly one ``return``; a ``return`` inside a loop raises :class:`GradError`.
 """
 
 import gast
 
-from .astutil import assign, copy_origin, name, walk
+from .astutil import assign, clone, copy_origin, name, walk
 from .errors import GradError, origin_of
 
 _EXITS = (gast.Return, gast.Break, gast.Continue)
@@ -102,20 +103,18 @@ def _restructure(stmts, in_loop):
             stmt.body = _restructure(stmt.body, in_loop)
             stmt.orelse = _restructure(stmt.orelse, in_loop)
             body_exits, else_exits = _always_exits(stmt.body), _always_exits(stmt.orelse)
-            if rest and (body_exits or else_exits):
-                # what follows runs only where the branch does not exit: it joins that branch, and is
-                # restructured there with it (`elif b: return 1` then `return 2` is `if b: ... else: ...`)
+            if rest and (body_exits or else_exits or _contains_exit([stmt])):
+                # what follows runs only where the branch does not exit: it joins each branch that may go
+                # on, and is restructured there with it (`elif b: return 1` then `return 2` is
+                # `if b: ... else: ...`); a branch that exits on some of its paths only gets a copy
                 if not body_exits:
-                    stmt.body = _restructure(stmt.body + rest, in_loop)
+                    stmt.body = _restructure(stmt.body + (rest if else_exits else clone(rest)), in_loop)
                 if not else_exits:
                     stmt.orelse = _restructure(stmt.orelse + rest, in_loop)
                 stmt.body = _drop_trailing_continue(stmt.body) or [gast.Pass()]
                 stmt.orelse = _drop_trailing_continue(stmt.orelse)
                 out.append(stmt)
                 return out
-            if rest and _contains_exit([stmt]):
-                raise GradError("an early exit in a branch that does not always exit is not supported",
-                                origin_of(stmt), "restructure the branch so that it ends in the exit")
             out.append(stmt)
             continue
         if isinstance(stmt, _EXITS):

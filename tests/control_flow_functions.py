@@ -50,6 +50,27 @@ def returns_in_an_elif_chain(x, w, reduction):
     return np.max(err)
 
 
+def exits_on_some_paths_of_a_branch(x, k):
+    if k == 0:
+        s = np.sum(x)
+    else:
+        if k == 1:
+            return np.sum(x ** 2)
+        s = np.sum(np.sin(x))
+    return s * np.sum(x)
+
+
+def loop_exits_on_some_paths(x, w):
+    acc = 0.0
+    for i in range(len(x)):
+        if x[i] > 0:
+            if w[i] > 0.5:
+                break
+            acc = acc + w[i]
+        acc = acc + x[i] * w[i]
+    return acc
+
+
 def calls_the_chain_with_a_constant(x, w):
     return returns_in_an_elif_chain(x, w, "sum") + returns_in_an_elif_chain(x, w, reduction="weighted")
 

@@ -47,6 +47,16 @@ def test_returns_in_an_elif_chain(rng, reduction):
     check(cf.returns_in_an_elif_chain, (rng.normal(size=4), rng.normal(size=4), reduction), (0, 1))
 
 
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_a_branch_that_exits_on_some_paths(rng, k):
+    check(cf.exits_on_some_paths_of_a_branch, (rng.normal(size=4), k), 0)
+
+
+def test_a_loop_body_that_breaks_on_some_paths(rng):
+    x, w = np.array([-0.5, 0.7, 0.2, 0.9]), np.array([0.3, 0.2, 0.9, 0.1])
+    check(cf.loop_exits_on_some_paths, (x, w), (0, 1))
+
+
 def test_an_elif_chain_in_a_helper_called_with_a_constant(rng):
     check(cf.calls_the_chain_with_a_constant, (rng.normal(size=4), rng.normal(size=4)), (0, 1))
 
