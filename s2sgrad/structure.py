@@ -111,8 +111,8 @@ def _restructure(stmts, in_loop):
                     stmt.body = _restructure(stmt.body + (rest if else_exits else clone(rest)), in_loop)
                 if not else_exits:
                     stmt.orelse = _restructure(stmt.orelse + rest, in_loop)
-                stmt.body = _drop_trailing_continue(stmt.body) or [gast.Pass()]
-                stmt.orelse = _drop_trailing_continue(stmt.orelse)
+                # (a `continue` here stays: only the loop's own body ends where it leads, and there it is
+                # dropped; dropped here, the branches around this one would no longer see the exit)
                 out.append(stmt)
                 return out
             out.append(stmt)

@@ -71,6 +71,17 @@ def loop_exits_on_some_paths(x, w):
     return acc
 
 
+def continue_in_a_nested_branch(x, w):
+    acc = 0.0
+    for i in range(len(x)):
+        if x[i] < 0:
+            if w[i] > 0:
+                continue          # skips the rest of this pass, the statement after the outer if included
+            acc = acc - x[i]
+        acc = acc + w[i] * x[i]
+    return acc
+
+
 def calls_the_chain_with_a_constant(x, w):
     return returns_in_an_elif_chain(x, w, "sum") + returns_in_an_elif_chain(x, w, reduction="weighted")
 

@@ -57,6 +57,11 @@ def test_a_loop_body_that_breaks_on_some_paths(rng):
     check(cf.loop_exits_on_some_paths, (x, w), (0, 1))
 
 
+def test_continue_in_a_nested_branch(rng):
+    x, w = np.array([-0.5, 0.7, -0.2, 0.9]), np.array([0.3, -0.2, -0.9, 0.1])     # every path, once
+    check(cf.continue_in_a_nested_branch, (x, w), (0, 1))
+
+
 def test_an_elif_chain_in_a_helper_called_with_a_constant(rng):
     check(cf.calls_the_chain_with_a_constant, (rng.normal(size=4), rng.normal(size=4)), (0, 1))
 
