@@ -21,7 +21,7 @@ exactly one ``return``; a ``return`` inside a loop raises :class:`GradError`.
 
 import gast
 
-from .astutil import assign, clone, copy_origin, name, walk
+from .astutil import assign, clone, copy_origin, name, walk, walk_statements
 from .errors import GradError, origin_of
 
 _EXITS = (gast.Return, gast.Break, gast.Continue)
@@ -39,7 +39,7 @@ def single_exit(body, namer, where, node_counts=None):
         return body
     if not any(isinstance(n, gast.Return) for n in walk(gast.Module(body=body, type_ignores=[]))):
         return body
-    body = _restructure(list(body), in_loop=False)
+    body = _restructure(list(body), in_loop=False, copied=[0])
     if len(body) == 1 and isinstance(body[0], gast.Return) or _single_tail_return(body):
         return body
     result = namer.fresh("result")
@@ -87,7 +87,13 @@ def _walk_same_loop(stmt, loops_too):
             yield from _walk_same_loop(child, loops_too)
 
 
-def _restructure(stmts, in_loop):
+_MOST_COPIED = 400     # statements copied into branches for one function, at most (see _restructure)
+
+
+def _restructure(stmts, in_loop, copied):
+    """``stmts`` with the statements after an exiting branch moved into the paths that go on.
+    ``copied`` counts the statements copied so far: each branch that exits on some paths only doubles
+    what follows it, and a run of such branches would grow the code exponentially."""
     out = []
     for i, stmt in enumerate(stmts):
         rest = stmts[i + 1:]
@@ -96,21 +102,28 @@ def _restructure(stmts, in_loop):
                 if isinstance(node, gast.Return):
                     raise GradError("return inside a loop is not supported", origin_of(node),
                                     "break out of the loop and return after it")
-            stmt.body = _drop_trailing_continue(_restructure(stmt.body, in_loop=True))
+            stmt.body = _drop_trailing_continue(_restructure(stmt.body, True, copied))
             out.append(stmt)
             continue
         if isinstance(stmt, gast.If):
-            stmt.body = _restructure(stmt.body, in_loop)
-            stmt.orelse = _restructure(stmt.orelse, in_loop)
+            stmt.body = _restructure(stmt.body, in_loop, copied)
+            stmt.orelse = _restructure(stmt.orelse, in_loop, copied)
             body_exits, else_exits = _always_exits(stmt.body), _always_exits(stmt.orelse)
             if rest and (body_exits or else_exits or _contains_exit([stmt])):
                 # what follows runs only where the branch does not exit: it joins each branch that may go
                 # on, and is restructured there with it (`elif b: return 1` then `return 2` is
                 # `if b: ... else: ...`); a branch that exits on some of its paths only gets a copy
+                if not body_exits and not else_exits:
+                    copied[0] += sum(1 for _ in walk_statements(rest))
+                    if copied[0] > _MOST_COPIED:
+                        raise GradError("too many branches that exit on some of their paths only: the code after "
+                                        "them would be copied into each path", origin_of(stmt),
+                                        "end such a branch in its exit, or set a flag there and test it after "
+                                        "the branch")
                 if not body_exits:
-                    stmt.body = _restructure(stmt.body + (rest if else_exits else clone(rest)), in_loop)
+                    stmt.body = _restructure(stmt.body + (rest if else_exits else clone(rest)), in_loop, copied)
                 if not else_exits:
-                    stmt.orelse = _restructure(stmt.orelse + rest, in_loop)
+                    stmt.orelse = _restructure(stmt.orelse + rest, in_loop, copied)
                 # (a `continue` here stays: only the loop's own body ends where it leads, and there it is
                 # dropped; dropped here, the branches around this one would no longer see the exit)
                 out.append(stmt)

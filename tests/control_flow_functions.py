@@ -82,6 +82,45 @@ def continue_in_a_nested_branch(x, w):
     return acc
 
 
+def many_branches_that_may_continue(x, w):
+    acc = 0.0
+    for i in range(len(x)):
+        if x[i] > 0.1:            # (each if below would copy what follows it into two paths)
+            if w[i] > 0.1:
+                continue
+            acc = acc + x[i]
+        if x[i] > 0.2:
+            if w[i] > 0.2:
+                continue
+            acc = acc + 2 * x[i]
+        if x[i] > 0.3:
+            if w[i] > 0.3:
+                continue
+            acc = acc + 3 * x[i]
+        if x[i] > 0.4:
+            if w[i] > 0.4:
+                continue
+            acc = acc + 4 * x[i]
+        if x[i] > 0.5:
+            if w[i] > 0.5:
+                continue
+            acc = acc + 5 * x[i]
+        if x[i] > 0.6:
+            if w[i] > 0.6:
+                continue
+            acc = acc + 6 * x[i]
+        if x[i] > 0.7:
+            if w[i] > 0.7:
+                continue
+            acc = acc + 7 * x[i]
+        if x[i] > 0.8:
+            if w[i] > 0.8:
+                continue
+            acc = acc + 8 * x[i]
+        acc = acc + w[i] * x[i]
+    return acc
+
+
 def calls_the_chain_with_a_constant(x, w):
     return returns_in_an_elif_chain(x, w, "sum") + returns_in_an_elif_chain(x, w, reduction="weighted")
 

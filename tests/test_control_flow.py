@@ -62,6 +62,13 @@ def test_continue_in_a_nested_branch(rng):
     check(cf.continue_in_a_nested_branch, (x, w), (0, 1))
 
 
+def test_branches_that_would_copy_too_much_code_are_refused():
+    """Each branch that exits on some of its paths only doubles the code after it; past a budget, the
+    function is refused (quickly) rather than compiled into thousands of lines."""
+    with pytest.raises(GradError, match="too many branches that exit on some of their paths only"):
+        grad(cf.many_branches_that_may_continue)(np.linspace(-1, 1, 5), np.linspace(1, -1, 5))
+
+
 def test_an_elif_chain_in_a_helper_called_with_a_constant(rng):
     check(cf.calls_the_chain_with_a_constant, (rng.normal(size=4), rng.normal(size=4)), (0, 1))
 
