@@ -122,10 +122,10 @@ def _matmul_vjp(which):
         full = None
         if getattr(ans, "shape", None) is not None and shape is not None:
             full = ans.shape[:-2] + shape[-2:]
-        if na is None or nb is None:
+        if na is None or nb is None:      # (a vector times a stack is np.dot's product too)
             simple = _dot_vjp(which)(a, b)
             general = f"unbroadcast({expr}, {which})"
-            return f"({simple}) if a.ndim <= 2 and b.ndim <= 2 else {general}"
+            return f"({simple}) if a.ndim <= 2 and b.ndim <= 2 or a.ndim == 1 or b.ndim == 1 else {general}"
         return sum_to(expr, full, shape, which)
     vjp.__doc__ = ("g @ b.T (summed over broadcast stacks)" if which == "a"
                    else "a.T @ g (summed over broadcast stacks)")
