@@ -39,7 +39,7 @@ def single_exit(body, namer, where, node_counts=None):
         return body
     if not any(isinstance(n, gast.Return) for n in walk(gast.Module(body=body, type_ignores=[]))):
         return body
-    body = _restructure(list(body), in_loop=False, copied=[0])
+    body = _restructure(list(body), copied=[0])
     if len(body) == 1 and isinstance(body[0], gast.Return) or _single_tail_return(body):
         return body
     result = namer.fresh("result")
@@ -90,7 +90,7 @@ def _walk_same_loop(stmt, loops_too):
 _MOST_COPIED = 400     # statements copied into branches for one function, at most (see _restructure)
 
 
-def _restructure(stmts, in_loop, copied):
+def _restructure(stmts, copied):
     """``stmts`` with the statements after an exiting branch moved into the paths that go on.
     ``copied`` counts the statements copied so far: each branch that exits on some paths only doubles
     what follows it, and a run of such branches would grow the code exponentially."""
@@ -102,12 +102,12 @@ def _restructure(stmts, in_loop, copied):
                 if isinstance(node, gast.Return):
                     raise GradError("return inside a loop is not supported", origin_of(node),
                                     "break out of the loop and return after it")
-            stmt.body = _drop_trailing_continue(_restructure(stmt.body, True, copied))
+            stmt.body = _drop_trailing_continue(_restructure(stmt.body, copied))
             out.append(stmt)
             continue
         if isinstance(stmt, gast.If):
-            stmt.body = _restructure(stmt.body, in_loop, copied)
-            stmt.orelse = _restructure(stmt.orelse, in_loop, copied)
+            stmt.body = _restructure(stmt.body, copied)
+            stmt.orelse = _restructure(stmt.orelse, copied)
             body_exits, else_exits = _always_exits(stmt.body), _always_exits(stmt.orelse)
             if rest and (body_exits or else_exits or _contains_exit([stmt])):
                 # what follows runs only where the branch does not exit: it joins each branch that may go
@@ -121,9 +121,9 @@ def _restructure(stmts, in_loop, copied):
                                         "end such a branch in its exit, or set a flag there and test it after "
                                         "the branch")
                 if not body_exits:
-                    stmt.body = _restructure(stmt.body + (rest if else_exits else clone(rest)), in_loop, copied)
+                    stmt.body = _restructure(stmt.body + (rest if else_exits else clone(rest)), copied)
                 if not else_exits:
-                    stmt.orelse = _restructure(stmt.orelse + rest, in_loop, copied)
+                    stmt.orelse = _restructure(stmt.orelse + rest, copied)
                 # (a `continue` here stays: only the loop's own body ends where it leads, and there it is
                 # dropped; dropped here, the branches around this one would no longer see the exit)
                 out.append(stmt)
