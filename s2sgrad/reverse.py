@@ -805,8 +805,8 @@ class ReverseMode(CallSites):
             return False
         value = None
         if p in rule.uniform:
-            _, value = instantiate(rule.uniform[p], mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                   cache=self.instances)
+            _, value = instantiate(self.template_at(rule, rule.uniform[p], mapping, stmt), mapping, self.namer,
+                                   self.np, shapes=self.facts.shapes, cache=self.instances)
             if isinstance(value, gast.Constant) and value.value is None:
                 value = None
         elif y in self.uniform and rule.broadcasts and rule.vjp[p].expr is not None \

@@ -176,7 +176,9 @@ CASES = {
 
     # reductions
     "np.sum": [Case("np.sum(a)", a=A34), Case("np.sum(a, axis=1)", a=A34), Case("np.sum(a, 0, keepdims=True)", a=A34),
-               Case("np.sum(a, axis=(0, 2))", a=normal(2, 3, 2)), Case("np.sum(a)", a=normal())],
+               Case("np.sum(a, axis=(0, 2))", a=normal(2, 3, 2)), Case("np.sum(a)", a=normal()),
+               Case("np.sum(a, where=b)", a=A34, b=fixed(np.arange(12).reshape(3, 4) % 3 == 0)),
+               Case("np.sum(a * a, axis=1, keepdims=True, where=b)", a=A34, b=fixed(np.arange(12).reshape(3, 4) % 2 == 0))],
     "np.mean": [Case("np.mean(a)", a=A34), Case("np.mean(a, axis=0)", a=A34), Case("np.mean(a, -1, keepdims=True)", a=A34)],
     "np.prod": [Case("np.prod(a)", a=positive(2, 3)), Case("np.prod(a, axis=1)", a=positive(3, 4)),
                 Case("np.prod(a, 0, keepdims=True)", a=positive(2, 3))],

@@ -15,9 +15,15 @@ from .registry import RuleError, defrule, nondifferentiable
 GX = "(g if axis is None or keepdims or np.ndim(a) == 0 else np.expand_dims(g, axis))"
 ANSX = "(ans if axis is None or keepdims or np.ndim(a) == 0 else np.expand_dims(ans, axis))"
 
-defrule(np.sum, "a, axis=None, dtype=None, keepdims=False", linear=True,
-        vjp={"a": f"np.full_like(a, g) if axis is None and not keepdims "
-                  f"else np.broadcast_to({GX}, a.shape)"})
+_SPREAD = f"np.full_like(a, g) if axis is None and not keepdims else np.broadcast_to({GX}, a.shape)"
+
+
+def sum_vjp(where):
+    """g spread back over a's shape; zeros where ``where=`` leaves elements out of the sum"""
+    return _SPREAD if where is True else f"np.where(where, {_SPREAD}, 0.0)"
+
+
+defrule(np.sum, "a, axis=None, dtype=None, keepdims=False, where=True", linear=True, vjp={"a": sum_vjp})
 defrule(np.mean, "a, axis=None, dtype=None, keepdims=False", linear=True,
         vjp={"a": f"np.full_like(a, g / a.size) if axis is None and not keepdims "
                   f"else np.broadcast_to({GX} / (a.size / ans.size), a.shape)"})

@@ -319,9 +319,10 @@ def uniform(func, **templates):
 
     The seed of ``np.mean(x)`` is the same for every element of ``x``; passing
     it on as a scalar (instead of ``np.full_like(x, g)``) spares whole array
-    operations. Each template gives the scalar contribution to a parameter, in
-    the usual names plus ``uniform_g`` (whether ``g`` itself is such a scalar),
-    and folds to ``None`` where the contribution is not uniform.
+    operations. Each template (or a factory that writes one from the call's
+    constant arguments) gives the scalar contribution to a parameter, in the
+    usual names plus ``uniform_g`` (whether ``g`` itself is such a scalar), and
+    folds to ``None`` where the contribution is not uniform.
     """
     rule = lookup(func)
     if rule is None:

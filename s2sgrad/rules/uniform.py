@@ -13,7 +13,12 @@ from .indexing import index_newaxis
 from .python import transpose_attribute
 from .registry import uniform
 
-uniform(np.sum, a="g if uniform_g or axis is None and not keepdims else None")
+def sum_uniform(where):
+    """g itself, unless where= leaves elements out of the sum (their adjoint is zero)"""
+    return "g if uniform_g or axis is None and not keepdims else None" if where is True else "None"
+
+
+uniform(np.sum, a=sum_uniform)
 uniform(np.mean, a="g / (a.size / ans.size) if uniform_g or axis is None and not keepdims else None")
 for _same_size in (np.reshape, np.ravel, np.squeeze, np.expand_dims, np.transpose, np.swapaxes,
                    np.moveaxis, np.copy, transpose_attribute, np.atleast_1d, np.atleast_2d):
