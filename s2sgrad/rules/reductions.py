@@ -24,9 +24,16 @@ def sum_vjp(where):
 
 
 defrule(np.sum, "a, axis=None, dtype=None, keepdims=False, where=True", linear=True, vjp={"a": sum_vjp})
-defrule(np.mean, "a, axis=None, dtype=None, keepdims=False", linear=True,
-        vjp={"a": f"np.full_like(a, g / a.size) if axis is None and not keepdims "
-                  f"else np.broadcast_to({GX} / (a.size / ans.size), a.shape)"})
+def mean_vjp(where):
+    """g / the count, spread back over a's shape; where= counts, and receives, only the elements it holds"""
+    if where is True:
+        return (f"np.full_like(a, g / a.size) if axis is None and not keepdims "
+                f"else np.broadcast_to({GX} / (a.size / ans.size), a.shape)")
+    return (f"np.where(where, np.broadcast_to({GX}, a.shape) / np.sum(np.broadcast_to(where, a.shape), axis=axis, "
+            f"keepdims=True), 0.0)")
+
+
+defrule(np.mean, "a, axis=None, dtype=None, keepdims=False, where=True", linear=True, vjp={"a": mean_vjp})
 defrule(np.prod, "a, axis=None, dtype=None, keepdims=False",
         vjp={"a": f"{GX} * {ANSX} / a"},
         jvp={"a": f"np.sum(da * {ANSX} / a, axis=axis, keepdims=keepdims)"})

@@ -18,8 +18,14 @@ def sum_uniform(where):
     return "g if uniform_g or axis is None and not keepdims else None" if where is True else "None"
 
 
+def mean_uniform(where):
+    """g over the count, unless where= leaves elements out of the mean"""
+    return "g / (a.size / ans.size) if uniform_g or axis is None and not keepdims else None" if where is True \
+        else "None"
+
+
 uniform(np.sum, a=sum_uniform)
-uniform(np.mean, a="g / (a.size / ans.size) if uniform_g or axis is None and not keepdims else None")
+uniform(np.mean, a=mean_uniform)
 for _same_size in (np.reshape, np.ravel, np.squeeze, np.expand_dims, np.transpose, np.swapaxes,
                    np.moveaxis, np.copy, transpose_attribute, np.atleast_1d, np.atleast_2d):
     uniform(_same_size, a="g if uniform_g else None")
