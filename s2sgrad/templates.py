@@ -33,14 +33,14 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
     expression by what simplification can see of its bindings, so that a rule
     met again on operands of the same shapes is not simplified again.
     """
-    key = _instance_key(template, bindings, shapes, externals) if cache is not None else None
-    if key is not None:
+    found = _instance_key(template, bindings, shapes, externals) if cache is not None else None
+    if found is not None:
+        key, names = found
         entry = cache.get(key)
         if entry is not None and entry[0] is template:
-            return [], substitute(entry[1], {_placeholder(k): n for k, n in enumerate(_distinct_names(bindings))})
+            return [], substitute(entry[1], {_placeholder(k): n for k, n in enumerate(names)})
         stmts, expr = _instantiate(template, bindings, namer, numpy_alias, target, result_name, shapes, externals)
-        cache[key] = (template, substitute(expr, {n.id: name(_placeholder(k))
-                                                  for k, n in enumerate(_distinct_names(bindings))}))
+        cache[key] = (template, substitute(expr, {n.id: name(_placeholder(k)) for k, n in enumerate(names)}))
         return stmts, expr
     return _instantiate(template, bindings, namer, numpy_alias, target, result_name, shapes, externals)
 
@@ -48,32 +48,28 @@ def instantiate(template, bindings, namer, numpy_alias, target=None, result_name
 def _instance_key(template, bindings, shapes, externals):
     """What the simplified instance of an expression template depends on: the template, the
     constants bound, and for the names bound, which are the same name and what shape each has; None
-    where a binding is anything else (an index, an outside name) or the template names locals."""
+    where a binding is anything else (an index, an outside name) or the template names locals.
+
+    Returns the key and the names bound, each once, in the order the key numbers them.
+    """
     if template.expr is None or _expression_locals(template):
         return None
     shapes = shapes or {}
     parts = [id(template), externals is None]
-    names = {}
+    numbers, names = {}, []
     for k in sorted(bindings):
         v = bindings[k]
         cls = type(v)
         if cls is gast.Name and not v.__dict__.get("external"):
-            parts.append((k, names.setdefault(v.id, len(names)), shapes.get(v.id)))
+            if v.id not in numbers:           # (the node of a name's first binding stands for it)
+                numbers[v.id] = len(names)
+                names.append(v)
+            parts.append((k, numbers[v.id], shapes.get(v.id)))
         elif cls is gast.Constant:
             parts.append((k, type(v.value), v.value))
         else:
             return None
-    return tuple(parts)
-
-
-def _distinct_names(bindings):
-    """The names bound, each once, numbered as in :func:`_instance_key`."""
-    found = {}
-    for k in sorted(bindings):
-        v = bindings[k]
-        if type(v) is gast.Name:
-            found.setdefault(v.id, v)
-    return list(found.values())
+    return tuple(parts), names
 
 
 def _placeholder(k):
