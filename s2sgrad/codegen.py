@@ -34,7 +34,10 @@ def _same_shaped_classes():
 
 
 _SAME_SHAPED = _same_shaped_classes()
-_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}   # shared, as CPython does
+# nodes that carry nothing (contexts, operators) are shared, one of each class, as CPython's parser shares them
+_SHARED = {cls: twin() for cls, twin in _SAME_SHAPED.items()
+           if issubclass(cls, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop))}
+_LOAD = _SHARED[gast.Load]
 
 
 def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
@@ -44,9 +47,9 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
     constants are spelled ``np.inf`` and ``np.nan`` (astor would write 1e1000).
 
     ``gast.gast_to_ast`` does this through a generic visitor, for a tenth of a
-    second per thousand lines; here the common nodes are built directly, and
-    only the few whose ``ast`` form differs (a function's signature, say) go
-    through gast.
+    second per thousand lines; here the common nodes are built directly (names,
+    contexts and operators without a call of their own), and only the few whose
+    ``ast`` form differs (a function's signature, say) go through gast.
     """
     if type(node) is list:
         return [to_ast(n, where, numpy_alias) for n in node]
@@ -57,24 +60,42 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
     if where is not None and fields.get("lineno") is not None:
         where = (fields["lineno"], fields.get("col_offset"), fields.get("end_lineno"), fields.get("end_col_offset"))
     twin = _SAME_SHAPED.get(cls)
-    if cls is gast.Constant and numpy_alias is not None and isinstance(node.value, float) \
+    if cls is gast.Constant and numpy_alias is not None and type(node.value) is float \
             and not math.isfinite(node.value):
-        new = ast.Attribute(value=ast.Name(id=numpy_alias, ctx=_CONTEXTS[gast.Load]),
-                            attr="nan" if math.isnan(node.value) else "inf", ctx=_CONTEXTS[gast.Load])
-        new = ast.UnaryOp(op=ast.USub(), operand=new) if node.value < 0 else new
-        if where is None:
-            return new
-        new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
-        return ast.fix_missing_locations(new)
+        new = ast.Attribute(value=ast.Name(id=numpy_alias, ctx=_LOAD),
+                            attr="nan" if math.isnan(node.value) else "inf", ctx=_LOAD)
+        new = ast.UnaryOp(op=_SHARED[gast.USub], operand=new) if node.value < 0 else new
+        if where is not None:
+            new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
+            ast.fix_missing_locations(new)
+        return new
+    if cls in _SHARED:
+        return _SHARED[cls]
     if twin is not None:
         new = twin.__new__(twin)
         attrs = new.__dict__
         for field in cls._fields:
             value = fields.get(field)
-            attrs[field] = to_ast(value, where, numpy_alias) if type(value) is list or isinstance(value, gast.AST) \
-                else value
+            kind = type(value)
+            if kind is list:
+                attrs[field] = [to_ast(v, where, numpy_alias) for v in value]
+            elif kind in _SHARED:
+                attrs[field] = _SHARED[kind]
+            elif kind is gast.Name and type(value.ctx) is gast.Load:
+                leaf = attrs[field] = _NAME.__new__(_NAME)      # (the commonest node: built here, no call)
+                leaf.__dict__.update(id=value.id, ctx=_LOAD)
+                if where is not None:
+                    own = value.__dict__
+                    leaf.lineno, leaf.col_offset, leaf.end_lineno, leaf.end_col_offset = where \
+                        if own.get("lineno") is None else (own["lineno"], own.get("col_offset"),
+                                                           own.get("end_lineno"), own.get("end_col_offset"))
+            elif isinstance(value, gast.AST):
+                attrs[field] = to_ast(value, where, numpy_alias)
+            else:
+                attrs[field] = value
     elif cls is gast.Name and not isinstance(node.ctx, gast.Param):
-        new = ast.Name(id=node.id, ctx=_CONTEXTS[type(node.ctx)])
+        new = _NAME.__new__(_NAME)
+        new.__dict__.update(id=node.id, ctx=_SHARED[type(node.ctx)])
     elif cls is gast.FunctionDef:      # its signature through gast, its body here
         body = node.body
         node.body = []
@@ -88,6 +109,9 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
     if where is not None and "lineno" in new._attributes and getattr(new, "lineno", None) is None:
         new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
     return new
+
+
+_NAME = ast.Name
 
 
 def to_source(node, numpy_alias="np"):
