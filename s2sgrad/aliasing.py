@@ -36,7 +36,7 @@ from .astutil import names_in, walk_statements
 from .errors import GradError, origin_of
 from .mutation import writes
 from .naming import user_name
-from .shapes import static_kinds
+from .shapes import program_kinds
 
 # NumPy functions whose result may share memory with an argument (a view, or the argument itself)
 _VIEW_FUNCTION_NAMES = (
@@ -81,7 +81,7 @@ def check_aliasing(program, kinds=None, immutable=()):
     numbers only (``+=`` on them makes a new value).
     """
     func = program.node
-    kinds = dict(static_kinds(func), **(kinds or {}))
+    kinds = dict(program_kinds(program), **(kinds or {}))
     _Aliases(func, kinds, set(immutable), program.namer).run()
 
 

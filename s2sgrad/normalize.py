@@ -115,6 +115,7 @@ class Program:
         self.node = node
         self.namer = namer
         self.externals = externals
+        self.analyses = {}     # results of analyses that only read the tree, by their question (see kinds)
 
     @property
     def params(self):

@@ -71,7 +71,7 @@ class Facts:
 def static_facts(program):
     """Facts that hold for any arguments: scalars made from shapes, sizes and counters, and the names
     assigned a Python number somewhere (``Z = 0.5``: such a name has no ``.shape``)."""
-    facts = Facts(kinds=static_kinds(program.node))
+    facts = Facts(kinds=program_kinds(program))
     statements = list(walk_statements(program.node.body))
     for node in statements:
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
@@ -99,6 +99,16 @@ def static_facts(program):
                             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                             and isinstance(stmt.value, gast.Constant) and type(stmt.value.value) in _PYTHON_NUMBERS}
     return facts
+
+
+def program_kinds(program, known=None):
+    """:func:`static_kinds` of a program's function, worked out once for each ``known`` (the early
+    check, the probe and the aliasing check all ask it of the same tree); a copy, to add to."""
+    key = ("kinds", tuple(sorted((known or {}).items())))
+    kinds = program.analyses.get(key)
+    if kinds is None:
+        kinds = program.analyses[key] = static_kinds(program.node, known)
+    return dict(kinds)
 
 
 def static_kinds(func, known=None):
@@ -214,8 +224,8 @@ def probe(program, args):
     unrun = {target for site, (target, _) in enumerate(sites) if site not in recorder.seen}
     varying = {t for t, seen in observed.items() if t not in shapes
                and (t in unrun or len({s for s in seen if s is not None}) > 1)}
-    kinds = static_kinds(program.node, {p: CONTAINER_KINDS[type(a)] for p, a in zip(params, args)
-                                        if type(a) in CONTAINER_KINDS})
+    kinds = program_kinds(program, {p: CONTAINER_KINDS[type(a)] for p, a in zip(params, args)
+                                    if type(a) in CONTAINER_KINDS})
     for site, (target, _) in enumerate(sites):
         seen = recorder.kinds.get(site)
         if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
