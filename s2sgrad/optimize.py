@@ -167,8 +167,13 @@ def _numbers(fn):
         return {}
     defs = Counter(a.id for a in fn.args.args + fn.args.kwonlyargs if a.id in candidates)
     for stmt in walk_statements(fn.body):      # (a comprehension's variable is its own scope's)
-        targets = stmt.targets if isinstance(stmt, (gast.Assign, gast.Delete)) else \
-            [stmt.target] if isinstance(stmt, (gast.AugAssign, gast.For)) else ()
+        cls = type(stmt)
+        if cls is gast.Assign or cls is gast.Delete:
+            targets = stmt.targets
+        elif cls is gast.AugAssign or cls is gast.For:
+            targets = (stmt.target,)
+        else:
+            continue
         for target in targets:
             if type(target) is gast.Name:
                 if target.id in candidates:

@@ -331,7 +331,7 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
     (``dt20 = dt``) may too, and are asked of NumPy where ``shape_of`` does not
     know their shape. The user's own statements stay as written.
     """
-    names = {n for n in _copies(fn, set(numbers) | _constants(fn)) if shape_of(n) is None}
+    names = {n for n in _maybe_numbers(fn, numbers) if shape_of(n) is None}
     class Ask(Transformer):
         keeps_users_statements = True
 
@@ -362,18 +362,18 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
     return fn
 
 
-def _constants(fn):
-    """The names a generated statement assigns a number (a gradient's seed ``dt = 1.0``)."""
-    return {s.targets[0].id for s in walk_statements(fn.body)
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-            and isinstance(s.value, gast.Constant) and type(s.value.value) in (int, float)}
-
-
-def _copies(fn, names):
-    """``names`` and the names that copy one of them (``a = b``), transitively."""
-    copies = [(s.targets[0].id, s.value.id) for s in walk_statements(fn.body)
-              if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name)]
-    found, grown = set(names), True
+def _maybe_numbers(fn, numbers):
+    """``numbers``, the names a generated statement assigns a number (a gradient's seed ``dt = 1.0``),
+    and the names that copy one of them (``a = b``), transitively. (One walk: it reads every statement.)"""
+    found, copies = set(numbers), []
+    for s in walk_statements(fn.body):
+        if type(s) is gast.Assign and type(s.targets[0]) is gast.Name:
+            value = s.value
+            if type(value) is gast.Name:
+                copies.append((s.targets[0].id, value.id))
+            elif type(value) is gast.Constant and type(value.value) in (int, float):
+                found.add(s.targets[0].id)
+    grown = True
     while grown:
         new = {target for target, source in copies if source in found and target not in found}
         found |= new
