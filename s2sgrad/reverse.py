@@ -30,7 +30,7 @@ import numpy as np
 from . import activity
 from .aliasing import shared_operands
 from . import tape as tape_
-from .astutil import assign, const, copy_origin, name, names_in, store, walk, walk_statements
+from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
@@ -67,6 +67,8 @@ class ReverseMode(CallSites):
         self.depth = 0               # nesting in loops and branches, where adjoints are always arrays
         self.out = []
         self.instances = {}          # simplified rule instances, by what they depend on (see instantiate)
+        self.mentions = {}           # primal name -> (times read, times bound), over the whole function
+        self.assigned = {}           # adjoint name -> how many statements so far assign it
 
     # ------------------------------------------------------------------ build
     def build(self):
@@ -81,6 +83,7 @@ class ReverseMode(CallSites):
         out = ret.value
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
+        self.mentions = _mentions(node.args.args, body + [ret])
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
         refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
@@ -95,6 +98,7 @@ class ReverseMode(CallSites):
         if isinstance(out, gast.Name) and out.id in self.active:
             seed = self.adjoint_name(out.id)
             self.has_adjoint.add(out.id)
+            self.assigned[seed] = 1              # (assigned here, or a parameter)
             if self.mode in ("grad", "gradient"):
                 adjoint.append(assign(seed, const(1.0), ret))
                 self.facts.shapes.setdefault(seed, ())   # a Python float: rules must not read seed.T
@@ -186,6 +190,10 @@ class ReverseMode(CallSites):
         if like is not None:
             copy_origin(stmt, like)
         self.out.append(stmt)
+        cls = type(stmt)
+        target = stmt.targets[0] if cls is gast.Assign else stmt.target if cls is gast.AugAssign else None
+        if type(target) is gast.Name:
+            self.assigned[target.id] = self.assigned.get(target.id, 0) + 1
 
     def call_np(self, fname, *args, **kwargs):
         return gast.Call(func=self.externals.numpy(fname), args=list(args),
@@ -247,6 +255,11 @@ class ReverseMode(CallSites):
             expr = None if first else name(piece)
         if isinstance(expr, gast.Name) and expr.id in self._adjoint_owners:
             self.owned.discard(self._adjoint_owners[expr.id])     # two names for one array now
+            if first and not uniform and self.passes_through(primal, target, expr.id):
+                self.adjoint_names[primal] = expr.id              # da is dy: no `da = dy` to fold away later
+                self.owned.discard(primal)
+                self.has_adjoint.add(primal)
+                return
         if expr is not None:
             if not first and self.kind_of(primal):
                 # a list's (tuple's, dict's) adjoint is a list: `+` would concatenate, so add item by item
@@ -265,6 +278,27 @@ class ReverseMode(CallSites):
                 else:
                     self.owned.add(primal)
         self.has_adjoint.add(primal)
+
+    def passes_through(self, primal, target, incoming):
+        """Whether ``primal``'s adjoint may be the incoming adjoint itself, by name, rather than a copy
+        of it (``dt4 = dv2``, from ``v2 = t4 + t5``), which the cleanup passes would fold away again.
+
+        The copy would be folded (see :meth:`~s2sgrad.optimize.Cleanup.propagate_copies`)
+        where each of the two names is assigned once and neither is changed in
+        place; here that is known ahead: at the top level, ``primal`` is bound
+        once and read once (so this is its only contribution, and nothing
+        writes into it), the incoming adjoint is complete (its primal is bound
+        once) and assigned once, and the fold would keep the incoming name
+        (it would keep the other where the incoming one is a temporary's).
+        """
+        if self.depth or primal in self.wrt or self.kind_of(primal) or primal in self.uniform:
+            return False
+        owner = self._adjoint_owners[incoming]
+        if self.mentions.get(primal) != (1, 1) or self.mentions.get(owner, (0, 0))[1] != 1 \
+                or self.assigned.get(incoming) != 1:
+            return False
+        temps = self.namer.temps
+        return not (incoming in temps and target not in temps)
 
     # ---------------------------------------------------------- primal sweep
     def index_active_loops(self, body):
@@ -1062,3 +1096,12 @@ def _build_vjp(program, wrt, facts, subroutines):
 def _copy_of(expr):
     """``expr.copy()``: the method, which CuPy and Dask arrays (and NumPy scalars) answer themselves."""
     return gast.Call(func=gast.Attribute(value=expr, attr="copy", ctx=gast.Load()), args=[], keywords=[])
+
+
+def _mentions(params, body):
+    """How many times each name is read and bound (a parameter counts as bound) in ``body``."""
+    reads, binds = {}, {p.id: 1 for p in params}
+    for node in name_nodes(gast.Module(body=body, type_ignores=[])):
+        counts = reads if type(node.ctx) is gast.Load else binds
+        counts[node.id] = counts.get(node.id, 0) + 1
+    return {n: (reads.get(n, 0), binds.get(n, 0)) for n in reads.keys() | binds.keys()}
