@@ -24,7 +24,7 @@ from itertools import chain
 import gast
 
 from .aliasing import shared_operands
-from .astutil import name_nodes, names_in, replaced, walk, walk_statements
+from .astutil import assign, copy_origin, name_nodes, names_in, replaced, walk, walk_statements
 from .mutation import writes
 from .release import release_forward_only
 from .rewrites import rewrite
@@ -62,6 +62,7 @@ def optimize(fn, namer, generated, shapes=None, numpy_alias="np", release=False)
             cleanup = Cleanup(fn, namer, generated, known, numpy_alias)
             cleanup.run()
     copy_where_shared(fn, cleanup)
+    copy_returned_shared(fn, cleanup)
     if _ENABLED[-1] and release and shapes:
         release_forward_only(fn, set(generated), shapes)
     return fn
@@ -111,6 +112,40 @@ def copy_where_shared(fn, cleanup):
                 break
 
 
+def copy_returned_shared(fn, cleanup):
+    """``dx = y.copy()`` where a returned derivative would be a parameter's own array (``dx = y``, the
+    gradient of ``np.sum(x * y)``), a view of one (``t1 = y.T; dx = t1``), or another returned derivative.
+
+    The caller gets arrays of its own, which it may change in place
+    (``dW *= mask``, ``total += dW``) without changing its inputs or its other
+    gradients. Only the last top-level assignment of each counts: ``dx = y;
+    dx = dx + c`` makes a new array anyway.
+    """
+    last = {}
+    for i, stmt in enumerate(fn.body):
+        if cleanup.simple_assign(stmt) and stmt.targets[0].id in cleanup.returned:
+            last[stmt.targets[0].id] = i
+    groups = None
+    for returned, i in sorted(last.items()):
+        value = fn.body[i].value
+        shared = _may_be_names(value) or (shared_operands(value) if type(value) in _VIEWS else set())
+        if not shared or cleanup.shapes.get(returned) == ():     # (a number is never changed in place)
+            continue
+        groups = cleanup.sharing() if groups is None else groups
+        reached = set().union(*(groups.get(n, {n}) for n in shared))
+        if reached & (cleanup.params | cleanup.returned - {returned}):
+            if isinstance(value, gast.Name):
+                copied = _copied(value, value.id, cleanup.numpy_alias, number=not cleanup.shapes.get(value.id))
+            elif isinstance(value, gast.IfExp):
+                copied = _numpy_call(cleanup.numpy_alias, "copy", value)
+            else:
+                copied = gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()), args=[], keywords=[])
+            fn.body[i] = copy_origin(assign(returned, copied), fn.body[i])
+
+
+_VIEWS = (gast.Attribute, gast.Subscript)    # y.T, y[0]: views of y (a call of a rule's makes new arrays)
+
+
 def _may_be_names(value):
     """The local names ``value`` may evaluate to, the very object: ``b`` for ``b``, ``b`` and ``c`` for a
     shape-generic rule's ``b if np.ndim(a) == 1 else c @ d``."""
@@ -128,9 +163,7 @@ def _copied(value, b, numpy_alias, number=False):
     if isinstance(value, gast.Name) and not number:
         return gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()), args=[], keywords=[])
     if isinstance(value, gast.Name):
-        return gast.Call(func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
-                                                             type_comment=None), attr="copy", ctx=gast.Load()),
-                         args=[value], keywords=[])
+        return _numpy_call(numpy_alias, "copy", value)
     if isinstance(value, gast.IfExp):
         for branch in ("body", "orelse"):
             part = getattr(value, branch)
@@ -139,6 +172,12 @@ def _copied(value, b, numpy_alias, number=False):
             elif isinstance(part, gast.IfExp):
                 _copied(part, b, numpy_alias)
     return value
+
+
+def _numpy_call(numpy_alias, fname, *args):
+    return gast.Call(func=gast.Attribute(value=gast.Name(id=numpy_alias, ctx=gast.Load(), annotation=None,
+                                                         type_comment=None), attr=fname, ctx=gast.Load()),
+                     args=list(args), keywords=[])
 
 
 def _in_textual_order(block, loop_start, order, zone):
@@ -209,6 +248,9 @@ class Cleanup:
         self.numpy_alias = numpy_alias
         self.generated = set(generated) | set(namer.temps)
         self.params = {a.id for a in fn.args.args} | {a.id for a in fn.args.kwonlyargs}
+        last = fn.body[-1] if fn.body else None
+        self.returned = names_in(last.value) & set(generated) \
+            if isinstance(last, gast.Return) and last.value is not None else set()   # dx, dW
         self._names = {}
         self._written = {}
         self._counts = None
@@ -311,6 +353,20 @@ class Cleanup:
             return 1
         return 0
 
+    def takes_over(self, a, b):
+        """Whether, of a copy ``a = b``, ``b`` may be renamed ``a`` (``t4 = ...; Z = t4`` -> ``Z = ...``):
+        ``a`` reads better (see :meth:`rank`), or is the name a derivative is returned under
+        (``dW = 1 - r ** 2``, not ``dr = ...; return dr``)."""
+        if b in self.params or b in self.returned:
+            return False
+        return self.rank(b) > self.rank(a) or (a in self.returned and b in self.generated)
+
+    def droppable(self, a):
+        """Whether the copy ``a`` of a name may go, its uses reading the original instead: a generated
+        name, but not one the function returns (``return y`` as the gradient of ``np.sum(x * y)``
+        would read as if it returned the user's y)."""
+        return a in self.generated and a not in self.params and a not in self.returned
+
     @staticmethod
     def simple_assign(stmt):
         """``a = e`` to one name. (Exact classes: the passes ask this of every statement, often.)"""
@@ -349,7 +405,7 @@ class Cleanup:
         for stmt in self.fn.body:
             if type(stmt) is gast.Assign and type(stmt.value) is gast.Constant and self.simple_assign(stmt):
                 target = stmt.targets[0].id
-                if target in self.generated and defs.get(target) == 1 and target not in self.params:
+                if defs.get(target) == 1 and self.droppable(target):
                     mapping[target] = stmt.value
                     continue
             kept.append(stmt)
@@ -388,12 +444,12 @@ class Cleanup:
             if defs.get(a) != 1 or defs.get(b, 0) != 1:
                 continue
             name_a = gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
-            if self.rank(b) > self.rank(a) and b not in self.params:
+            if self.takes_over(a, b):
                 index.remove(i)                      # rename b to a: `t4 = ...; Z = t4` -> `Z = ...`
                 index.substitute(b, name_a)
                 defs[b] = 0
                 changed = True
-            elif a in self.generated and a not in self.params:
+            elif self.droppable(a):
                 index.remove(i)                      # drop a: `dZ_1 = dZ` -> uses read dZ
                 index.substitute(a, stmt.value)
                 defs[a] = 0
@@ -409,14 +465,14 @@ class Cleanup:
         a, b = stmt.targets[0].id, stmt.value.id
         if defs.get(b, 0) != 1 or not defs.get(a, 0):
             return False
-        if self.rank(b) > self.rank(a) and b not in self.params:
+        if self.takes_over(a, b):
             return True                          # b renamed to a (or a's first definition renamed)
-        return defs[a] == 1 and a in self.generated and a not in self.params    # a dropped
+        return defs[a] == 1 and self.droppable(a)
 
     def rename_first_definition(self, i, a, b, defs, index):
         """``dt8 = e; ...; dU = dt8; ...; dU = dU + c``: write ``dU = e`` and read ``dU`` until then."""
         body = self.fn.body
-        if self.rank(b) <= self.rank(a) or defs.get(b) != 1 or b in self.params:
+        if not self.takes_over(a, b) or defs.get(b) != 1:
             return False
         k = next((j for j in index.at(b) if j < i and b in self.stores(body[j])), None)
         if k is None or not self.simple_assign(body[k]):
@@ -552,7 +608,7 @@ class Cleanup:
         if not self.is_copy(stmt):
             return False
         a = stmt.targets[0].id
-        return defs.get(a) == 1 and a in self.generated and a not in self.params
+        return defs.get(a) == 1 and self.droppable(a)
 
     def propagate_block_copies(self):
         """``dt4 = dt6`` inside a loop or branch: later uses in that block read ``dt6`` directly."""
