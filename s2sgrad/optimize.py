@@ -118,32 +118,61 @@ def copy_returned_shared(fn, cleanup):
 
     The caller gets arrays of its own, which it may change in place
     (``dW *= mask``, ``total += dW``) without changing its inputs or its other
-    gradients. Only the last top-level assignment of each counts: ``dx = y;
-    dx = dx + c`` makes a new array anyway.
+    gradients. Only a returned name's last assignment counts, where it is at the
+    top level with nothing after it assigning the name again: ``dx = y; dx = dx + c``
+    makes a new array anyway.
     """
+    if not cleanup.returned:
+        return
     last = {}
     for i, stmt in enumerate(fn.body):
-        if cleanup.simple_assign(stmt) and stmt.targets[0].id in cleanup.returned:
-            last[stmt.targets[0].id] = i
-    groups = None
-    for returned, i in sorted(last.items()):
-        value = fn.body[i].value
+        stored = cleanup.stores(stmt)
+        for n in stored & cleanup.returned:
+            last[n] = i if cleanup.simple_assign(stmt) else None
+    views = None
+    arrays = set()                         # returned names known to hold arrays of their own by now
+    for i in sorted(i for i in last.values() if i is not None):
+        stmt = fn.body[i]
+        returned, value = stmt.targets[0].id, stmt.value
         shared = _may_be_names(value) or (shared_operands(value) if type(value) in _VIEWS else set())
         if not shared or cleanup.shapes.get(returned) == ():     # (a number is never changed in place)
             continue
-        groups = cleanup.sharing() if groups is None else groups
-        reached = set().union(*(groups.get(n, {n}) for n in shared))
+        views = _views(fn.body, cleanup) if views is None else views
+        reached, todo = set(), list(shared)
+        while todo:
+            n = todo.pop()
+            if n not in reached:
+                reached.add(n)
+                todo.extend(views.get(n, ()))
         if reached & (cleanup.params | cleanup.returned - {returned}):
             if isinstance(value, gast.Name):
-                copied = _copied(value, value.id, cleanup.numpy_alias, number=not cleanup.shapes.get(value.id))
+                array = cleanup.shapes.get(value.id) or value.id in arrays
+                copied = _copied(value, value.id, cleanup.numpy_alias, number=not array)
             elif isinstance(value, gast.IfExp):
                 copied = _numpy_call(cleanup.numpy_alias, "copy", value)
             else:
                 copied = gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()), args=[], keywords=[])
-            fn.body[i] = copy_origin(assign(returned, copied), fn.body[i])
+            fn.body[i] = copy_origin(assign(returned, copied), stmt)
+            arrays.add(returned)
 
 
-_VIEWS = (gast.Attribute, gast.Subscript)    # y.T, y[0]: views of y (a call of a rule's makes new arrays)
+_VIEWS = (gast.Attribute, gast.Subscript)    # y.T, y[0]: views of y
+
+
+def _views(body, cleanup):
+    """For each name bound at the top level to another name or a view of one (``t1 = y.T``), or by the
+    user's own statement to what may share an argument's memory, those names. (Generated calls make
+    new arrays; the user's calls are known by their callee.)"""
+    found = {}
+    for stmt in body:
+        if cleanup.simple_assign(stmt):
+            value = stmt.value
+            if type(value) is gast.Name or type(value) is gast.IfExp or type(value) in _VIEWS \
+                    or getattr(stmt, "as_written", False):
+                shared = _may_be_names(value) or shared_operands(value)
+                if shared:
+                    found[stmt.targets[0].id] = shared
+    return found
 
 
 def _may_be_names(value):
