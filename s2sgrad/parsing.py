@@ -96,8 +96,10 @@ def parse_function(func):
     where = _where(func)
     first_line = func.__code__.co_firstlineno
     filename = func.__code__.co_filename
-    node = _definition_at_a_glance(func)
+    origins = _Origins(filename, first_line - 1, func.__name__)
+    node = _definition_at_a_glance(func, origins)
     if node is None:
+        origins = _Origins(filename, first_line - 1, func.__name__)     # (what the glance stamped is gone)
         try:
             lines, _ = inspect.getsourcelines(func)
         except (OSError, TypeError) as exc:
@@ -115,10 +117,12 @@ def parse_function(func):
             node = module.body[0] if module.body else None
             if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
                 raise GradError(f"cannot find the definition of {func.__qualname__} in its source", where)
+        for each in walk(node):
+            origins.stamp(each)
     if isinstance(node, gast.AsyncFunctionDef):
         raise GradError(f"cannot differentiate the async function {func.__qualname__}", where,
                         "write it as a plain def")
-    node_counts = _stamp_origins(node, filename, first_line - 1, func.__name__)
+    node_counts = origins.counts
     closure = {}
     if func.__closure__:
         for name, cell in zip(func.__code__.co_freevars, func.__closure__):
@@ -129,8 +133,9 @@ def parse_function(func):
     return ParsedFunction(func, node, filename, closure, node_counts)
 
 
-def _definition_at_a_glance(func):
-    """The function's definition, found by its indentation, or None where that is not plain enough.
+def _definition_at_a_glance(func, origins=None):
+    """The function's definition, found by its indentation, or None where that is not plain enough;
+    ``origins`` stamps its nodes as they are made (see :class:`_Origins`).
 
     :func:`inspect.getsourcelines` finds where a definition ends by tokenizing
     it, which costs twice what parsing does. Here the definition is taken to
@@ -162,7 +167,7 @@ def _definition_at_a_glance(func):
             last = end + 1
         end += 1
     try:
-        module = parse_source(textwrap.dedent("".join(lines[start:last])))
+        module = parse_source(textwrap.dedent("".join(lines[start:last])), origins)
     except (SyntaxError, ValueError):
         return None
     if len(module.body) != 1 or not isinstance(module.body[0], (gast.FunctionDef, gast.AsyncFunctionDef)) \
@@ -171,10 +176,10 @@ def _definition_at_a_glance(func):
     return module.body[0]
 
 
-def parse_source(source):
+def parse_source(source, origins=None):
     """``gast.parse(source)``, with the conversion from ``ast`` done directly for the common nodes
-    (gast's generic visitor costs twice what parsing does)."""
-    return _from_ast(ast.parse(source))
+    (gast's generic visitor costs twice what parsing does); each node made is given to ``origins``."""
+    return _from_ast(ast.parse(source), origins)
 
 
 def _same_shaped_classes():
@@ -192,9 +197,13 @@ def _same_shaped_classes():
 _SAME_SHAPED = _same_shaped_classes()    # (codegen's table, the other way round)
 
 
-def _from_ast(node):
+_NAME = gast.Name
+_CONTEXTS = {ast.Load: gast.Load(), ast.Store: gast.Store(), ast.Del: gast.Del()}
+
+
+def _from_ast(node, origins=None):
     if type(node) is list:
-        return [_from_ast(n) for n in node]
+        return [_from_ast(n, origins) for n in node]
     if not isinstance(node, ast.AST):
         return node
     cls = type(node)
@@ -205,19 +214,27 @@ def _from_ast(node):
         fields = new.__dict__
         for field in cls._fields:
             value = old.get(field)
-            fields[field] = _from_ast(value) if type(value) is list or isinstance(value, ast.AST) else value
+            fields[field] = _from_ast(value, origins) if type(value) is list or isinstance(value, ast.AST) \
+                else value
     elif cls is ast.Name:
-        new = gast.Name(id=node.id, ctx=_from_ast(node.ctx), annotation=None, type_comment=None)
+        new = _NAME.__new__(_NAME)           # (the commonest node, its context shared: nothing changes one)
+        new.__dict__.update(id=node.id, ctx=_CONTEXTS[type(node.ctx)], annotation=None, type_comment=None)
     elif getattr(gast, cls.__name__, None) is not None and \
             getattr(gast, cls.__name__)._fields == cls._fields + ("type_params",):
         twin = getattr(gast, cls.__name__)      # a def or class before Python 3.12: no type parameters
         new = twin.__new__(twin)
-        new.__dict__.update({field: _from_ast(old.get(field)) for field in cls._fields}, type_params=[])
+        new.__dict__.update({field: _from_ast(old.get(field), origins) for field in cls._fields}, type_params=[])
     else:
-        return gast.ast_to_gast(node)           # (a signature, an except clause: gast's own conversion)
+        new = gast.ast_to_gast(node)            # (a signature, an except clause: gast's own conversion)
+        if origins is not None:
+            for each in walk(new):
+                origins.stamp(each)
+        return new
     for attr in LOCATION_FIELDS:
         if attr in old:
             new.__dict__[attr] = old[attr]
+    if origins is not None:
+        origins.stamp(new)
     return new
 
 
@@ -250,21 +267,25 @@ def _lambda_node(source, func, where):
     return node
 
 
-def _stamp_origins(tree, filename, line_offset, function):
-    """Make every located node's line absolute and give it its ``origin`` (one shared per line); returns
-    how many nodes of each class the tree holds."""
-    origins = {}
-    counts = {}
-    for node in walk(tree):
-        counts[type(node)] = counts.get(type(node), 0) + 1
+class _Origins:
+    """Makes each located node's line absolute and gives it its ``origin`` (one shared per line), as the
+    parser makes the nodes; ``counts`` is then how many nodes of each class the tree holds."""
+
+    def __init__(self, filename, line_offset, function):
+        self.filename, self.line_offset, self.function = filename, line_offset, function
+        self.by_line = {}
+        self.counts = {}
+
+    def stamp(self, node):
+        cls = type(node)
+        self.counts[cls] = self.counts.get(cls, 0) + 1
         fields = node.__dict__
         lineno = fields.get("lineno")
         if lineno is not None:
-            lineno = node.lineno = lineno + line_offset
+            lineno = fields["lineno"] = lineno + self.line_offset
             if fields.get("end_lineno") is not None:
-                node.end_lineno += line_offset
-            origin = origins.get(lineno)
+                fields["end_lineno"] += self.line_offset
+            origin = self.by_line.get(lineno)
             if origin is None:
-                origin = origins[lineno] = Origin(filename, lineno, function)
-            node.origin = origin
-    return counts
+                origin = self.by_line[lineno] = Origin(self.filename, lineno, self.function)
+            fields["origin"] = origin
