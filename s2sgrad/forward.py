@@ -415,7 +415,10 @@ class ForwardMode(CallSites):
             template = self.template_at(rule, rule.jvp[p], mapping, stmt)
             if template is None:
                 continue
-            if template.applies_function:          # a linear function: the same call on the tangent
+            if template.applies_function and p == rule.varargs and isinstance(arg, (gast.List, gast.Tuple)):
+                # f(*xs): each element by its tangent
+                contributions.append(_replace_nodes(rhs, {id(e): t for e, t in zip(arg.elts, tangent.elts)}))
+            elif template.applies_function:          # a linear function: the same call on the tangent
                 contributions.append(_replace_node(rhs, arg, tangent))
             elif template.expr is not None:
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
