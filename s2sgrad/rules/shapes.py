@@ -29,23 +29,28 @@ defrule(np.flip, "m, axis=None", linear=True, vjp={"m": "np.flip(g, axis)"})
 
 def _sum_back(array, ans):
     """g summed over the axes broadcasting added to array (exactly those, where the shapes are known)"""
-    to_shape = array.shape if isinstance(array, Operand) else np.shape(array)
+    return _summed_to(array, "array", ans, "g")
+
+
+def _summed_to(operand, operand_text, ans, expr):
+    """``expr``, shaped like ``ans``, summed over the axes broadcasting added to ``operand``, as text."""
+    to_shape = operand.shape if isinstance(operand, Operand) else np.shape(operand)
     from_shape = getattr(ans, "shape", None)
     if to_shape is None or from_shape is None:
-        return "unbroadcast(g, array)"
+        return f"unbroadcast({expr}, {operand_text})"
     if tuple(to_shape) == tuple(from_shape):
-        return "g"
+        return expr
     if not to_shape:
-        return "np.sum(g)"
+        return f"np.sum({expr})"
     lead = len(from_shape) - len(to_shape)
     kept = tuple(lead + i for i, n in enumerate(to_shape) if n == 1 and from_shape[lead + i] != 1)
     axes = tuple(range(lead)) + kept
     axis = str(axes[0]) if len(axes) == 1 else str(axes)
     if not kept:
-        return f"np.sum(g, axis={axis})"
+        return f"np.sum({expr}, axis={axis})"
     if not lead:
-        return f"np.sum(g, axis={axis}, keepdims=True)"
-    return f"np.reshape(np.sum(g, axis={axis}), {tuple(to_shape)})"
+        return f"np.sum({expr}, axis={axis}, keepdims=True)"
+    return f"np.reshape(np.sum({expr}, axis={axis}), {tuple(to_shape)})"
 
 
 defrule(np.broadcast_to, "array, shape", linear=True, vjp={"array": _sum_back},
@@ -282,10 +287,19 @@ np.add.at(np.moveaxis(da, axis, 0), np.repeat(np.arange(a.shape[axis]), repeats)
 defrule(np.repeat, "a, repeats, axis=None", linear=True, vjp={"a": repeat_vjp})
 
 
+_PAD_COPIES = ("edge", "reflect", "symmetric", "wrap")    # modes that pad with copies of the array's own elements
+
+
 def pad_vjp(array, pad_width, mode):
-    """g without the padding: g[1:-1, 2:]"""
+    """g without the padding: g[1:-1, 2:]; where the padding copies elements (mode='edge', 'reflect',
+    'symmetric', 'wrap'), each element also gets the g of its copies: np.pad of the element
+    numbers says which, np.bincount adds them up"""
+    if mode in _PAD_COPIES:
+        return (f"np.bincount(np.pad(np.arange(array.size).reshape(array.shape), pad_width, {mode!r}).ravel(), "
+                f"weights=g.ravel(), minlength=array.size).reshape(array.shape)")
     if mode != "constant":
-        raise RuleError(f"mode={mode!r} has no derivative rule; only mode='constant' does")
+        raise RuleError(f"mode={mode!r} has no derivative rule; only the modes 'constant', "
+                        f"{', '.join(repr(m) for m in _PAD_COPIES)} do")
     ndim = getattr(array, "ndim", None)
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2)) if ndim is not None else None
@@ -299,8 +313,18 @@ def pad_vjp(array, pad_width, mode):
     return f"g[{', '.join(parts)}]" if parts else "g"
 
 
+def pad_jvp(mode):
+    """np.pad(darray, pad_width) with zeros (the constants do not vary), or padded as the array is"""
+    if mode in _PAD_COPIES:
+        return f"np.pad(darray, pad_width, {mode!r})"
+    if mode != "constant":
+        raise RuleError(f"mode={mode!r} has no derivative rule; only the modes 'constant', "
+                        f"{', '.join(repr(m) for m in _PAD_COPIES)} do")
+    return "np.pad(darray, pad_width)"
+
+
 defrule(np.pad, "array, pad_width, mode='constant', constant_values=0", vjp={"array": pad_vjp},
-        jvp={"array": "np.pad(darray, pad_width)"})
+        jvp={"array": pad_jvp})
 defrule(np.roll, "a, shift, axis=None", linear=True, vjp={"a": "np.roll(g, -shift, axis)"})
 defrule(np.rot90, "m, k=1, axes=(0, 1)", linear=True, vjp={"m": "np.rot90(g, -k, axes)"})
 defrule(np.fliplr, "m", linear=True, vjp={"m": "np.fliplr(g)"})
@@ -497,3 +521,85 @@ def rollaxis_vjp(a, axis, start):
 
 defrule(np.rollaxis, "a, axis, start=0", linear=True, vjp={"a": rollaxis_vjp})
 defrule(np.real_if_close, "a, tol=100", linear=True, vjp={"a": "g"})
+
+
+# --------------------------------------------------------------------------------------------
+# Selections and grids: np.select picks each element from the first choice whose condition holds (the
+# default where none does); np.interp is linear in the values between two knots; np.meshgrid repeats
+# each vector along the other axes.
+
+def select_vjp(choicelist, ans):
+    """np.select(condlist, [0.0, g, 0.0], 0.0): g where a choice was picked, for that choice (summed
+    over the axes it was broadcast along)"""
+    if not isinstance(choicelist, (list, tuple)):
+        raise RuleError("choicelist must be a list display ([a, b]) for a derivative")
+    n = len(choicelist)
+    entries = []
+    for k, choice in enumerate(choicelist):
+        picked = "np.select(condlist, [" + ", ".join("g" if j == k else "0.0" for j in range(n)) + "], 0.0)"
+        entries.append(_summed_to(choice, f"choicelist[{k}]", ans, picked))
+    return "(" + ", ".join(entries) + ("," if n == 1 else "") + ")"
+
+
+defrule(np.select, "condlist, choicelist: seq, default=0", broadcasts=True,
+        vjp={"choicelist": select_vjp, "default": "np.select(condlist, [0.0] * len(condlist), g)"},
+        jvp={"choicelist": "np.select(condlist, dchoicelist, 0.0)",
+             "default": "np.select(condlist, [0.0] * len(condlist), ddefault)"},
+        namespace={"unbroadcast": unbroadcast})
+
+# the cell [xp[i], xp[i + 1]] each x falls in (the first or last one outside the knots), and where in it
+# (the knots and values as arrays: np.interp(x, [0.0, 1.0], [1.0, 2.0]) is written with lists as often as not)
+_INTERP_CELL = """
+knots = np.asarray(xp)
+i = np.clip(np.searchsorted(knots, x, side='right') - 1, 0, len(knots) - 2)
+t = np.clip((x - knots[i]) / (knots[i + 1] - knots[i]), 0.0, 1.0)
+"""
+_INTERP_SLOPE = ("np.where((x >= knots[0]) & (x <= knots[-1]), (np.asarray(fp)[i + 1] - np.asarray(fp)[i]) / "
+                 "(knots[i + 1] - knots[i]), 0.0)")
+
+
+def _interp(template):
+    def factory(left, right, period):
+        if left is not None or right is not None or period is not None:
+            raise RuleError("left=, right= and period= have no derivative rule; np.interp without them does")
+        return template
+    factory.__doc__ = template.strip().splitlines()[-1].split(" = ", 1)[1]
+    return factory
+
+
+def _no_knots(*_):
+    raise RuleError("the derivative with respect to the knots xp is not supported; hold them constant")
+
+
+defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
+        vjp={"x": _interp(_INTERP_CELL + f"dx = g * {_INTERP_SLOPE}"),
+             "fp": _interp(_INTERP_CELL + "dfp = np.bincount(np.ravel(i), weights=np.ravel(g * (1 - t)), "
+                                          "minlength=len(fp)) + np.bincount(np.ravel(i + 1), weights=np.ravel(g * t), "
+                                          "minlength=len(fp))"),
+             "xp": _no_knots},
+        jvp={"x": _interp(_INTERP_CELL + f"dans = dx * {_INTERP_SLOPE}"),
+             "fp": _interp("dans = np.interp(x, xp, dfp)"),
+             "xp": _no_knots})
+
+
+def meshgrid_vjp(g, xi, indexing, sparse):
+    """(np.sum(g0, axis=0), np.sum(g1, axis=1)) for indexing='xy': each vector gets its grid's g summed
+    over the axes it is repeated along"""
+    if sparse:
+        raise RuleError("sparse=True has no derivative rule; np.meshgrid without it does")
+    if not isinstance(xi, (list, tuple)):
+        raise RuleError("the vectors must be written out (np.meshgrid(a, b)) for a derivative")
+    n = len(xi)
+    entries = []
+    for k in range(n):
+        if g[k] is None:
+            entries.append(f"np.zeros_like(xi[{k}])")
+            continue
+        axis = {0: 1, 1: 0}.get(k, k) if indexing == "xy" and n > 1 else k
+        others = tuple(a for a in range(n) if a != axis)
+        entries.append(f"np.reshape(np.sum(g[{k}], axis={others}), np.shape(xi[{k}]))")
+    return "(" + ", ".join(entries) + ("," if n == 1 else "") + ")"
+
+
+defrule(np.meshgrid, "*xi, copy=True, sparse=False, indexing='xy'", linear=True, outputs="*",
+        vjp={"xi": meshgrid_vjp})
