@@ -151,7 +151,7 @@ def copy_returned_shared(fn, cleanup):
             elif isinstance(value, gast.IfExp):
                 copied = _numpy_call(cleanup.numpy_alias, "copy", value)
             else:
-                copied = gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()), args=[], keywords=[])
+                copied = _method_copy(value)
             fn.body[i] = copy_origin(assign(returned, copied), stmt)
             arrays.add(returned)
 
@@ -190,7 +190,7 @@ def _copied(value, b, numpy_alias, number=False):
     where ``b`` may be a Python number, which has no ``.copy()`` (a ``number``: its shape is () or not known,
     as in a vjp's cotangent or a branch of a shape-generic conditional expression)."""
     if isinstance(value, gast.Name) and not number:
-        return gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()), args=[], keywords=[])
+        return _method_copy(value)
     if isinstance(value, gast.Name):
         return _numpy_call(numpy_alias, "copy", value)
     if isinstance(value, gast.IfExp):
@@ -201,6 +201,11 @@ def _copied(value, b, numpy_alias, number=False):
             elif isinstance(part, gast.IfExp):
                 _copied(part, b, numpy_alias)
     return value
+
+
+def _method_copy(expr):
+    """``expr.copy()``: the method, which CuPy and Dask arrays answer themselves."""
+    return gast.Call(func=gast.Attribute(value=expr, attr="copy", ctx=gast.Load()), args=[], keywords=[])
 
 
 def _numpy_call(numpy_alias, fname, *args):
