@@ -58,7 +58,11 @@ def eye_like(a, k=0):
 
 
 def zeros_like_each(items):
-    """A zero adjoint for a list, tuple or dict of arrays: the same container of ``np.zeros_like``."""
+    """A zero adjoint for a list, tuple or dict of arrays: the same container of ``np.zeros_like``.
+    None for None: a list a loop's body builds only on a path no pass has taken yet (nothing reads
+    its adjoint then)."""
+    if items is None:
+        return None
     if isinstance(items, dict):
         return {key: np.zeros_like(value) for key, value in items.items()}
     return [np.zeros_like(item) for item in items]

@@ -460,6 +460,31 @@ def f(a):
         a = np.sin(y)
     return np.sum(np.sin(a))
 """, 0, "float"),
+    # campaign seed 1801124, shrunk by hand: a list an inlined helper builds on a branch of a while loop
+    # that no pass takes was still None when the loop's adjoint made its zero adjoint (zeros_like_each)
+    "list_built_on_a_branch_never_taken": case("""
+import numpy as np
+
+
+def grow(a):
+    hs = []
+    for n in range(2):
+        hs.append(a * (n + 1.0))
+    return np.concatenate(hs)
+
+
+def f(x):
+    y = x
+    for r in range(2):
+        k = 0
+        while k < 2:
+            if np.sum(y) > 100.0:
+                y = grow(y)[:3]
+            else:
+                y = y * 1.5
+            k += 1
+    return np.sum(y ** 2)
+""", 0, (3,)),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
