@@ -290,6 +290,12 @@ defrule(np.repeat, "a, repeats, axis=None", linear=True, vjp={"a": repeat_vjp})
 _PAD_COPIES = ("edge", "reflect", "symmetric", "wrap")    # modes that pad with copies of the array's own elements
 
 
+def _check_pad_mode(mode):
+    if mode != "constant" and mode not in _PAD_COPIES:
+        raise RuleError(f"mode={mode!r} has no derivative rule; only the modes 'constant', "
+                        f"{', '.join(repr(m) for m in _PAD_COPIES)} do")
+
+
 def pad_vjp(array, pad_width, mode):
     """g without the padding: g[1:-1, 2:]; where the padding copies elements (mode='edge', 'reflect',
     'symmetric', 'wrap'), each element also gets the g of its copies: np.pad of the element
@@ -297,9 +303,7 @@ def pad_vjp(array, pad_width, mode):
     if mode in _PAD_COPIES:
         return (f"np.bincount(np.pad(np.arange(array.size).reshape(array.shape), pad_width, {mode!r}).ravel(), "
                 f"weights=g.ravel(), minlength=array.size).reshape(array.shape)")
-    if mode != "constant":
-        raise RuleError(f"mode={mode!r} has no derivative rule; only the modes 'constant', "
-                        f"{', '.join(repr(m) for m in _PAD_COPIES)} do")
+    _check_pad_mode(mode)
     ndim = getattr(array, "ndim", None)
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2)) if ndim is not None else None
@@ -317,9 +321,7 @@ def pad_jvp(mode):
     """np.pad(darray, pad_width) with zeros (the constants do not vary), or padded as the array is"""
     if mode in _PAD_COPIES:
         return f"np.pad(darray, pad_width, {mode!r})"
-    if mode != "constant":
-        raise RuleError(f"mode={mode!r} has no derivative rule; only the modes 'constant', "
-                        f"{', '.join(repr(m) for m in _PAD_COPIES)} do")
+    _check_pad_mode(mode)
     return "np.pad(darray, pad_width)"
 
 
