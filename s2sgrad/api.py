@@ -8,6 +8,7 @@ hand derivation and runs like one. Later calls with the same shapes cost a
 dictionary lookup.
 """
 
+import collections
 import functools
 import gc
 import inspect
@@ -30,8 +31,10 @@ from .reverse import ReverseMode
 from .shapes import probe, shape_of, static_facts
 from .simplify import ask_numpy_for_shapes
 
-_PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program
-_DERIVATIVES = weakref.WeakKeyDictionary()  # function -> {(kind, wrt): Derivative}
+_PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program (which holds the function weakly)
+_DERIVATIVES = weakref.WeakKeyDictionary()  # function -> {(kind, wrt): weak reference to its Derivative}
+_RECENT = collections.OrderedDict()         # id -> Derivative: the last few asked for, kept alive (see _cached)
+_RECENT_KEPT = 16
 
 
 def _collector_paused(method):
@@ -172,8 +175,8 @@ class Derivative:
         namespace = program.externals.namespace()
         for _, externals in getattr(fn, "companions", ()):
             namespace.update(externals.namespace())
-        namespace = exec_source(source, namespace, f"{self.kind} {self.func.__name__}")
-        return _Generated(fn.name, source, namespace[fn.name], program.externals, value_free)
+        function = exec_source(source, namespace, f"{self.kind} {self.func.__name__}", fn.name)
+        return _Generated(fn.name, source, function, program.externals, value_free)
 
     @_collector_paused
     def _specialize(self, args):
@@ -326,13 +329,10 @@ class VectorJacobianProduct(Derivative):
         return self._as_requested(fn(*primal, **{_seed_name(fn): dout}))
 
 
-@functools.lru_cache(maxsize=None)
-def _seed_name_of(code):
-    return code.co_varnames[code.co_argcount]
-
-
 def _seed_name(fn):
-    return _seed_name_of(fn.__code__)
+    """The name of a generated vjp's keyword-only cotangent parameter (the first after the positional ones)."""
+    code = fn.__code__
+    return code.co_varnames[code.co_argcount]
 
 
 def _check_scalar(derivative, value):
@@ -360,14 +360,27 @@ _NUMBER_KEYS = {cls: _other_key(cls()) for cls in (float, int, complex)}   # the
 
 
 def _cached(cls, func, wrt):
+    """The derivative of ``func``, made once while it is in use.
+
+    A derivative holds its function, so the cache refers to it weakly (else no
+    function differentiated could ever be freed, nor what its closure holds);
+    the few asked for last are kept alive, so that ``grad(f)(x)`` in a loop,
+    which drops the derivative each time, compiles once.
+    """
     key = (cls.kind, wrt if not isinstance(wrt, list) else tuple(wrt))
     try:
         table = _DERIVATIVES.setdefault(func, {})
     except TypeError:
         table = {}
-    derivative = table.get(key)
+    ref = table.get(key)
+    derivative = ref() if ref is not None else None
     if derivative is None:
-        derivative = table[key] = cls(func, wrt)
+        derivative = cls(func, wrt)
+        table[key] = weakref.ref(derivative)
+    _RECENT[id(derivative)] = derivative
+    _RECENT.move_to_end(id(derivative))
+    if len(_RECENT) > _RECENT_KEPT:
+        _RECENT.popitem(last=False)
     return derivative
 
 

@@ -11,6 +11,7 @@ import math
 import re
 import itertools
 import linecache
+import weakref
 
 import astor
 import gast
@@ -147,12 +148,20 @@ def module_source(fn, externals):
     return "\n\n".join(p.rstrip() + "\n" for p in parts)
 
 
-def exec_source(source, namespace, tag):
-    """Execute generated source in ``namespace`` under a linecache-registered file name."""
+def exec_source(source, namespace, tag, name):
+    """Execute generated source in ``namespace`` under a linecache-registered file name, and
+    return the function it defines under ``name``.
+
+    The registration lasts as long as that function (and the namespace, its
+    globals, with whatever else the source defined): a program that makes
+    gradients of fresh closures in a loop must not collect their sources forever.
+    """
     filename = f"<s2sgrad {tag} #{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
-    return namespace
+    function = namespace[name]
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function
 
 
 def compile_module(tree, namespace, tag):

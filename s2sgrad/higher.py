@@ -209,10 +209,10 @@ def live_function(fn, externals, tag, module_name):
     for table in reversed(tables):
         namespace.update(table.namespace())
     namespace["__name__"] = module_name or "__main__"
-    exec_source(module_source(fn, externals), namespace, tag)
+    function = exec_source(module_source(fn, externals), namespace, tag, fn.name)
     for table in tables:
         namespace.update(helper_names(table))
-    return namespace[fn.name]
+    return function
 
 
 _PRIMALS = {"grad": False, "value_and_grad": True}   # kind -> whether the call also returns the value

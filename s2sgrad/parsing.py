@@ -13,7 +13,7 @@ import inspect
 import linecache
 import textwrap
 import types
-from dataclasses import dataclass, field
+import weakref
 
 import gast
 
@@ -21,25 +21,35 @@ from .astutil import LOCATION_FIELDS, name_nodes, walk
 from .errors import GradError, Origin
 
 
-@dataclass
 class ParsedFunction:
-    """A user function's syntax tree plus the environment its free names live in."""
+    """A user function's syntax tree plus the environment its free names live in.
 
-    func: types.FunctionType
-    node: gast.FunctionDef
-    filename: str
-    closure: dict = field(default_factory=dict)
-    # how many nodes of each class the tree holds as written: normalization skips the work
-    # (a walk of every expression) for constructs that do not occur
-    node_counts: dict = None
+    It refers to the function itself only weakly: the parsed and normalized
+    program is cached for as long as the function lives, and a strong reference
+    from the cache entry back to its key would keep every function ever
+    differentiated alive (a closure made per batch, and the arrays it holds).
+    What outlives parsing (the name, the globals) is kept by value.
+    """
+
+    def __init__(self, func, node, filename, closure=None, node_counts=None):
+        self._func = weakref.ref(func)
+        self.name = func.__name__
+        self.globals = func.__globals__
+        self.node = node
+        self.filename = filename
+        self.closure = closure if closure is not None else {}
+        # how many nodes of each class the tree holds as written: normalization skips the work
+        # (a walk of every expression) for constructs that do not occur
+        self.node_counts = node_counts
+
+    @property
+    def func(self):
+        """The function, while it lives (normalization, which runs while the caller holds it, reads it)."""
+        return self._func()
 
     def may_hold(self, classes):
         """Whether the tree as written may hold a node of one of ``classes``."""
         return self.node_counts is None or any(cls in self.node_counts for cls in classes)
-
-    @property
-    def name(self):
-        return self.func.__name__
 
     @property
     def origin(self):
@@ -52,8 +62,8 @@ class ParsedFunction:
         """
         if name in self.closure:
             return True, self.closure[name]
-        if name in self.func.__globals__:
-            return True, self.func.__globals__[name]
+        if name in self.globals:
+            return True, self.globals[name]
         if hasattr(builtins, name):
             return True, getattr(builtins, name)
         return False, None

@@ -1,15 +1,20 @@
-"""Memory: a gradient holds no more large arrays at its peak than a hand-written one.
+"""Memory: a gradient holds no more large arrays at its peak than a hand-written one, and
+nothing s2sgrad caches outlives the function it was made for.
 
 The peak is measured with ``tracemalloc`` (NumPy reports its buffers to it),
 so it is exact and does not depend on the machine's load. The lecture MLP is
 sized so that its N x M arrays are above :data:`s2sgrad.release.MIN_ELEMENTS`.
 """
 
+import gc
+import linecache
 import tracemalloc
+import weakref
 
 import numpy as np
 
 import s2sgrad
+import s2sgrad.api
 from s2sgrad.optimize import disabled as optimizer_disabled
 from s2sgrad.release import MIN_ELEMENTS
 from samples.lecture_mlp import cost_rowwise
@@ -105,3 +110,36 @@ def test_compiling_leaves_no_syntax_tree_to_the_cycle_collector():
         if was:
             gc.enable()
     assert nodes == []
+
+
+def closure_over(data):
+    def loss(w):
+        return np.sum(np.tanh(w * data))
+    return loss
+
+
+def test_a_function_dropped_after_its_gradient_is_freed_with_what_its_closure_holds():
+    # a loss made per batch, as a training loop writes it: the cache must not keep each one
+    # (and its batch) alive; only the last few derivatives asked for are kept, for grad(f)(x) in a loop
+    made = s2sgrad.api._RECENT_KEPT + 3
+    functions, batches, sources = [], [], []
+    for k in range(made):
+        batch = np.full(3, float(k))
+        loss = closure_over(batch)
+        g = s2sgrad.grad(loss)
+        np.testing.assert_allclose(g(np.ones(3)), batch * (1 - np.tanh(batch) ** 2))
+        sources.append(g._latest.function.__code__.co_filename)
+        functions.append(weakref.ref(loss))
+        batches.append(weakref.ref(batch))
+        del batch, loss, g
+    gc.collect()
+    assert [f() is None for f in functions] == [True] * 3 + [False] * (made - 3)
+    assert [b() is None for b in batches] == [True] * 3 + [False] * (made - 3)
+    assert [s in linecache.cache for s in sources] == [False] * 3 + [True] * (made - 3)
+
+
+def test_a_derivative_asked_for_again_is_the_cached_one_even_when_nobody_kept_it():
+    loss = closure_over(np.arange(3.0))
+    first = weakref.ref(s2sgrad.grad(loss))
+    gc.collect()
+    assert s2sgrad.grad(loss) is first()
