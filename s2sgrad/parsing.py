@@ -28,13 +28,13 @@ class ParsedFunction:
     program is cached for as long as the function lives, and a strong reference
     from the cache entry back to its key would keep every function ever
     differentiated alive (a closure made per batch, and the arrays it holds).
-    What outlives parsing (the name, the globals) is kept by value.
+    Only normalization, which runs while the caller holds the function, reads
+    it (its globals, its defaults); the name is kept by value.
     """
 
     def __init__(self, func, node, filename, closure=None, node_counts=None):
         self._func = weakref.ref(func)
         self.name = func.__name__
-        self.globals = func.__globals__
         self.node = node
         self.filename = filename
         self.closure = closure if closure is not None else {}
@@ -44,7 +44,6 @@ class ParsedFunction:
 
     @property
     def func(self):
-        """The function, while it lives (normalization, which runs while the caller holds it, reads it)."""
         return self._func()
 
     def may_hold(self, classes):
@@ -62,8 +61,9 @@ class ParsedFunction:
         """
         if name in self.closure:
             return True, self.closure[name]
-        if name in self.globals:
-            return True, self.globals[name]
+        globals_ = self.func.__globals__
+        if name in globals_:
+            return True, globals_[name]
         if hasattr(builtins, name):
             return True, getattr(builtins, name)
         return False, None
