@@ -14,6 +14,7 @@ import linecache
 import weakref
 
 import astor
+from astor.code_gen import Precedence, set_precedence
 import gast
 
 from . import runtime
@@ -41,11 +42,10 @@ _SHARED = {cls: twin() for cls, twin in _SAME_SHAPED.items()
 _LOAD = _SHARED[gast.Load]
 
 
-def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
+def to_ast(node, where=(1, 0, 1, 0)):
     """The ``ast`` tree of a gast tree, every statement and expression located (at its parent's
-    place where it has none, as :func:`ast.fix_missing_locations` would), or, with ``where=None``,
-    none of them (a tree to print needs no locations). With ``numpy_alias``, ``inf`` and ``nan``
-    constants are spelled ``np.inf`` and ``np.nan`` (astor would write 1e1000).
+    place where it has none, as :func:`ast.fix_missing_locations` would): what compiling a tree
+    (the shape probe) needs.
 
     ``gast.gast_to_ast`` does this through a generic visitor, for a tenth of a
     second per thousand lines; here the common nodes are built directly (names,
@@ -53,23 +53,14 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
     ``ast`` form differs (a function's signature, say) go through gast.
     """
     if type(node) is list:
-        return [to_ast(n, where, numpy_alias) for n in node]
+        return [to_ast(n, where) for n in node]
     if not isinstance(node, gast.AST):
         return node
     cls = type(node)
     fields = node.__dict__
-    if where is not None and fields.get("lineno") is not None:
+    if fields.get("lineno") is not None:
         where = (fields["lineno"], fields.get("col_offset"), fields.get("end_lineno"), fields.get("end_col_offset"))
     twin = _SAME_SHAPED.get(cls)
-    if cls is gast.Constant and numpy_alias is not None and type(node.value) is float \
-            and not math.isfinite(node.value):
-        new = ast.Attribute(value=ast.Name(id=numpy_alias, ctx=_LOAD),
-                            attr="nan" if math.isnan(node.value) else "inf", ctx=_LOAD)
-        new = ast.UnaryOp(op=_SHARED[gast.USub], operand=new) if node.value < 0 else new
-        if where is not None:
-            new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
-            ast.fix_missing_locations(new)
-        return new
     if cls in _SHARED:
         return _SHARED[cls]
     if twin is not None:
@@ -79,19 +70,18 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
             value = fields.get(field)
             kind = type(value)
             if kind is list:
-                attrs[field] = [to_ast(v, where, numpy_alias) for v in value]
+                attrs[field] = [to_ast(v, where) for v in value]
             elif kind in _SHARED:
                 attrs[field] = _SHARED[kind]
             elif kind is gast.Name and type(value.ctx) is gast.Load:
                 leaf = attrs[field] = _NAME.__new__(_NAME)      # (the commonest node: built here, no call)
                 leaf.__dict__.update(id=value.id, ctx=_LOAD)
-                if where is not None:
-                    own = value.__dict__
-                    leaf.lineno, leaf.col_offset, leaf.end_lineno, leaf.end_col_offset = where \
-                        if own.get("lineno") is None else (own["lineno"], own.get("col_offset"),
-                                                           own.get("end_lineno"), own.get("end_col_offset"))
+                own = value.__dict__
+                leaf.lineno, leaf.col_offset, leaf.end_lineno, leaf.end_col_offset = where \
+                    if own.get("lineno") is None else (own["lineno"], own.get("col_offset"),
+                                                       own.get("end_lineno"), own.get("end_col_offset"))
             elif isinstance(value, gast.AST):
-                attrs[field] = to_ast(value, where, numpy_alias)
+                attrs[field] = to_ast(value, where)
             else:
                 attrs[field] = value
     elif cls is gast.Name and not isinstance(node.ctx, gast.Param):
@@ -104,10 +94,10 @@ def to_ast(node, where=(1, 0, 1, 0), numpy_alias=None):
             new = ast.fix_missing_locations(gast.gast_to_ast(node))
         finally:
             node.body = body
-        new.body = to_ast(body, where, numpy_alias)
+        new.body = to_ast(body, where)
     else:
         new = ast.fix_missing_locations(gast.gast_to_ast(node))
-    if where is not None and "lineno" in new._attributes and getattr(new, "lineno", None) is None:
+    if "lineno" in new._attributes and getattr(new, "lineno", None) is None:
         new.lineno, new.col_offset, new.end_lineno, new.end_col_offset = where
     return new
 
@@ -116,13 +106,71 @@ _NAME = ast.Name
 
 
 def to_source(node, numpy_alias="np"):
-    """Python source text for a gast module, function or statement.
+    """Python source text for a gast module, function or statement, printed by astor.
 
     Lines are not re-wrapped: astor's wrapping breaks expressions at odd places,
     and one long line reads better than a broken one.
     """
-    tree = to_ast(node, where=None, numpy_alias=numpy_alias)
-    return astor.to_source(tree, pretty_source="".join)
+    generator = _GENERATORS.get(numpy_alias)
+    if generator is None:
+        generator = _GENERATORS[numpy_alias] = type("SourceGenerator", (_GastSourceGenerator,),
+                                                    {"numpy_alias": numpy_alias})
+    return astor.to_source(node, pretty_source="".join, source_generator_class=generator)
+
+
+class _GastSourceGenerator(astor.code_gen.SourceGenerator):
+    """astor's printer, reading gast trees as they are.
+
+    astor dispatches on class names, which gast's nodes share with ``ast``'s, so
+    converting a whole tree to ``ast`` first (a third of the printing time) is
+    needed only where astor tests a node's class: a power's operands, ``elif``
+    and f-strings, here. Its operator tables learn gast's classes below. A float
+    that is not finite is spelled ``np.inf`` / ``np.nan`` (astor writes 1e1000).
+    """
+
+    numpy_alias = "np"
+
+    def visit_BinOp(self, node):
+        if type(node.op) is not gast.Pow:
+            return super().visit_BinOp(node)
+        with self.delimit(node, node.op):          # right-associative: the left operand binds tighter
+            set_precedence(Precedence.Pow + 1, node.left)
+            set_precedence(Precedence.PowRHS, node.right)
+            self.write(node.left, " ** ", node.right)
+
+    def visit_If(self, node):
+        set_precedence(node, node.test)
+        self.statement(node, "if ", node.test, ":")
+        self.body(node.body)
+        while len(node.orelse) == 1 and type(node.orelse[0]) is gast.If:
+            node = node.orelse[0]
+            set_precedence(node, node.test)
+            self.write(self.newline, "elif ", node.test, ":")
+            self.body(node.body)
+        self.else_body(node.orelse)
+
+    def visit_JoinedStr(self, node):
+        converted = to_ast(node)
+        converted._pp = self.get__pp(node)
+        super().visit_JoinedStr(converted)
+
+    def visit_Constant(self, node):
+        value = node.value
+        if type(value) is not float or math.isfinite(value):
+            return super().visit_Constant(node)
+        spelled = gast.Attribute(value=gast.Name(id=self.numpy_alias, ctx=gast.Load(), annotation=None,
+                                                 type_comment=None),
+                                 attr="nan" if math.isnan(value) else "inf", ctx=gast.Load())
+        if value < 0:
+            spelled = gast.UnaryOp(op=gast.USub(), operand=spelled)
+        spelled._pp = self.get__pp(node)
+        self.visit(spelled)
+
+
+for _table in (astor.op_util.precedence_data, astor.op_util.symbol_data):   # gast's operators are ast's namesakes
+    _table.update({getattr(gast, cls.__name__): value for cls, value in list(_table.items())
+                   if cls is not None and isinstance(getattr(gast, cls.__name__, None), type)})
+_GENERATORS = {}      # numpy alias -> its generator class
 
 
 def helper_names(externals):
