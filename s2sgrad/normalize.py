@@ -42,7 +42,8 @@ from .astutil import (assign, clone as _copy, const, copy_origin, is_atom, name,
                       walk_statements)
 from .comprehensions import COMPREHENSIONS, desugar_comprehensions
 from .errors import GradError, origin_of
-from .parsing import parse_function
+from .local_functions import free_names, take_out_local_functions
+from .parsing import ParsedFunction, parse_function
 from .references import Externals
 from .rules import lookup, is_nondifferentiable
 from .rules import idioms
@@ -57,8 +58,9 @@ UNSUPPORTED_STATEMENTS = {
     gast.AsyncFor: ("async for", "write plain synchronous code"),
     gast.AsyncFunctionDef: ("an async function", "write plain synchronous code"),
     gast.ClassDef: ("a class definition", "define classes outside the differentiated function"),
-    gast.FunctionDef: ("a nested function definition",
-                       "define the helper at module level (s2sgrad inlines calls to it)"),
+    gast.FunctionDef: ("a nested function definition here",
+                       "define the helper at the top of the function's body, without decorators or default "
+                       "values, or at module level (s2sgrad inlines calls to it)"),
     gast.Global: ("a global statement", "pass the value in as an argument and return results"),
     gast.Nonlocal: ("a nonlocal statement", "pass the value in as an argument and return results"),
     gast.Delete: ("a del statement", "let the name go out of scope instead"),
@@ -71,7 +73,8 @@ if hasattr(gast, "TryStar"):
     UNSUPPORTED_STATEMENTS[gast.TryStar] = ("try/except*", "move error handling outside")
 
 UNSUPPORTED_EXPRESSIONS = {
-    gast.Lambda: ("a lambda inside the function", "define a module-level function and call it"),
+    gast.Lambda: ("a lambda here", "name it at the top of the function's body (f = lambda x: ...) and call it, "
+                                   "or define a module-level function"),
     # (where it runs once, where it stands, a list comprehension or generator expression is written out as a
     # loop: see comprehensions.py; these are the places it may not run, or runs at every pass of a while)
     gast.ListComp: ("a list comprehension", "write a for loop that appends to a list"),
@@ -133,11 +136,21 @@ class Program:
 def normalize(parsed, namer):
     """Normalize a parsed function; returns a :class:`Program`."""
     check_signature(parsed)
+    if parsed.may_hold((gast.FunctionDef, gast.Lambda)):
+        parsed.node.body, helpers = take_out_local_functions(parsed.node.body)
+        parsed.node_counts = None      # (the helpers' nodes are counted in, their returns among them)
+        for node in walk(gast.Module(body=parsed.node.body, type_ignores=[])):
+            if isinstance(node, gast.FunctionDef):     # (refused before single_exit reads its returns as ours)
+                what, hint = UNSUPPORTED_STATEMENTS[gast.FunctionDef]
+                raise GradError(f"{what} is not supported in a differentiated function", origin_of(node), hint)
+    else:
+        helpers = {}
     parsed.node.body = single_exit(parsed.node.body, namer, parsed.origin, parsed.node_counts)
     namer.reserve(*parsed.local_names())
     parsed.node.body = _loops_for_comprehensions(parsed, namer)
     externals = Externals(namer)
     normalizer = FunctionNormalizer(parsed, namer, externals, stack=(parsed.func,))
+    normalizer.local_functions = helpers
     for param in parsed.node.args.args:
         normalizer.renames[param.id] = name(param.id)
         normalizer.defined.add(param.id)
@@ -148,7 +161,7 @@ def normalize(parsed, namer):
     args = gast.arguments(args=[name(a.id, gast.Param()) for a in parsed.node.args.args],
                           posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                           kwarg=None, defaults=[normalizer.external_value(d, "default")
-                                                for d in (parsed.func.__defaults__ or ())])
+                                                for d in parsed.defaults])
     node = gast.FunctionDef(name=parsed.name, args=args, body=body, decorator_list=[],
                             returns=None, type_comment=None, type_params=[])
     copy_origin(node, parsed.node)
@@ -257,7 +270,8 @@ class FunctionNormalizer:
             return  # a docstring or a bare literal
         if isinstance(value, gast.Call):
             call = self.call(value)
-            self.emit(gast.Expr(value=call), s)
+            if not isinstance(call, gast.Constant):      # (an inlined helper's None: its work is emitted)
+                self.emit(gast.Expr(value=call), s)
             return
         self.check_expression(value)
         # a bare expression statement has no effect worth keeping
@@ -686,6 +700,8 @@ class FunctionNormalizer:
         func = expr.func
         if isinstance(func, gast.Attribute) and self.is_method(func):
             return self.method_call(expr)
+        if isinstance(func, gast.Name) and func.id in self.local_functions:
+            return self.inline_local(self.local_functions[func.id], expr)
         if isinstance(func, gast.Name) and func.id in self.locals:
             raise self.error(f"cannot tell which function the local name {func.id} refers to", expr,
                              "call a module-level function by its name")
@@ -776,6 +792,11 @@ class FunctionNormalizer:
         parsed.node.body = _loops_for_comprehensions(parsed, self.namer)
         child = FunctionNormalizer(parsed, self.namer, self.externals, self.stack + (callee,))
         child.current_origin = parsed.origin
+        return self.inlined(child, parsed, expr)
+
+    def inlined(self, child, parsed, expr):
+        """The call ``expr`` of ``parsed`` (a helper), its body normalized by ``child`` into this body;
+        returns what it returns."""
         bound = self.bind_arguments(parsed, expr)
         assigned = parsed.local_names() - {a.id for a in parsed.node.args.args} | _names_stored(parsed.node)
         for param, value in bound.items():
@@ -790,6 +811,28 @@ class FunctionNormalizer:
         if child.returned is None:
             return const(None)
         return child.returned
+
+    local_functions = {}     # name -> FunctionDef of the helpers defined in the function (local_functions.py)
+
+    def inline_local(self, definition, expr):
+        """A call of a helper defined in the function itself: inlined, the names it reads from the
+        function bound to their values now (when Python's closure would read them)."""
+        if len(self.stack) > 1:
+            raise self.error(f"the local function {definition.name} is called from another local function "
+                             f"(or itself)", expr, "define the helpers at module level")
+        parsed = ParsedFunction(self.parsed.func, _copy(definition), self.parsed.filename, self.parsed.closure)
+        parsed.name, parsed.defaults = definition.name, ()
+        check_signature(parsed)
+        parsed.node.body = single_exit(parsed.node.body, self.namer, parsed.origin)
+        parsed.node.body = _loops_for_comprehensions(parsed, self.namer)
+        child = FunctionNormalizer(parsed, self.namer, self.externals, self.stack + (definition,))
+        child.current_origin = parsed.origin
+        child.local_functions = self.local_functions     # (to refuse a call of one from another)
+        for free in sorted(free_names(parsed.node) & self.locals):
+            child.renames[free] = self.load(name(free))
+            child.locals.add(free)
+            child.defined.add(free)
+        return self.inlined(child, parsed, expr)
 
     def recursive_call(self, callee, expr):
         """A call back into a function being inlined: kept as a call; its adjoint is a generated vjp.
@@ -809,7 +852,7 @@ class FunctionNormalizer:
 
     def bind_arguments(self, parsed, expr):
         params = [a.id for a in parsed.node.args.args]
-        defaults = parsed.func.__defaults__ or ()
+        defaults = parsed.defaults
         default_of = dict(zip(params[len(params) - len(defaults):], defaults))
         if len(expr.args) > len(params):
             raise self.error(f"{parsed.name} takes {len(params)} arguments but was given "

@@ -29,12 +29,13 @@ class ParsedFunction:
     from the cache entry back to its key would keep every function ever
     differentiated alive (a closure made per batch, and the arrays it holds).
     Only normalization, which runs while the caller holds the function, reads
-    it (its globals, its defaults); the name is kept by value.
+    it (its globals); the name and the default values are kept by value.
     """
 
     def __init__(self, func, node, filename, closure=None, node_counts=None):
         self._func = weakref.ref(func)
         self.name = func.__name__
+        self.defaults = func.__defaults__ or ()
         self.node = node
         self.filename = filename
         self.closure = closure if closure is not None else {}

@@ -68,9 +68,25 @@ def defines_a_class(x):
 
 
 def nested_function_escapes(x):
-    def scale(y):  # <- HERE
+    def scale(y):
         return y * x
-    return np.sum(scale(x))
+    scales = [scale]  # <- HERE
+    return np.sum(scales[0](x))
+
+
+def nested_function_in_a_loop(x):
+    total = 0.0
+    for k in range(2):
+        def scale(y):  # <- HERE
+            return y * k
+        total = total + np.sum(scale(x))
+    return total
+
+
+def nested_function_calls_another(x):
+    double = lambda y: 2 * y  # noqa: E731
+    quadruple = lambda y: double(double(y))  # <- HERE  # noqa: E731
+    return np.sum(quadruple(x))
 
 
 COUNTER = 0.0
@@ -132,8 +148,8 @@ def has_a_decorator(x):
 
 
 def lambda_inside(x):
-    square = lambda y: y * y  # <- HERE  # noqa: E731
-    return np.sum(square(x))
+    squares = [(lambda y: y * y)(v) for v in x]  # <- HERE
+    return np.sum(squares)
 
 
 def list_comprehension_that_may_not_run(x):
@@ -294,7 +310,9 @@ SYNTAX = [
     (uses_yield_from, "yield from"),
     (is_async, "async"),
     (defines_a_class, "class"),
-    (nested_function_escapes, "nested function"),
+    (nested_function_escapes, "the local function scale is used other than by calling it"),
+    (nested_function_in_a_loop, "nested function definition here"),
+    (nested_function_calls_another, "the local function double is called from another local function"),
     (writes_a_global, "global"),
     (writes_a_nonlocal(), "nonlocal"),
     (deletes_a_name, "del"),
