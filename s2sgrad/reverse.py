@@ -757,6 +757,7 @@ class ReverseMode(CallSites):
             self.reverse_user_call(y, rhs, stmt)
             return
         if self.output_of(rhs) is not None:     # y = t[1], t holding several results
+            self.materialize(y, stmt)           # (the rule's templates take each result's adjoint as an array)
             self.accumulate(self.output_of(rhs), stmt, expr=g)
             self.has_adjoint.add(rhs.value.id)
             return

@@ -179,6 +179,38 @@ def test_rule(rule, case, tmp_path):
                                    err_msg=f"{label} forward-mode tangent for {case.expr}\n{forward.source}")
 
 
+# ---------------------------------------------------------- a uniform seed
+def _summed_module(tmp_path, case):
+    """The case as ``np.sum(expr)``: the adjoint reaching the rule is then one number standing for a full
+    array (``dy = 1.0``), which reverse mode carries as such where the rule allows."""
+    source = ["import numpy as np", "import scipy.special\nimport scipy.linalg" if rule_cases.HAS_SCIPY else "",
+              "fn = None\n", f"def loss({', '.join(case.args)}):\n    return np.sum({case.expr})\n"]
+    path = tmp_path / f"rule_case_summed_{next(_counter)}.py"
+    path.write_text("\n".join(source))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    module.fn = case.fn
+    return module
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("rule, case", [c for c in _all_cases() if not c.values[1].outputs])
+def test_rule_under_a_uniform_seed(rule, case, tmp_path):
+    rng = np.random.default_rng(20240611)
+    values = [spec(rng) for spec in case.args.values()]
+    names = list(case.args)
+    wrt = _wrt(case, names, values)
+    module = _summed_module(tmp_path, case)
+    derivative = s2sgrad.grad(module.loss, wrt=tuple(wrt))
+    found = derivative(*values)
+    for name, g in zip(wrt, found):
+        expected = numerical_gradient(module.loss, values, names.index(name), case.eps)
+        np.testing.assert_allclose(g, expected, rtol=case.rtol, atol=case.atol,
+                                   err_msg=f"gradient of {name} for np.sum({case.expr})\n{derivative.source}")
+
+
 # ------------------------------------------------------------ second order
 # The generated gradient must itself be code s2sgrad can differentiate: a rule whose adjoint calls a function
 # without a rule, writes into an array in place or uses syntax s2sgrad refuses makes every Hessian through it fail.

@@ -275,7 +275,9 @@ def _kron_vjp(which):
 
 defrule(np.kron, "a, b", vjp={"a": _kron_vjp("a"), "b": _kron_vjp("b")},
         jvp={"a": "np.kron(da, b)", "b": "np.kron(a, db)"})
-defrule(np.cross, "a, b", broadcasts=True, vjp={"a": "np.cross(b, g)", "b": "np.cross(g, a)"},
+# (g crosses as vectors along the last axis: a number standing for a uniform g is made one first)
+_G_VECTORS = "(np.broadcast_to(g, ans.shape) if uniform_g else g)"
+defrule(np.cross, "a, b", broadcasts=True, vjp={"a": f"np.cross(b, {_G_VECTORS})", "b": f"np.cross({_G_VECTORS}, a)"},
         jvp={"a": "np.cross(da, b)", "b": "np.cross(a, db)"})
 
 
