@@ -207,7 +207,11 @@ CASES = {
     "np.nanmean": [Case("np.nanmean(a)", a=with_nan(3, 4)), Case("np.nanmean(a, axis=0, keepdims=True)", a=with_nan(3, 4)),
                    Case("np.nanmean(a, axis=1)", a=A34)],
     "np.average": [Case("np.average(a)", a=A34), Case("np.average(a, axis=1, weights=b)", a=A34, b=positive(3, 4)),
-                   Case("np.average(a, 0, b)", a=A34, b=positive(3, 4))],
+                   Case("np.average(a, 0, b)", a=A34, b=positive(3, 4)),
+                   # 1-D weights stand along the axis
+                   Case("np.average(a, axis=1, weights=b)", a=A34, b=positive(4)),
+                   Case("np.average(a, axis=0, weights=b)", a=A34, b=positive(3)),
+                   Case("np.average(a, axis=-2, weights=b, keepdims=True)", a=normal(2, 3, 4), b=positive(3))],
     "np.ptp": [Case("np.ptp(a)", a=distinct(3, 4)), Case("np.ptp(a, axis=1)", a=distinct(3, 4))],
 
     # shapes and data movement

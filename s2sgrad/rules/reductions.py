@@ -88,47 +88,82 @@ defrule(np.nanmean, "a, axis=None, dtype=None, keepdims=False",
                   f" / np.sum({_NOT_NAN}, axis=axis, keepdims=keepdims)"})
 
 
-def _average_vjp(returned, weights, which):
+def _one_dimensional(weights, a, axis):
+    """Whether the weights are known to be 1-D along ``axis`` (``None``: not known where the code is written)."""
+    if getattr(weights, "ndim", None) is None or getattr(a, "ndim", None) is None or not isinstance(axis, int):
+        return None
+    return weights.ndim != a.ndim
+
+
+def _along_axis(w, weights, a, axis):
+    """Weights ``w`` as they weigh ``a``: NumPy takes them shaped like ``a``, or 1-D along ``axis``
+    (then they stand along that axis: ``w[None, :]``)."""
+    known = _one_dimensional(weights, a, axis)
+    if known is None:
+        return (f"({w} if axis is None or np.ndim({w}) == np.ndim(a) else "
+                f"np.moveaxis(np.reshape({w}, np.shape({w}) + (1,) * (np.ndim(a) - 1)), 0, axis))")
+    return f"{w}[{', '.join(':' if k == axis % a.ndim else 'None' for k in range(a.ndim))}]" if known else w
+
+
+def _to_weights(x, weights, a, axis):
+    """``x``, shaped like ``a``, summed down to the weights' shape."""
+    known = _one_dimensional(weights, a, axis)
+    if known is None:
+        return (f"({x} if axis is None or np.ndim(weights) == np.ndim(a) else "
+                f"np.sum(np.moveaxis({x}, axis, -1), axis=tuple(range(np.ndim(a) - 1))))")
+    others = tuple(k for k in range(a.ndim) if k != axis % a.ndim)
+    return f"np.sum({x}, axis={others[0] if len(others) == 1 else others})" if known else x
+
+
+def _total(weights, a, axis, keepdims):
+    """The sum of the weights along the axis (all of them, for 1-D weights)."""
+    if _one_dimensional(weights, a, axis):
+        return "np.sum(weights)"
+    return f"np.sum({_along_axis('weights', weights, a, axis)}, axis=axis, keepdims={keepdims})"
+
+
+def _average_vjp(returned, weights, a, axis, which):
     if returned is not False:
         raise RuleError("returned=True is not supported: compute the sum of the weights separately")
     if weights is None:
         return f"np.broadcast_to({GX} / (a.size / ans.size), a.shape)" if which == "a" else None
-    total = "np.sum(weights, axis=axis, keepdims=True)"
-    return f"{GX} * weights / {total}" if which == "a" else f"{GX} * (a - {ANSX}) / {total}"
+    total = _total(weights, a, axis, "True")
+    if which == "a":
+        return f"{GX} * {_along_axis('weights', weights, a, axis)} / {total}"
+    return _to_weights(f"{GX} * (a - {ANSX}) / {total}", weights, a, axis)
 
 
-def _average_jvp(returned, weights, which):
+def _average_jvp(returned, weights, a, axis, which):
     if returned is not False:
         raise RuleError("returned=True is not supported: compute the sum of the weights separately")
     if weights is None:
         return "np.mean(da, axis=axis, keepdims=keepdims)" if which == "a" else None
-    total = "np.sum(weights, axis=axis, keepdims=keepdims)"
-    if which == "a":
-        return f"np.sum(da * weights, axis=axis, keepdims=keepdims) / {total}"
-    return f"np.sum(dweights * (a - {ANSX}), axis=axis, keepdims=keepdims) / {total}"
+    total = _total(weights, a, axis, "keepdims")
+    w = _along_axis("weights" if which == "a" else "dweights", weights, a, axis)
+    return f"np.sum({'da' if which == 'a' else '(a - ' + ANSX + ')'} * {w}, axis=axis, keepdims=keepdims) / {total}"
 
 
-def average_vjp_a(returned, weights):
+def average_vjp_a(returned, weights, a, axis):
     """g * weights / np.sum(weights, axis, keepdims=True), as np.mean's without weights"""
-    return _average_vjp(returned, weights, "a")
+    return _average_vjp(returned, weights, a, axis, "a")
 
 
-def average_vjp_weights(returned, weights):
+def average_vjp_weights(returned, weights, a, axis):
     """g * (a - ans) / np.sum(weights, axis, keepdims=True)"""
-    return _average_vjp(returned, weights, "weights")
+    return _average_vjp(returned, weights, a, axis, "weights")
 
 
-def average_jvp_a(returned, weights):
+def average_jvp_a(returned, weights, a, axis):
     """np.sum(da * weights, axis) / np.sum(weights, axis)"""
-    return _average_jvp(returned, weights, "a")
+    return _average_jvp(returned, weights, a, axis, "a")
 
 
-def average_jvp_weights(returned, weights):
+def average_jvp_weights(returned, weights, a, axis):
     """np.sum(dweights * (a - ans), axis) / np.sum(weights, axis)"""
-    return _average_jvp(returned, weights, "weights")
+    return _average_jvp(returned, weights, a, axis, "weights")
 
 
-# weights shaped like a, or none
+# weights shaped like a, 1-D along the axis, or none
 defrule(np.average, "a, axis=None, weights=None, returned=False, *, keepdims=False",
         vjp={"a": average_vjp_a, "weights": average_vjp_weights},
         jvp={"a": average_jvp_a, "weights": average_jvp_weights})
