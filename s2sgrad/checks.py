@@ -6,9 +6,22 @@ from .api import Gradient, _cached, program_of, resolve_wrt
 
 
 def numerical_gradient(func, args, index, eps=1e-6):
-    """Central differences of scalar ``func`` with respect to ``args[index]`` (float64)."""
+    """Central differences of scalar ``func`` with respect to ``args[index]`` (float64); for a dict,
+    list or tuple of arrays (parameters passed together), one such gradient per item, in the same container."""
+    value = args[index]
+    if isinstance(value, (dict, list, tuple)):
+        keys = list(value) if isinstance(value, dict) else range(len(value))
+        found = {}
+        for key in keys:
+            def moving_one_item(item, key=key):
+                changed = dict(value) if isinstance(value, dict) else list(value)
+                changed[key] = item
+                changed = changed if isinstance(value, (dict, list)) else tuple(changed)
+                return func(*args[:index], changed, *args[index + 1:])
+            found[key] = numerical_gradient(moving_one_item, [value[key]], 0, eps)
+        return found if isinstance(value, dict) else type(value)(found[k] for k in keys)
     args = list(args)
-    x = np.array(args[index], dtype=np.float64)
+    x = np.array(value, dtype=np.float64)
     out = np.zeros_like(x)
     flat, grad_flat = x.reshape(-1), out.reshape(-1)
     for i in range(flat.size):
@@ -28,7 +41,8 @@ def check_grad(func, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7):
     """Compare s2sgrad's gradient of ``func`` at ``args`` with central finite differences.
 
     Returns the largest absolute difference; raises AssertionError with a
-    report naming the argument and the worst element on mismatch.
+    report naming the argument (and item, for a dict or list of arrays) and
+    the worst element on mismatch.
     """
     program = program_of(func)
     names, single = resolve_wrt(program, wrt)
@@ -36,18 +50,30 @@ def check_grad(func, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7):
     grads = (grads,) if single else grads
     worst = 0.0
     for name, analytic in zip(names, grads):
-        index = program.params.index(name)
-        numeric = numerical_gradient(func, args, index, eps)
-        analytic = np.asarray(analytic, dtype=np.float64)
-        if np.shape(analytic) != np.shape(numeric):
-            raise AssertionError(f"gradient with respect to {name} has shape {np.shape(analytic)}, "
-                                 f"but {name} has shape {np.shape(numeric)}")
-        error = np.abs(analytic - numeric)
-        if not np.allclose(analytic, numeric, rtol=rtol, atol=atol):
-            at = np.unravel_index(np.argmax(error - rtol * np.abs(numeric)), np.shape(error)) if error.ndim else ()
-            raise AssertionError(
-                f"gradient of {func.__name__} with respect to {name} differs from finite differences: "
-                f"at index {at}, s2sgrad gives {np.asarray(analytic)[at]!r}, finite differences give "
-                f"{np.asarray(numeric)[at]!r} (max abs error {error.max():.3g})")
-        worst = max(worst, float(error.max()) if error.size else 0.0)
+        numeric = numerical_gradient(func, args, program.params.index(name), eps)
+        worst = max(worst, _compare(func, name, analytic, numeric, rtol, atol))
     return worst
+
+
+def _compare(func, name, analytic, numeric, rtol, atol):
+    """The largest absolute difference between two gradients of ``name`` (AssertionError on mismatch)."""
+    if isinstance(numeric, (dict, list, tuple)):
+        keys = list(numeric) if isinstance(numeric, dict) else range(len(numeric))
+        kind = dict if isinstance(numeric, dict) else (list, tuple)
+        if not isinstance(analytic, kind) or len(analytic) != len(numeric):
+            raise AssertionError(f"gradient with respect to {name} is {type(analytic).__name__}, but {name} is "
+                                 f"a {type(numeric).__name__} of {len(numeric)} items")
+        return max((_compare(func, f"{name}[{k!r}]", analytic[k], numeric[k], rtol, atol) for k in keys),
+                   default=0.0)
+    analytic = np.asarray(analytic, dtype=np.float64)
+    if np.shape(analytic) != np.shape(numeric):
+        raise AssertionError(f"gradient with respect to {name} has shape {np.shape(analytic)}, "
+                             f"but {name} has shape {np.shape(numeric)}")
+    error = np.abs(analytic - numeric)
+    if not np.allclose(analytic, numeric, rtol=rtol, atol=atol):
+        at = np.unravel_index(np.argmax(error - rtol * np.abs(numeric)), np.shape(error)) if error.ndim else ()
+        raise AssertionError(
+            f"gradient of {func.__name__} with respect to {name} differs from finite differences: "
+            f"at index {at}, s2sgrad gives {np.asarray(analytic)[at]!r}, finite differences give "
+            f"{np.asarray(numeric)[at]!r} (max abs error {error.max():.3g})")
+    return float(error.max()) if error.size else 0.0

@@ -30,3 +30,15 @@ def not_scalar(x):
 def sum_of_sines(x):
     """Used only by the check_grad test, which patches np.sin's rule: no cached derivative to reuse."""
     return np.sum(np.sin(x))
+
+
+def layer_with_params(params, x):
+    """Parameters passed together in a dict, as people pass a model's."""
+    h = np.tanh(x @ params["W"] + params["b"])
+    return np.sum(h ** 2)
+
+
+def sines_of_a_pair(pair, x):
+    """Used only by a check_grad test that patches np.sin's rule: no cached derivative to reuse."""
+    a, b = pair
+    return np.sum(np.sin(a * x) * b)

@@ -109,6 +109,20 @@ def test_check_grad_catches_a_wrong_rule(rng, monkeypatch):
         s2sgrad.check_grad(af.sum_of_sines, (rng.normal(size=3),))
 
 
+def test_check_grad_takes_parameters_passed_in_a_dict(rng):
+    params = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    assert s2sgrad.check_grad(af.layer_with_params, (params, rng.normal(size=(4, 3)))) < 1e-6
+
+
+def test_check_grad_names_the_item_of_a_tuple_whose_gradient_is_wrong(rng, monkeypatch):
+    from s2sgrad.rules import lookup
+    rule = lookup(np.sin)
+    monkeypatch.setitem(rule.vjp, "x", type(rule.vjp["x"]).parse("g * np.sin(x)"))   # deliberately wrong
+    pair = (rng.normal(size=3), rng.normal(size=3))
+    with pytest.raises(AssertionError, match=r"with respect to pair\[0\] differs"):
+        s2sgrad.check_grad(af.sines_of_a_pair, (pair, rng.normal(size=3)))
+
+
 def test_the_first_grad_in_a_process_imports_no_numpy_submodules(tmp_path):
     """Resolving NumPy functions by module path reads the modules' own dictionaries: reading NumPy's
     attributes imports its lazy submodules (f2py, testing, ...), a third of a second the first time."""
