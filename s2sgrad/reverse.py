@@ -325,8 +325,8 @@ class ReverseMode(CallSites):
     def indexed_loop(self, loop):
         """The loop rewritten over an index, its targets read from each sequence at that index."""
         index = self.namer.fresh("i")
-        pairs, counters, flipped = [], [], []
-        self._unpack(loop, loop.iter, loop.target, pairs, counters, flipped)
+        pairs, counters, flipped, unpacked = [], [], [], []
+        self._unpack(loop, loop.iter, loop.target, pairs, counters, flipped, unpacked)
         # Python iterates over the object the header named, even if the body rebinds the name: keep it
         rebound = names_in(gast.Module(body=loop.body, type_ignores=[]), gast.Store)
         before = flipped
@@ -337,7 +337,7 @@ class ReverseMode(CallSites):
                 pairs[k] = (kept, target)
         header = [assign(counter.id, name(index)) for counter in counters]
         header += [assign(target, gast.Subscript(value=name(seq), slice=name(index), ctx=gast.Load()))
-                   for seq, target in pairs]
+                   for seq, target in pairs] + unpacked
         for stmt in header:
             copy_origin(stmt, loop)
         lengths = [gast.Call(func=self.externals.builtin("len"), args=[name(seq)], keywords=[])
@@ -351,18 +351,19 @@ class ReverseMode(CallSites):
         self.facts.integers.add(index)
         return before + [copy_origin(new, loop)]
 
-    def _unpack(self, loop, iterable, target, pairs, counters, flipped):
+    def _unpack(self, loop, iterable, target, pairs, counters, flipped, unpacked):
         """Pair each sequence a loop header walks with its target (``enumerate``, ``zip`` and
-        ``reversed`` unpacked): ``pairs`` of (sequence, target), the enumerate ``counters``, and the
-        statements that make the ``flipped`` copies ``reversed`` walks."""
+        ``reversed`` unpacked): ``pairs`` of (sequence, target), the enumerate ``counters``, the
+        statements that make the ``flipped`` copies ``reversed`` walks, and those that ``unpacked``
+        an item into the names of a tuple target (``for W, b in layers``)."""
         callee = getattr(iterable, "callee", None)
         if callee is builtins.enumerate and len(iterable.args) == 1 and isinstance(target, gast.Tuple) \
                 and len(target.elts) == 2:
             counters.append(target.elts[0])
-            self._unpack(loop, iterable.args[0], target.elts[1], pairs, counters, flipped)
+            self._unpack(loop, iterable.args[0], target.elts[1], pairs, counters, flipped, unpacked)
         elif callee is builtins.zip and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
             for arg, element in zip(iterable.args, target.elts):
-                self._unpack(loop, arg, element, pairs, counters, flipped)
+                self._unpack(loop, arg, element, pairs, counters, flipped, unpacked)
         elif callee is builtins.reversed and len(iterable.args) == 1 and isinstance(iterable.args[0], gast.Name):
             # for h in reversed(hs): over hs[::-1], whose adjoint the slice sends back to hs
             sequence = iterable.args[0].id
@@ -375,9 +376,18 @@ class ReverseMode(CallSites):
             if isinstance(target, gast.Name):
                 pairs.append((backwards, target))
             else:
-                self._unpack(loop, name(backwards), target, pairs, counters, flipped)
+                self._unpack(loop, name(backwards), target, pairs, counters, flipped, unpacked)
         elif isinstance(iterable, gast.Name) and isinstance(target, gast.Name):
             pairs.append((iterable.id, target))
+        elif isinstance(iterable, gast.Name) and isinstance(target, gast.Tuple) \
+                and all(isinstance(e, gast.Name) for e in target.elts):
+            # for W, b in layers: item = layers[i]; W = item[0]; b = item[1] (each item's adjoint a list)
+            item = self.namer.fresh("item")
+            self.facts.kinds[item] = "tuple"
+            pairs.append((iterable.id, store(item)))
+            unpacked.extend(copy_origin(assign(e.id, gast.Subscript(value=name(item), slice=const(k),
+                                                                     ctx=gast.Load())), loop)
+                            for k, e in enumerate(target.elts))
         else:
             raise GradError("differentiating a loop over this kind of iterable is not supported",
                             origin_of(loop), "loop over range(len(x)) and index x[i]")
@@ -596,13 +606,14 @@ class ReverseMode(CallSites):
             self.emit(assign(gast.Subscript(value=name(self.adjoint_name(xs)), slice=const(-1), ctx=gast.Store()),
                              dy), stmt)
 
-    def container_element(self, container, index, g, stmt):
+    def container_element(self, container, index, g, stmt, nested=False):
         """``y = c[k]`` on a list, tuple or dict: ``dc[k]`` gains ``dy``; ``y = c[i:j]``: ``dc[i:j]`` gains ``dy``
-        item by item (each item of a basic slice is selected once, so the slots line up)."""
+        item by item (each item of a basic slice is selected once, so the slots line up), as it does where
+        the item is itself a container (``nested``: a list of dicts of parameters)."""
         if container not in self.has_adjoint:
             self.zeros(container, stmt)
         element = gast.Subscript(value=name(self.adjoint_name(container)), slice=index, ctx=gast.Load())
-        if isinstance(index, gast.Slice):
+        if isinstance(index, gast.Slice) or nested:
             total = gast.Call(func=self.externals.reference(runtime.add_each, "add_each"), args=[element, g],
                               keywords=[])
         else:
@@ -751,7 +762,7 @@ class ReverseMode(CallSites):
         if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and self.kind_of(rhs.value.id) \
                 and self.output_of(rhs) is None:
             if rhs.value.id in self.active:
-                self.container_element(rhs.value.id, rhs.slice, g, stmt)
+                self.container_element(rhs.value.id, rhs.slice, g, stmt, nested=self.kind_of(y) is not None)
             return
         if getattr(rhs, "user_function", False):
             self.reverse_user_call(y, rhs, stmt)

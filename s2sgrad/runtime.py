@@ -58,25 +58,31 @@ def eye_like(a, k=0):
 
 
 def zeros_like_each(items):
-    """A zero adjoint for a list, tuple or dict of arrays: the same container of ``np.zeros_like``.
-    None for None: a list a loop's body builds only on a path no pass has taken yet (nothing reads
-    its adjoint then)."""
-    if items is None:
-        return None
-    if isinstance(items, dict):
-        return {key: np.zeros_like(value) for key, value in items.items()}
-    return [np.zeros_like(item) for item in items]
+    """A zero adjoint for a list, tuple or dict of arrays: the same container of ``np.zeros_like``,
+    nested as the items are (a list of dicts of layer parameters). None for None: a list a loop's body
+    builds only on a path no pass has taken yet (nothing reads its adjoint then)."""
+    def zeros(item):
+        if isinstance(item, dict):
+            return {key: zeros(value) for key, value in item.items()}
+        if isinstance(item, (list, tuple)) and any(isinstance(v, (dict, list, tuple, np.ndarray)) for v in item):
+            return [zeros(value) for value in item]
+        return np.zeros_like(item)       # an array (or a list of numbers: one array)
+    return None if items is None else zeros(items)
 
 
 def add_each(first, second):
-    """Two lists (or dicts) of adjoints added element by element.
+    """Two lists (or dicts) of adjoints added element by element, nested as they are.
 
     ``+`` on two lists would concatenate them; ``strict`` makes adjoints of
     different lengths an error rather than a silently truncated sum.
     """
-    if isinstance(first, dict):
-        return {key: first[key] + second[key] for key in first}
-    return [a + b for a, b in zip(first, second, strict=True)]
+    def add(a, b):
+        if isinstance(a, dict):
+            return {key: add(a[key], b[key]) for key in a}
+        if isinstance(a, list) and isinstance(b, list):
+            return [add(x, y) for x, y in zip(a, b, strict=True)]
+        return a + b
+    return add(first, second)
 
 
 def sum_copies(adjoints, n):

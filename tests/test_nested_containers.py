@@ -1,0 +1,86 @@
+"""Parameters nested in containers, as people pass a model's: a list of dicts or of (W, b) tuples, a dict of lists.
+
+Each item's adjoint is a container of the same shape, added item by item
+(``+`` would concatenate two lists); a loop may unpack each item
+(``for W, b in layers``). Checked against central finite differences
+through :func:`s2sgrad.check_grad`, which compares item by item.
+"""
+
+import numpy as np
+import pytest
+
+import s2sgrad
+
+
+def layers_of_dicts(layers, x):
+    h = x
+    for layer in layers:
+        h = np.tanh(h @ layer["W"] + layer["b"])
+    return np.sum(h ** 2)
+
+
+def layers_of_dicts_by_index(layers, x):
+    h = np.tanh(x @ layers[0]["W"] + layers[0]["b"])
+    return np.sum(h @ layers[1]["W"] + layers[1]["b"])
+
+
+def dict_of_lists(params, x):
+    return np.sum(np.sin(x @ params["Ws"][0]) @ params["Ws"][1])
+
+
+def layers_of_tuples(layers, x):
+    h = x
+    for W, b in layers:
+        h = np.tanh(h @ W + b)
+    return np.sum(h ** 2)
+
+
+def zipped_with_tuples(layers, scales, x):
+    h = x
+    for (W, b), s in zip(layers, scales):
+        h = np.tanh(h @ W + b) * s
+    return np.sum(h)
+
+
+def enumerated_tuples(layers, x):
+    h = x
+    for k, (W, b) in enumerate(layers):
+        h = np.tanh(h @ W + b) * (k + 1)
+    return np.sum(h)
+
+
+def dict_layers(rng):
+    return [{"W": rng.normal(size=(3, 3)) * 0.5, "b": rng.normal(size=3)} for _ in range(2)]
+
+
+def tuple_layers(rng):
+    return [(rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)) for _ in range(3)]
+
+
+CASES = [
+    (layers_of_dicts, lambda rng: [dict_layers(rng), rng.normal(size=(2, 3))]),
+    (layers_of_dicts_by_index, lambda rng: [dict_layers(rng), rng.normal(size=(2, 3))]),
+    (dict_of_lists, lambda rng: [{"Ws": [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]}, rng.normal(size=(2, 3))]),
+    (layers_of_tuples, lambda rng: [tuple_layers(rng), rng.normal(size=(2, 3))]),
+    (zipped_with_tuples, lambda rng: [tuple_layers(rng), [0.5, 2.0, -1.0], rng.normal(size=(2, 3))]),
+    (enumerated_tuples, lambda rng: [tuple_layers(rng), rng.normal(size=(2, 3))]),
+]
+
+
+@pytest.mark.parametrize("func, make", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_gradient_matches_finite_differences(func, make, rng):
+    s2sgrad.check_grad(func, make(rng), wrt=0)
+
+
+@pytest.mark.parametrize("func, make", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_the_gradient_is_nested_as_the_argument(func, make, rng):
+    args = make(rng)
+    gradient = s2sgrad.grad(func)(*args)
+
+    def structure(value):
+        if isinstance(value, dict):
+            return {k: structure(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [structure(v) for v in value]
+        return np.shape(value)
+    assert structure(gradient) == structure(args[0])
