@@ -385,6 +385,10 @@ class ForwardMode(CallSites):
         method = getattr(rhs, "method", None)
         if method in LIST_METHODS and self.is_active(rhs.func.value):   # h = hs.pop()
             return [], self.list_method(rhs, method, rhs.func.value, stmt)
+        if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) \
+                and self.container_kind(rhs.value) in ("list", "tuple") and not isinstance(rhs.slice, gast.Slice):
+            # an item of a list: that item of its tangent (NumPy's view of the list would need equal shapes)
+            return [], gast.Subscript(value=self.tangent_of_atom(rhs.value), slice=clone(rhs.slice), ctx=gast.Load())
         rule, bound = self.rule_for(rhs, stmt)
         if rule.func in LINEAR_ON_LISTS:
             return [], self.list_operation_tangent(rhs, bound)

@@ -84,3 +84,19 @@ def test_the_gradient_is_nested_as_the_argument(func, make, rng):
             return [structure(v) for v in value]
         return np.shape(value)
     assert structure(gradient) == structure(args[0])
+
+
+def leaves(value):
+    if isinstance(value, dict):
+        return [leaf for key in value for leaf in leaves(value[key])]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in leaves(item)]
+    return [np.asarray(value)]
+
+
+@pytest.mark.parametrize("func, make", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_forward_mode_along_the_gradient_gives_its_squared_length(func, make, rng):
+    args = make(rng)
+    gradient = s2sgrad.grad(func)(*args)
+    _, derivative = s2sgrad.jvp(func)(*args, gradient)      # items of different shapes: no np.asarray of the list
+    assert derivative == pytest.approx(sum(float(np.sum(g * g)) for g in leaves(gradient)), rel=1e-10)
