@@ -136,15 +136,16 @@ class Program:
 def normalize(parsed, namer):
     """Normalize a parsed function; returns a :class:`Program`."""
     check_signature(parsed)
-    if parsed.may_hold((gast.FunctionDef, gast.Lambda)):
+    helpers = {}
+    counts = parsed.node_counts
+    if counts is None or counts.get(gast.FunctionDef, 0) > 1 or gast.Lambda in counts:   # (itself is one)
         parsed.node.body, helpers = take_out_local_functions(parsed.node.body)
-        parsed.node_counts = None      # (the helpers' nodes are counted in, their returns among them)
+        if helpers:
+            parsed.node_counts = None      # (the helpers' nodes were counted in, their returns among them)
         for node in walk(gast.Module(body=parsed.node.body, type_ignores=[])):
             if isinstance(node, gast.FunctionDef):     # (refused before single_exit reads its returns as ours)
                 what, hint = UNSUPPORTED_STATEMENTS[gast.FunctionDef]
                 raise GradError(f"{what} is not supported in a differentiated function", origin_of(node), hint)
-    else:
-        helpers = {}
     parsed.node.body = single_exit(parsed.node.body, namer, parsed.origin, parsed.node_counts)
     namer.reserve(*parsed.local_names())
     parsed.node.body = _loops_for_comprehensions(parsed, namer)
