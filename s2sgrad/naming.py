@@ -9,6 +9,9 @@ import builtins
 import keyword
 
 
+_BUILTINS = frozenset(dir(builtins))   # (a set: hasattr on a missing name raises and catches, each time)
+
+
 class Namer:
     """Hands out fresh, readable identifiers that collide with nothing taken."""
 
@@ -31,7 +34,7 @@ class Namer:
     def fresh(self, base):
         """``base`` itself if free, else ``base_1``, ``base_2``, ..."""
         base = base or "t"
-        if base not in self.taken and not hasattr(builtins, base):
+        if base not in self.taken and base not in _BUILTINS:
             self.taken.add(base)
             return base
         n = self._counters.get(base, 0)

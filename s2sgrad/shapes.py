@@ -188,10 +188,12 @@ def probe(program, args):
     """
     sites = []
     recorder = _Recorder()
-    instrumented = _instrument(program.node, sites)
+    instrumented = _instrument(program.node, sites, recorder.deferred)
     from .codegen import compile_module  # late import: codegen imports nothing of ours but errors
     namespace = program.externals.namespace()
     namespace["__s2sgrad_record__"] = recorder
+    namespace["__s2sgrad_record_locals__"] = recorder.record_locals
+    namespace["__s2sgrad_locals__"] = builtins.locals     # (under a name of ours: the user may have a `locals`)
     fn = compile_module(ast.Module(body=[instrumented], type_ignores=[]), namespace, "probe")[instrumented.name]
     try:
         fn(*args)
@@ -348,8 +350,17 @@ class _Recorder:
         self.kinds = {}
         self.numbers = {}
         self.python_numbers = set()
+        self.deferred = []        # (site, name) recorded from the probe's locals as it returns
 
     numpy_only = True
+
+    def record_locals(self, values):
+        """Record the sites of names bound once, outside loops and branches, from their final values:
+        one call instead of one per statement (a function's names are mostly such, and the calls were
+        half of the probe's code to compile). A later write into such an array keeps its shape."""
+        for site, name_ in self.deferred:
+            if name_ in values:
+                self(site, values[name_])
 
     def __call__(self, site, value):
         if type(value) is np.ndarray:       # most values: what the general case below finds, found at once
@@ -369,29 +380,47 @@ class _Recorder:
         return value
 
 
-def _instrument(func, sites):
+def _instrument(func, sites, deferred):
     """``func`` as a Python ``ast`` tree that reports each assigned name's value to ``__s2sgrad_record__``.
 
     The conversion to ``ast`` (which compiling needs) makes the copy, so the
     recording calls go into it directly; ``sites`` gets ``(name, value
-    expression)`` for each, the expression from ``func`` itself.
+    expression)`` for each, the expression from ``func`` itself. A name bound
+    once, at the top level, is recorded as the function returns instead
+    (``deferred`` gets its site), from its locals.
     """
     from .codegen import to_ast
     tree = to_ast(func)
     tree.name = "__s2sgrad_probe__"
-    tree.body = _instrumented(func.body, tree.body, sites)
+    bound = {}
+    for node in name_nodes(func):
+        if not isinstance(node.ctx, gast.Load):
+            bound[node.id] = bound.get(node.id, 0) + 1
+    once = {n for n, count in bound.items() if count == 1}
+    body = _instrumented(func.body, tree.body, sites, deferred, once)
+    if deferred:
+        at = len(body) - 1 if body and isinstance(body[-1], ast.Return) else len(body)
+        call = ast.Call(func=ast.Name(id="__s2sgrad_record_locals__", ctx=_LOAD), keywords=[],
+                        args=[ast.Call(func=ast.Name(id="__s2sgrad_locals__", ctx=_LOAD), args=[], keywords=[])])
+        body.insert(at, _located(ast.Expr(value=call), body[at] if at < len(body) else body[-1]))
+    tree.body = body
     return tree
 
 
-def _instrumented(body, compiled, sites):
-    """``compiled`` (the ``ast`` of ``body``, statement for statement) with the recording calls."""
+def _instrumented(body, compiled, sites, deferred=None, once=()):
+    """``compiled`` (the ``ast`` of ``body``, statement for statement) with the recording calls; at the
+    top level (``deferred`` given), names bound ``once`` are left to the call as the probe returns."""
     out = []
     for stmt, copy in zip(body, compiled):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], (gast.Name, gast.Tuple)):
             target = stmt.targets[0]
             out.append(copy)
-            out.extend(_record(t, stmt.value, sites, copy) for t in (
-                [target.id] if type(target) is gast.Name else sorted(names_in(target, gast.Store))))
+            for t in [target.id] if type(target) is gast.Name else sorted(names_in(target, gast.Store)):
+                if deferred is not None and t in once:
+                    deferred.append((len(sites), t))
+                    sites.append((t, stmt.value))
+                else:
+                    out.append(_record(t, stmt.value, sites, copy))
             continue
         if isinstance(stmt, gast.For):
             copy.body = [_record(t, stmt.iter, sites, copy) for t in sorted(names_in(stmt.target, gast.Store))] \
@@ -409,13 +438,18 @@ def _record(target, rhs, sites, at):
     """``__s2sgrad_record__(site, target)`` at the place of ``at``, the site remembered in ``sites``."""
     site = len(sites)
     sites.append((target, rhs))
-    where = at.lineno, at.col_offset, at.end_lineno, at.end_col_offset
     call = ast.Call(func=ast.Name(id="__s2sgrad_record__", ctx=_LOAD), args=[ast.Constant(value=site),
                                                                             ast.Name(id=target, ctx=_LOAD)],
                     keywords=[])
-    stmt = ast.Expr(value=call)
-    for node in (stmt, call, call.func, *call.args):
-        node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = where
+    return _located(ast.Expr(value=call), at)
+
+
+def _located(stmt, at):
+    """``stmt`` (a recording call) with every node at the place of ``at``."""
+    for node in ast.walk(stmt):
+        if "lineno" in node._attributes:      # (not the shared Load context)
+            node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = \
+                at.lineno, at.col_offset, at.end_lineno, at.end_col_offset
     return stmt
 
 
