@@ -459,9 +459,10 @@ class ForwardMode(CallSites):
             if self.is_active(arg):
                 replacements[id(arg)] = self.tangent_of_atom(arg)
             elif self.container_kind(arg) in SEQUENCE_KINDS:
-                replacements[id(arg)] = gast.Call(
-                    func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
-                    args=[clone(arg)], keywords=[])
+                zeros = gast.Call(func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
+                                  args=[clone(arg)], keywords=[])
+                replacements[id(arg)] = zeros if self.container_kind(arg) != "tuple" else gast.Call(
+                    func=self.externals.builtin("tuple"), args=[zeros], keywords=[])   # (a tuple adds tuples)
         return _replace_nodes(rhs, replacements)
 
     def answers(self, rule, target, stmt, bound=None):

@@ -553,6 +553,8 @@ class FunctionNormalizer:
                 return external
             return gast.Attribute(value=self.atom(expr.value), attr=expr.attr, ctx=gast.Load())
         if isinstance(expr, (gast.Tuple, gast.List)):
+            if any(isinstance(e, gast.Starred) for e in expr.elts):
+                return self.concatenation(expr)
             elts = [self.atom(e) for e in expr.elts]
             return type(expr)(elts=elts, ctx=gast.Load())
         if isinstance(expr, gast.Dict):
@@ -590,8 +592,13 @@ class FunctionNormalizer:
         reduced in turn, so its parts are marked checked: the walk is once per expression, not per level."""
         if not self.may_hold_unsupported or id(expr) in self.checked:
             return
+        displayed = set()      # starred items of a tuple or list display, (*x.shape, 2): written out in simple()
         for node in walk(expr):
-            if type(node) in UNSUPPORTED_EXPRESSIONS:
+            if type(node) in (gast.Tuple, gast.List) and isinstance(node.ctx, gast.Load):
+                displayed.update(id(e) for e in node.elts if isinstance(e, gast.Starred))
+            elif type(node) is gast.Call and _packs_starred(node):
+                displayed.add(id(node.args[0]))          # x.reshape(*shape) is x.reshape(shape)
+            if type(node) in UNSUPPORTED_EXPRESSIONS and id(node) not in displayed:
                 what, hint = UNSUPPORTED_EXPRESSIONS[type(node)]
                 raise self.error(f"{what} is not supported in a differentiated function", node, hint)
             self.checked.add(id(node))
@@ -742,6 +749,25 @@ class FunctionNormalizer:
                     for k in expr.keywords]
         return self.make_call(ref, callee, args, keywords, expr)
 
+    def concatenation(self, display):
+        """``(*a, 2)`` as ``tuple(a) + (2,)``, ``[*a, b]`` as ``list(a) + [b]``: no starred item left."""
+        kind, convert = (gast.Tuple, builtins.tuple) if isinstance(display, gast.Tuple) else (gast.List, builtins.list)
+        parts, run = [], []
+        for e in display.elts + [None]:
+            if (e is None or isinstance(e, gast.Starred)) and run:
+                parts.append(self.assign_temp(kind(elts=[self.atom(r) for r in run], ctx=gast.Load()), display))
+                run = []
+            if isinstance(e, gast.Starred):
+                call = self.make_call(self.external_value(convert, convert.__name__), convert, [self.atom(e.value)],
+                                      [], e)
+                parts.append(self.assign_temp(call, e))
+            elif e is not None:
+                run.append(e)
+        total = parts[0]
+        for part in parts[1:-1]:
+            total = self.assign_temp(gast.BinOp(left=total, op=gast.Add(), right=part), display)
+        return gast.BinOp(left=total, op=gast.Add(), right=parts[-1]) if len(parts) > 1 else total
+
     def display(self, expr):
         """A list or tuple of arrays passed to a rule that differentiates each (``np.stack([a, b])``):
         kept as a display of atoms, so the rule sees the elements."""
@@ -765,7 +791,7 @@ class FunctionNormalizer:
         method = expr.func.attr
         receiver = self.atom(expr.func.value)
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in expr.keywords]
-        args = [self.atom(a) for a in expr.args]
+        args = [self.atom(expr.args[0].value)] if _packs_starred(expr) else [self.atom(a) for a in expr.args]
         if method in ARRAY_METHODS and method not in KEPT_METHODS:
             function, style = ARRAY_METHODS[method]
             if style == "packed" and len(args) > 1:
@@ -871,6 +897,12 @@ class FunctionNormalizer:
                                      f"its parameters are {', '.join(params)}")
                 bound[p] = self.external_value(default_of[p], p)
         return bound
+
+
+def _packs_starred(call):
+    """``x.reshape(*shape)``: a method that takes its shape or axes as varargs, given them all starred."""
+    return (isinstance(call.func, gast.Attribute) and ARRAY_METHODS.get(call.func.attr, (None, None))[1] == "packed"
+            and len(call.args) == 1 and isinstance(call.args[0], gast.Starred) and not call.keywords)
 
 
 def _list_arguments(callee, npositional):

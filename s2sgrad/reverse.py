@@ -33,6 +33,7 @@ from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
+from .naming import user_name
 from .normalize import constant_node
 from .rules import lookup
 from .rules.sequences import LIST_OPERATIONS, refuse_iterators_kept
@@ -977,6 +978,18 @@ class ReverseMode(CallSites):
                                       externals=self.externals, cache=self.instances)
                 self.accumulate_elements(arg.id, expr, stmt)
             return
+        if isinstance(arg, gast.Name) and self.facts.shape(arg.id) is not None:   # sum(x) of an array: over
+            if arg.id in self.active:                                            # its first axis, as NumPy
+                template = self.template_at(rule, rule.vjp[p], mapping, stmt)    # iterates it
+                _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
+                                      externals=self.externals, cache=self.instances)
+                self.accumulate(arg.id, stmt, expr=expr)
+            return
+        if isinstance(arg, gast.Name):
+            raise GradError(f"{rule.name}({user_name(arg.id)}): s2sgrad cannot tell whether {user_name(arg.id)} is "
+                            f"a list or an array in code for arguments of any shape", origin_of(stmt),
+                            "pass the arrays as a list literal, e.g. [a, b], or for an array's rows use the NumPy "
+                            "function (np.sum(x, axis=0) for sum(x))")
         if not isinstance(arg, (gast.List, gast.Tuple)):
             raise GradError(f"{rule.name}: pass the arrays as a list literal, e.g. [a, b]", origin_of(stmt))
         elements = [e.id if isinstance(e, gast.Name) and e.id in self.active else None for e in arg.elts]

@@ -66,8 +66,12 @@ def zeros_like_each(items):
             return {key: zeros(value) for key, value in item.items()}
         if isinstance(item, (list, tuple)) and any(isinstance(v, (dict, list, tuple, np.ndarray)) for v in item):
             return [zeros(value) for value in item]
-        return np.zeros_like(item)       # an array (or a list of numbers: one array)
-    return None if items is None else zeros(items)
+        return np.zeros_like(item)       # an array (an item that is a list of numbers: one array)
+    if items is None:
+        return None
+    if isinstance(items, dict):
+        return {key: zeros(value) for key, value in items.items()}
+    return [zeros(item) for item in items]
 
 
 def add_each(first, second):

@@ -46,6 +46,8 @@ elementwise(builtins.pow, "base, exp", base="exp * base ** (exp - 1)", exp="base
 
 def sum_vjp(iterable):
     """(g, g, ...): every term gets the adjoint of the sum"""
+    if getattr(iterable, "shape", None) is not None:  # sum(x) of an array: its rows are the terms
+        return "np.broadcast_to(g, np.shape(iterable))"
     if not isinstance(iterable, (list, tuple)):      # a list built earlier (xs.append(x))
         return "[g] * len(iterable)"
     return "(" + "g, " * len(iterable) + ")"
