@@ -232,6 +232,13 @@ def probe(program, args):
         seen = recorder.kinds.get(site)
         if seen and len(set(seen)) == 1 and seen[0] in CONTAINER_KINDS:
             kinds.setdefault(target, CONTAINER_KINDS[seen[0]])
+    # an array of integers indexes by its shape, not its values (x[np.arange(N), y]: N values of x); a boolean
+    # mask, or anything else, selects by its values
+    indexes = {p: isinstance(a, np.ndarray) and a.dtype.kind in "iu" for p, a in zip(params, args)}
+    for site, (target, _) in enumerate(sites):
+        seen = recorder.index_arrays.get(site)
+        indexes[target] = indexes.get(target, True) and bool(seen) and all(seen)
+    fixed_selection = integers | {n for n, only in indexes.items() if only}
     tainted = set()
     flows = [(target, rhs, operand_names(rhs)) for target, rhs in sites + _container_writes(program.node, kinds)]
     changed = True
@@ -241,7 +248,7 @@ def probe(program, args):
             if target in tainted:
                 continue
             if not (operands.isdisjoint(tainted) and operands.isdisjoint(varying)) \
-                    or _data_dependent(rhs, shapes, integers):
+                    or _data_dependent(rhs, shapes, fixed_selection):
                 tainted.add(target)
                 changed = True
     for t in tainted:
@@ -323,15 +330,17 @@ def _infer_elementwise(sites, shapes, observed):
                 pass
 
 
-def _data_dependent(rhs, shapes, integers):
+def _data_dependent(rhs, shapes, fixed_selection):
+    """Whether the shape of ``rhs`` depends on values, not only shapes; ``fixed_selection``: the names
+    whose values index by shape (integers, arrays of integers)."""
     if isinstance(rhs, gast.Call) and id(getattr(rhs, "callee", None)) in DATA_DEPENDENT_SHAPES:
         return True
     if isinstance(rhs, gast.Subscript):
         parts = rhs.slice.elts if isinstance(rhs.slice, gast.Tuple) else [rhs.slice]
         for part in parts:
             for n in walk(part):
-                if isinstance(n, gast.Name) and n.id not in integers:
-                    return True      # an array index (boolean mask, integer array) or unknown value
+                if isinstance(n, gast.Name) and n.id not in fixed_selection:
+                    return True      # a boolean mask, or an unknown value
     return False
 
 
@@ -350,6 +359,7 @@ class _Recorder:
         self.kinds = {}
         self.numbers = {}
         self.python_numbers = set()
+        self.index_arrays = {}    # site -> for each value, whether it was an array of integers (an index)
         self.deferred = []        # (site, name) recorded from the probe's locals as it returns
 
     numpy_only = True
@@ -366,8 +376,10 @@ class _Recorder:
         if type(value) is np.ndarray:       # most values: what the general case below finds, found at once
             self.seen.setdefault(site, []).append(value.shape)
             self.numbers.setdefault(site, []).append(False)
+            self.index_arrays.setdefault(site, []).append(value.dtype.kind in "iu")
             return value
         self.seen.setdefault(site, []).append(shape_of(value))
+        self.index_arrays.setdefault(site, []).append(False)
         if hasattr(value, "shape") and not isinstance(value, (np.ndarray, np.generic)):
             self.numpy_only = False      # CuPy, Dask: their own in-place rules
         if type(value) in CONTAINER_KINDS:
