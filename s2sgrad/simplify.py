@@ -172,6 +172,13 @@ class Simplifier(Transformer):
         if (type(op) in _ARITH and is_const(left) and is_const(right)
                 and type(left.value) is int and type(right.value) is int):
             return const(_ARITH[type(op)](left.value, right.value))
+        if type(op) in _ARITH and _is_number(left) and _is_number(right):
+            value = _folded(op, left.value, right.value)        # the operation Python would do first anyway
+            if value is not None and len(repr(value)) <= max(len(repr(left.value)), len(repr(right.value))) + 1:
+                return const(value)        # 2 * 0.5 -> 1.0, but 0.1 * 3 stays as written, not 0.30000000000000004
+        if isinstance(op, (gast.Add, gast.Sub)) and _negated_number(right) is not None:
+            flipped = gast.Sub() if isinstance(op, gast.Add) else gast.Add()
+            return gast.BinOp(left=left, op=flipped, right=_negated_number(right))    # a + -0.5 -> a - 0.5
         if (isinstance(op, gast.Div) and is_const(left) and is_const(right) and type(left.value) is int
                 and type(right.value) is int and right.value and left.value % right.value == 0):
             return const(float(left.value // right.value))     # 22500 / 1 -> 22500.0, exactly
@@ -275,6 +282,28 @@ def _may_be_bool(node):
 
 def _is_true(node):
     return isinstance(node, gast.Constant) and node.value is True
+
+
+def _is_number(node):
+    """A literal int or float (not a bool): arithmetic on two is exact to fold."""
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+def _folded(op, a, b):
+    try:
+        return _ARITH[type(op)](a, b)
+    except OverflowError:      # (an int too large for a float: left for Python to raise at run time)
+        return None
+
+
+def _negated_number(node):
+    """For a negative number literal (``-0.5``, as a constant or a minus sign on one), the positive one."""
+    if _is_number(node) and node.value < 0:
+        return const(-node.value)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and _is_number(node.operand) \
+            and node.operand.value > 0:
+        return node.operand
+    return None
 
 
 def _is_neg(node):

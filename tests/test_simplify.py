@@ -52,3 +52,17 @@ def test_one_point_zero_times_an_integer_stays_a_float():
 
 def lambda_free_triple(a):
     return a * 3
+
+
+def test_two_numbers_fold_where_the_result_reads_as_well():
+    assert simplified("2 * 0.5 * x") == "x"                       # 1.0 * x
+    assert simplified("(1 - 0.25) * x") == "0.75 * x"
+    assert simplified("0.1 * 3 * x") == "0.1 * 3 * x"             # not 0.30000000000000004 * x
+    assert simplified("-1.0 / 25.0 * x") == "-1.0 / 25.0 * x"     # a division stays as written
+    assert simplified("10 ** 400 * 0.5 * x") == "10 ** 400 * 0.5 * x"    # too large for a float: Python says so
+
+
+def test_adding_a_negative_number_subtracts():
+    assert simplified("d + -0.5") == "d - 0.5"
+    assert simplified("d - -1.0") == "d + 1.0"
+    assert simplified("d + -c") == "d - c"
