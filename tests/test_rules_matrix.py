@@ -103,7 +103,11 @@ def _write_module(tmp_path, case, names):
                       f"    return {total}\n")
     else:
         source.append(f"def loss({params}, R):\n    return np.sum(({case.expr}) * R)\n")
-    path = tmp_path / f"rule_case_{next(_counter)}.py"
+    return _imported(tmp_path / f"rule_case_{next(_counter)}.py", source, case)
+
+
+def _imported(path, source, case):
+    """The module of ``source`` (lines), written to ``path`` and imported; ``fn`` is the case's function."""
     path.write_text("\n".join(source))
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
@@ -185,14 +189,7 @@ def _summed_module(tmp_path, case):
     array (``dy = 1.0``), which reverse mode carries as such where the rule allows."""
     source = ["import numpy as np", "import scipy.special\nimport scipy.linalg" if rule_cases.HAS_SCIPY else "",
               "fn = None\n", f"def loss({', '.join(case.args)}):\n    return np.sum({case.expr})\n"]
-    path = tmp_path / f"rule_case_summed_{next(_counter)}.py"
-    path.write_text("\n".join(source))
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    module.fn = case.fn
-    return module
+    return _imported(tmp_path / f"rule_case_summed_{next(_counter)}.py", source, case)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
