@@ -136,16 +136,7 @@ class Program:
 def normalize(parsed, namer):
     """Normalize a parsed function; returns a :class:`Program`."""
     check_signature(parsed)
-    helpers = {}
-    counts = parsed.node_counts
-    if counts is None or counts.get(gast.FunctionDef, 0) > 1 or gast.Lambda in counts:   # (itself is one)
-        parsed.node.body, helpers = take_out_local_functions(parsed.node.body)
-        if helpers:
-            parsed.node_counts = None      # (the helpers' nodes were counted in, their returns among them)
-        for node in walk(gast.Module(body=parsed.node.body, type_ignores=[])):
-            if isinstance(node, gast.FunctionDef):     # (refused before single_exit reads its returns as ours)
-                what, hint = UNSUPPORTED_STATEMENTS[gast.FunctionDef]
-                raise GradError(f"{what} is not supported in a differentiated function", origin_of(node), hint)
+    helpers = _local_functions(parsed)
     parsed.node.body = single_exit(parsed.node.body, namer, parsed.origin, parsed.node_counts)
     namer.reserve(*parsed.local_names())
     parsed.node.body = _loops_for_comprehensions(parsed, namer)
@@ -167,6 +158,22 @@ def normalize(parsed, namer):
                             returns=None, type_comment=None, type_params=[])
     copy_origin(node, parsed.node)
     return Program(parsed, node, namer, externals)
+
+
+def _local_functions(parsed):
+    """Take the helpers the function defines for itself out of its body (see local_functions.py); refuse
+    any other nested definition now, before single_exit would read its returns as the function's."""
+    counts = parsed.node_counts
+    if not (counts is None or counts.get(gast.FunctionDef, 0) > 1 or gast.Lambda in counts):   # (itself is one)
+        return {}
+    parsed.node.body, helpers = take_out_local_functions(parsed.node.body)
+    if helpers:
+        parsed.node_counts = None      # (the helpers' nodes were counted in, their returns among them)
+    for node in walk(gast.Module(body=parsed.node.body, type_ignores=[])):
+        if isinstance(node, gast.FunctionDef):
+            what, hint = UNSUPPORTED_STATEMENTS[gast.FunctionDef]
+            raise GradError(f"{what} is not supported in a differentiated function", origin_of(node), hint)
+    return helpers
 
 
 def _loops_for_comprehensions(parsed, namer):

@@ -978,9 +978,10 @@ class ReverseMode(CallSites):
                                       externals=self.externals, cache=self.instances)
                 self.accumulate_elements(arg.id, expr, stmt)
             return
-        if isinstance(arg, gast.Name) and self.facts.shape(arg.id) is not None:   # sum(x) of an array: over
-            if arg.id in self.active:                                            # its first axis, as NumPy
-                template = self.template_at(rule, rule.vjp[p], mapping, stmt)    # iterates it
+        if isinstance(arg, gast.Name) and self.facts.shape(arg.id) is not None:
+            # an array where the rule takes a list (sum(x)): its rows are the items; the template has its shape
+            if arg.id in self.active:
+                template = self.template_at(rule, rule.vjp[p], mapping, stmt)
                 _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                       externals=self.externals, cache=self.instances)
                 self.accumulate(arg.id, stmt, expr=expr)
