@@ -978,7 +978,7 @@ class ReverseMode(CallSites):
                                       externals=self.externals, cache=self.instances)
                 self.accumulate_elements(arg.id, expr, stmt)
             return
-        if isinstance(arg, gast.Name) and self.facts.shape(arg.id) is not None:
+        if p in rule.rows and isinstance(arg, gast.Name) and self.facts.shape(arg.id) is not None:
             # an array where the rule takes a list (sum(x)): its rows are the items; the template has its shape
             if arg.id in self.active:
                 template = self.template_at(rule, rule.vjp[p], mapping, stmt)
@@ -986,7 +986,7 @@ class ReverseMode(CallSites):
                                       externals=self.externals, cache=self.instances)
                 self.accumulate(arg.id, stmt, expr=expr)
             return
-        if isinstance(arg, gast.Name):
+        if isinstance(arg, gast.Name) and self.facts.shape(arg.id) is None and p in rule.rows:
             raise GradError(f"{rule.name}({user_name(arg.id)}): s2sgrad cannot tell whether {user_name(arg.id)} is "
                             f"a list or an array in code for arguments of any shape", origin_of(stmt),
                             "pass the arrays as a list literal, e.g. [a, b], or for an array's rows use the NumPy "

@@ -174,7 +174,32 @@ def rnn_with_tuples(x):
     return np.sum(hs[-1] * hs[0])
 
 
-PATTERNS = [concatenates, concatenates_on_the_left, concatenates_a_list_with_itself, drops_the_last,
+def stacks_rows_built_in_a_loop(x):
+    rows = []
+    for k in range(3):
+        rows.append(x * (k + 1))
+    return np.sum(np.vstack(rows) ** 2)         # (a list built earlier: its pieces are split at run time)
+
+
+def stacks_a_named_list_side_by_side(x):
+    parts = [x, np.sin(x)]
+    return np.sum(np.hstack(parts) ** 2)
+
+
+def stacks_columns_built_in_a_loop(x):
+    cols = []
+    for k in range(2):
+        cols.append(np.cos(x * k))
+    return np.sum(np.column_stack(cols) ** 3)
+
+
+def stacks_planes_of_a_named_list(x):
+    planes = [x, x * x]
+    return np.sum(np.dstack(planes) ** 2)
+
+
+PATTERNS = [stacks_rows_built_in_a_loop, stacks_a_named_list_side_by_side, stacks_columns_built_in_a_loop,
+            stacks_planes_of_a_named_list, concatenates, concatenates_on_the_left, concatenates_a_list_with_itself, drops_the_last,
             reverses_by_slice, slices_overlapping, repeats, repeats_on_the_left, copies, lists_the_rows,
             lists_reversed, lists_rows_reversed, loops_over_reversed, loops_over_reversed_rows, sums_a_slice,
             unpacks, zips_in_a_loop, aliases, concatenates_tuples, rnn_by_concatenation,

@@ -208,6 +208,7 @@ class Rule:
     varargs: str = None                # the ``*name`` parameter, if any (one of ``sequences``)
     outputs: object = None             # None: one result; n or "*": that many (see the module docstring)
     uniform: dict = field(default_factory=dict)   # param -> Template (see defrule)
+    rows: frozenset = frozenset()      # seq params whose template also takes an array, as its rows (sum(x))
 
     def result_count(self, bound, shapes=None):
         """How many results this call returns: None for one, else a count or ``"*"`` (see ``outputs``).

@@ -116,7 +116,8 @@ def _dim(a, axis):
 def concatenate_vjp(arrays, axis, param="arrays"):
     """(g[..., :n0], g[..., n0:n0 + n1], ...): each element's slice along the axis"""
     if not isinstance(arrays, (list, tuple)):      # a list built earlier (xs.append(x)): split at run time
-        return (f"np.split(g, np.cumsum([a.shape[axis] for a in {param}[:-1]]), axis)" if axis is not None
+        at = axis if isinstance(axis, str) else "axis"     # (np.hstack's own axis comes as text)
+        return (f"np.split(g, np.cumsum([a.shape[{at}] for a in {param}[:-1]]), {at})" if axis is not None
                 else f"[np.reshape(p, a.shape) for p, a in zip(np.split(g, np.cumsum([a.size for a in {param}[:-1]])), {param})]")
     if axis is None:
         return _join_pieces(arrays, 0, lambda n, a: _size(f"{n}.size", getattr(a, "shape", None) and
@@ -153,13 +154,19 @@ def _promoted(axis, min_ndim):
     def piece(n, a, text):
         return text if a.ndim is not None and a.ndim >= min_ndim else f"np.reshape({text}, {n}.shape)"
 
-    return lambda tup: _join_pieces(tup, axis, size, piece, "tup")
+    def vjp(tup):
+        if not isinstance(tup, (list, tuple)):     # a list built earlier (rows.append(r)): split at run time
+            return (f"[np.reshape(p, a.shape) for p, a in zip(np.split(g, np.cumsum("
+                    f"[a.shape[{axis}] if np.ndim(a) >= {min_ndim} else 1 for a in tup[:-1]]), {axis}), tup)]")
+        return _join_pieces(tup, axis, size, piece, "tup")
+    return vjp
 
 
 def hstack_vjp(tup):
     """(g[:, :n0], g[:, n0:n0 + n1], ...): slices along axis 1, or along axis 0 for vectors"""
-    ndim = next((a.ndim for a in tup if getattr(a, "ndim", None) is not None), None)
-    return concatenate_vjp(tup, "(0 if tup[0].ndim == 1 else 1)" if ndim is None else 0 if ndim == 1 else 1,
+    known = tup if isinstance(tup, (list, tuple)) else ()      # (a list built earlier: decided at run time)
+    ndim = next((a.ndim for a in known if getattr(a, "ndim", None) is not None), None)
+    return concatenate_vjp(tup, "(0 if np.ndim(tup[0]) == 1 else 1)" if ndim is None else 0 if ndim == 1 else 1,
                            "tup")
 
 
