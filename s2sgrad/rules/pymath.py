@@ -61,7 +61,7 @@ def sum_jvp(iterable):
 
 
 defrule(builtins.sum, "iterable: seq, start=0", vjp={"iterable": sum_vjp, "start": "g"},
-        jvp={"iterable": sum_jvp, "start": "dstart"}).rows = frozenset({"iterable"})   # sum(x) of an array too
+        jvp={"iterable": sum_jvp, "start": "dstart"}, rows=("iterable",))      # sum(x) of an array too
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
                   math.factorial, math.comb, math.perm, math.gcd)

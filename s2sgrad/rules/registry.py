@@ -284,7 +284,7 @@ def display_name(func):
 
 
 def defrule(func, params, vjp=None, jvp=None, *, linear=False, broadcasts=False, name=None,
-            outputs=None, namespace=None):
+            outputs=None, namespace=None, rows=()):
     """Register the derivative rule of ``func``.
 
     ``params`` is the signature the rule understands, as Python source
@@ -295,12 +295,14 @@ def defrule(func, params, vjp=None, jvp=None, *, linear=False, broadcasts=False,
     ``linear=True`` the tangent rule is the function applied to the tangent
     and need not be given; ``broadcasts=True`` reduces each adjoint over the
     axes broadcasting added; ``outputs`` declares several results; names in
-    ``namespace`` may be used by the templates besides ``np``.
+    ``namespace`` may be used by the templates besides ``np``; ``rows`` names
+    the ``seq`` parameters whose templates also take an array, as the list of
+    its rows (the builtin ``sum(x)``).
     """
     names, defaults, sequences, varargs = _parse_params(params)
     rule = Rule(func, name or display_name(func), names, defaults,
                 sequences=sequences, linear=linear, broadcasts=broadcasts, varargs=varargs,
-                outputs=outputs)
+                outputs=outputs, rows=frozenset(rows))
     for p, text in (vjp or {}).items():
         _check_param(rule, p)
         rule.vjp[p] = Template.parse(text, namespace)
