@@ -279,6 +279,22 @@ def shared_operands(value):
     return {root for root in _Aliases(None, {}, set(), None).shares(value, everything)}
 
 
+def sharing_groups(stmts):
+    """For each name assigned in ``stmts`` (nested blocks too), the names that may share its memory
+    (``t1 = b[1:]``: b and t1), itself included: a write into one changes what the others read."""
+    groups = {}
+    for node in walk_statements(stmts):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            shared = shared_operands(node.value)
+            if shared:
+                group = {node.targets[0].id} | shared
+                for n in list(group):
+                    group |= groups.get(n, set())
+                for n in group:
+                    groups[n] = group
+    return groups
+
+
 def _age(state, stmt):
     """A statement in a loop makes a new object: the one it made before becomes one of its older ones."""
     new, old = ("new", id(stmt)), ("old", id(stmt))

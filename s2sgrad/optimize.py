@@ -23,7 +23,7 @@ from itertools import chain
 
 import gast
 
-from .aliasing import shared_operands
+from .aliasing import shared_operands, sharing_groups
 from .astutil import assign, copy_origin, name_nodes, names_in, replaced, walk, walk_statements
 from .mutation import writes
 from .release import release_forward_only
@@ -594,17 +594,7 @@ class Cleanup:
 
     def sharing(self):
         """For each name, the names that may share its memory (``t1 = b[1:]``: b and t1), itself included."""
-        groups = {}
-        for node in walk_statements(self.fn.body):
-            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
-                shared = shared_operands(node.value)
-                if shared:
-                    group = {node.targets[0].id} | shared
-                    for n in list(group):
-                        group |= groups.get(n, set())
-                    for n in group:
-                        groups[n] = group
-        return groups
+        return sharing_groups(self.fn.body)
 
     def _inline_in(self, body, defs, uses, sharing):
         reads, writes = {}, {}

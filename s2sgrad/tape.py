@@ -15,6 +15,7 @@ value to names pushed before their first assignment (a loop's first pass).
 
 import gast
 
+from .aliasing import sharing_groups
 from .astutil import assign, const, name, name_nodes, names_in, walk_statements
 
 
@@ -125,6 +126,9 @@ def keep_needed(primal, adjoint):
             needed |= _loads(stmt)
         else:
             records.append(stmt)
+    # reading a view reads the array under it (t1 = m.T, then m[1] = v: the adjoint's t1 needs m's old row)
+    groups = sharing_groups(primal)
+    needed |= {shared for n in list(needed) for shared in groups.get(n, ())}
     changed = True
     while changed:        # restoring `out[i]` reads `i`: what a kept restore reads is needed too
         changed = False

@@ -274,3 +274,23 @@ def test_every_rule_case_returning_shared_memory_is_seen_as_sharing(tmp_path):
             missed.append(case.expr)
     assert not missed, f"calls whose result shares an argument's memory, taken for new arrays: {missed}"
     assert len(sharing) >= 10, sharing      # reshape, transpose, ravel, squeeze, ... are exercised
+
+
+def reads_a_transpose_then_writes_its_base(x):
+    m = np.ones_like(x)
+    m[1] = np.sin(np.sum(m.T @ x))          # m.T was read before the write; its adjoint needs the old row
+    return np.sum(np.sin(m.T))
+
+
+def reads_a_slice_then_writes_its_base(x):
+    m = x * 2.0
+    head = m[:2]
+    s = np.sum(head * x[:2])                # (read after the write, head would be refused: it changes too)
+    m[0] = 5.0
+    return s + np.sum(m ** 2)
+
+
+@pytest.mark.parametrize("func", [reads_a_transpose_then_writes_its_base, reads_a_slice_then_writes_its_base])
+def test_a_view_read_before_a_write_into_its_base_sees_the_old_values_in_the_adjoint(func, rng):
+    x = rng.normal(size=(3, 1)) if func is reads_a_transpose_then_writes_its_base else rng.normal(size=4)
+    check_grad(func, (x,))

@@ -485,6 +485,17 @@ def f(x):
             k += 1
     return np.sum(y ** 2)
 """, 0, (3,)),
+    # campaign seed 2103444, shrunk: the adjoint read the view t1 = m.T after m[1] = ... wrote through it,
+    # and m[1]'s old row was not restored (only m itself counted as read): silently wrong
+    "view_read_after_a_write_into_its_base": case("""
+import numpy as np
+
+
+def f(x):
+    m = np.ones_like(x)
+    m[1] = np.sin(np.sum(m.T @ x))
+    return np.sum(np.sin(m.T))
+""", 0, (2, 1)),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
