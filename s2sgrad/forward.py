@@ -141,6 +141,10 @@ class ForwardMode(CallSites):
         if isinstance(atom, gast.Constant):     # a number's tangent is 0.0; None's (a placeholder) is None
             return const(0.0 if isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool)
                          else None)
+        if isinstance(atom, gast.Name) and self.container_kind(atom) in ("list", "dict"):
+            # a list or dict of arrays (an adjoint zeros_like_each made, in a gradient differentiated again)
+            return gast.Call(func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
+                             args=[clone(atom)], keywords=[])
         return self.call_np("zeros_like", clone(atom))
 
     def tangent_or_zero(self, atom):
@@ -385,7 +389,7 @@ class ForwardMode(CallSites):
         method = getattr(rhs, "method", None)
         if method in LIST_METHODS and self.is_active(rhs.func.value):   # h = hs.pop()
             return [], self.list_method(rhs, method, rhs.func.value, stmt)
-        if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) \
+        if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and self.is_active(rhs.value) \
                 and self.container_kind(rhs.value) in ("list", "tuple") and not isinstance(rhs.slice, gast.Slice):
             # an item of a list: that item of its tangent (NumPy's view of the list would need equal shapes)
             return [], gast.Subscript(value=self.tangent_of_atom(rhs.value), slice=clone(rhs.slice), ctx=gast.Load())
@@ -452,13 +456,13 @@ class ForwardMode(CallSites):
 
     def list_operation_tangent(self, rhs, bound):
         """``hs + t`` on lists: ``dhs + dt``, the same operation on the tangents, since it is linear in all its
-        operands together; a list without a tangent takes part as a list of zeros (``dhs + [0.0]`` would be
-        one item short), so the items stay aligned."""
+        operands together; a list (or dict, in ``add_each``) without a tangent takes part as one of zeros
+        (``dhs + [0.0]`` would be one item short), so the items stay aligned."""
         replacements = {}
         for arg in bound.values():
             if self.is_active(arg):
                 replacements[id(arg)] = self.tangent_of_atom(arg)
-            elif self.container_kind(arg) in SEQUENCE_KINDS:
+            elif self.container_kind(arg) in SEQUENCE_KINDS or self.container_kind(arg) == "dict":
                 zeros = gast.Call(func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
                                   args=[clone(arg)], keywords=[])
                 replacements[id(arg)] = zeros if self.container_kind(arg) != "tuple" else gast.Call(

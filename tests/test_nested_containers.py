@@ -100,3 +100,24 @@ def test_forward_mode_along_the_gradient_gives_its_squared_length(func, make, rn
     gradient = s2sgrad.grad(func)(*args)
     _, derivative = s2sgrad.jvp(func)(*args, gradient)      # items of different shapes: no np.asarray of the list
     assert derivative == pytest.approx(sum(float(np.sum(g * g)) for g in leaves(gradient)), rel=1e-10)
+
+
+def moved(value, direction, step):
+    """``value + step * direction``, item by item, in the container's own shape."""
+    if isinstance(value, dict):
+        return {k: moved(value[k], direction[k], step) for k in value}
+    if isinstance(value, (list, tuple)):
+        return type(value)(moved(v, d, step) for v, d in zip(value, direction))
+    return value + step * np.asarray(direction)
+
+
+@pytest.mark.parametrize("func, make", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_a_hessian_vector_product_matches_differences_of_the_gradient(func, make, rng):
+    args = make(rng)
+    v = s2sgrad.grad(func)(*args)          # a direction shaped like the parameters
+    found = s2sgrad.hvp(func)(*args, v)
+    eps = 1e-5
+    up = s2sgrad.grad(func)(moved(args[0], v, eps), *args[1:])
+    down = s2sgrad.grad(func)(moved(args[0], v, -eps), *args[1:])
+    for f, u, d in zip(leaves(found), leaves(up), leaves(down)):
+        np.testing.assert_allclose(f, (u - d) / (2 * eps), rtol=1e-5, atol=1e-7)
