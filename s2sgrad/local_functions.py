@@ -71,15 +71,14 @@ def _helper_definition(stmt):
 
 
 def _stores_and_calls(module):
-    """How often each name is bound (assigned, a parameter, a ``def``) anywhere in ``module``, and the
-    ids of the Name nodes that are the function of a call."""
+    """How often each name is bound as a variable (assigned, a parameter) anywhere in ``module`` (a
+    ``def`` is counted among the candidates instead), and the ids of the Name nodes that are the
+    function of a call."""
     stores, calls = {}, set()
     for node in walk(module):
         cls = type(node)
         if cls is gast.Name and not isinstance(node.ctx, gast.Load):
             stores[node.id] = stores.get(node.id, 0) + 1
-        elif cls is gast.FunctionDef:
-            stores[node.name] = stores.get(node.name, 0)     # (a def binds its name: counted as a candidate)
         elif cls is gast.Call and type(node.func) is gast.Name:
             calls.add(id(node.func))
     return stores, calls
