@@ -17,11 +17,14 @@ import numpy as np
 
 
 def unbroadcast(value, like):
-    """Sum ``value`` over the axes NumPy broadcasting added to ``like``'s shape."""
+    """Sum ``value`` over the axes NumPy broadcasting added to ``like``'s shape (or give it back the
+    leading axes of length 1 an assignment dropped: ``y[..., 0] = a`` with ``a`` of shape (1,))."""
     shape = getattr(like, "shape", ())
     if getattr(value, "shape", ()) == shape:
         return value
     lead = np.ndim(value) - len(shape)
+    if lead < 0:
+        return np.reshape(value, shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and value.shape[lead + i] != 1)
     return np.reshape(np.sum(value, axis=axes), shape)

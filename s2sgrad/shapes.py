@@ -95,10 +95,32 @@ def static_facts(program):
                 facts.integers.add(target)
                 facts.shapes[target] = ()
                 changed = True
-    facts.python_numbers = {stmt.targets[0].id for stmt in statements
-                            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                            and isinstance(stmt.value, gast.Constant) and type(stmt.value.value) in _PYTHON_NUMBERS}
+    facts.python_numbers = _maybe_python_numbers(statements)
     return facts
+
+
+def _maybe_python_numbers(statements):
+    """Names some assignment may give a Python number (no ``.shape``): a number, or arithmetic on numbers
+    and such names (``t = scale * 1`` with ``scale = 0.5``, a helper's default)."""
+    assigned = [(stmt.targets[0].id, stmt.value) for stmt in statements
+                if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)]
+    found = set()
+
+    def number(atom):
+        return (isinstance(atom, gast.Constant) and type(atom.value) in _PYTHON_NUMBERS) or (
+            isinstance(atom, gast.Name) and atom.id in found)
+
+    changed = True
+    while changed:
+        changed = False
+        for target, value in assigned:
+            if target in found:
+                continue
+            if number(value) or (isinstance(value, gast.BinOp) and number(value.left) and number(value.right)) \
+                    or (isinstance(value, gast.UnaryOp) and number(value.operand)):
+                found.add(target)
+                changed = True
+    return found
 
 
 def program_kinds(program, known=None):

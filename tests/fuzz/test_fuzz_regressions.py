@@ -496,6 +496,36 @@ def f(x):
     m[1] = np.sin(np.sum(m.T @ x))
     return np.sum(np.sin(m.T))
 """, 0, (2, 1)),
+    # campaign seed 2203187, shrunk by hand: in shape-generic code a name given arithmetic on a Python
+    # number (a helper's default, scale * 1) was read as t.shape; only a bare number counted as one
+    "arithmetic_on_a_default_is_a_python_number": case("""
+import numpy as np
+
+
+def halve(m, scale=0.5):
+    return scale * 1
+
+
+def f(t):
+    for k in range(2):
+        t = halve(t)
+    return np.sum(np.sin(np.reshape(t, (-1,))))
+""", 0, (3, 2)),
+    # campaign seed 2203064, shrunk by hand: y[..., 0] = a with a of shape (1,) into a 1-D y assigns one
+    # element; its adjoint, a number, was "unbroadcast" to a's shape, one axis short
+    "a_length_one_array_assigned_to_one_element": case("""
+import numpy as np
+
+
+def f(a, b):
+    if np.sum(b) > 100.0:
+        b = b * 2.0
+    else:
+        b = b.flatten() * 2.0
+    y = np.zeros_like(b)
+    y[..., 0] = a
+    return np.sum(np.sin(y + a))
+""", 0, (1,), (2, 3)),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
