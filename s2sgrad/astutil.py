@@ -243,16 +243,17 @@ def substitute(node, mapping):
     return new
 
 
-def replaced(node, mapping):
+def replaced(node, mapping, moved=False):
     """:func:`substitute` for a statement that the result replaces: only the nodes on the way to a
     replaced name are new, the rest is shared with ``node`` (``node`` itself where nothing is
     replaced). The cleanup passes rewrite a statement one name at a time, and copying all of it
-    each time cost them a fifth of their work."""
+    each time cost them a fifth of their work. ``moved``: each replacement is used once and its
+    old place is dropped, so it is moved, not copied."""
     if type(node) is gast.Name:
         if node.id in mapping:
             replacement = mapping[node.id]
             if isinstance(node.ctx, gast.Load):
-                return clone(replacement)
+                return replacement if moved else clone(replacement)
             if isinstance(node.ctx, gast.Store) and isinstance(replacement, gast.Name):
                 return store(replacement.id)
         return node
@@ -264,7 +265,7 @@ def replaced(node, mapping):
             new_list = None
             for i, item in enumerate(value):
                 if isinstance(item, gast.AST):
-                    new_item = replaced(item, mapping)
+                    new_item = replaced(item, mapping, moved)
                     if new_item is not item:
                         if new_list is None:
                             new_list = list(value)
@@ -273,7 +274,7 @@ def replaced(node, mapping):
                 changed = changed or {}
                 changed[field] = new_list
         elif isinstance(value, gast.AST) and not isinstance(value, gast.expr_context):
-            new_value = replaced(value, mapping)
+            new_value = replaced(value, mapping, moved)
             if new_value is not value:
                 changed = changed or {}
                 changed[field] = new_value

@@ -18,6 +18,7 @@ Every other pass preserves the values computed exactly (no reassociation).
 
 import bisect
 import contextlib
+import functools
 from collections import Counter
 from itertools import chain
 
@@ -582,7 +583,7 @@ class Cleanup:
         blocks = [body for body in self.blocks() if any(self._may_inline(stmt, defs, uses) for stmt in body)]
         if not blocks:
             return False                         # (the indexes below would cost more than this look)
-        sharing = self.sharing()
+        sharing = functools.cache(self.sharing)     # (only a write into an array needs it: most make none)
         changed = False
         for body in blocks:
             changed |= self._inline_in(body, defs, uses, sharing)
@@ -603,8 +604,10 @@ class Cleanup:
                 reads.setdefault(n, []).append(j)
             for n in self.stores(stmt):
                 writes.setdefault(n, []).append(j)
-            for n in {m for w in self.written_into(stmt) for m in sharing.get(w, (w,))}:
-                writes.setdefault(n, []).append(j)     # x[i] = v changes every view of x
+            written = self.written_into(stmt)
+            if written:                                # x[i] = v changes every view of x
+                for n in {m for w in written for m in sharing().get(w, (w,))}:
+                    writes.setdefault(n, []).append(j)
         changed = False
         for i, stmt in enumerate(body):
             if stmt is None or not self._may_inline(stmt, defs, uses):
@@ -619,7 +622,7 @@ class Cleanup:
             read = self.loads(stmt)
             if any((_next(writes.get(r, ()), i) or j) < j for r in read):
                 continue                       # something in between changes what e reads
-            body[j] = self.simplify(replaced(later, {t: stmt.value}))
+            body[j] = self.simplify(replaced(later, {t: stmt.value}, moved=True))
             body[i] = None
             for r in read:
                 bisect.insort(reads.setdefault(r, []), j)

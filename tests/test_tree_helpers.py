@@ -32,3 +32,12 @@ def test_a_stored_name_is_renamed_and_each_use_gets_its_own_copy():
     assert new.value.left is not new.value.right and new.value.left is not value
     renamed = replaced(stmt, {"t": name("u")})
     assert gast.dump(renamed) == gast.dump(_statement("u = u + u"))
+
+
+def test_a_moved_expression_is_the_expression_itself():
+    """Forward substitution drops ``t = e`` as it writes ``e`` at t's one use: ``e`` moves, uncopied."""
+    stmt = _statement("y = np.sin(t) * c")
+    value = gast.parse("x * 2", mode="eval").body
+    new = replaced(stmt, {"t": value}, moved=True)
+    assert gast.dump(new) == gast.dump(_statement("y = np.sin(x * 2) * c"))
+    assert new.value.left.args[0] is value
