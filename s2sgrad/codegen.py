@@ -18,6 +18,7 @@ from astor.code_gen import Precedence, set_precedence
 import gast
 
 from . import runtime
+from .printing import Unprinted, statement_text
 
 _counter = itertools.count()
 
@@ -124,11 +125,33 @@ class _GastSourceGenerator(astor.code_gen.SourceGenerator):
     astor dispatches on class names, which gast's nodes share with ``ast``'s, so
     converting a whole tree to ``ast`` first (a third of the printing time) is
     needed only where astor tests a node's class: a power's operands, ``elif``
-    and f-strings, here. Its operator tables learn gast's classes below. A float
+    and f-strings, here (its operator tables learn gast's classes in
+    :mod:`s2sgrad.printing`, which prints the common statements itself). A float
     that is not finite is spelled ``np.inf`` / ``np.nan`` (astor writes 1e1000).
     """
 
     numpy_alias = "np"
+
+    def _fast(self, node, slow):
+        """Print a common statement directly (:mod:`s2sgrad.printing`), any other through astor."""
+        try:
+            text = statement_text(node)
+        except Unprinted:
+            return slow(node)
+        self.newline(node)
+        self.write(text)
+
+    def visit_Assign(self, node):
+        self._fast(node, super().visit_Assign)
+
+    def visit_AugAssign(self, node):
+        self._fast(node, super().visit_AugAssign)
+
+    def visit_Return(self, node):
+        self._fast(node, super().visit_Return)
+
+    def visit_Expr(self, node):
+        self._fast(node, super().visit_Expr)
 
     def visit_BinOp(self, node):
         if type(node.op) is not gast.Pow:
@@ -167,9 +190,6 @@ class _GastSourceGenerator(astor.code_gen.SourceGenerator):
         self.visit(spelled)
 
 
-for _table in (astor.op_util.precedence_data, astor.op_util.symbol_data):   # gast's operators are ast's namesakes
-    _table.update({getattr(gast, cls.__name__): value for cls, value in list(_table.items())
-                   if cls is not None and isinstance(getattr(gast, cls.__name__, None), type)})
 _GENERATORS = {}      # numpy alias -> its generator class
 
 
