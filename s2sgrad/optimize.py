@@ -617,7 +617,7 @@ class Cleanup:
             if j is None:
                 continue
             later = body[j]
-            if isinstance(later, _COMPOUND) or _stores_into(later, t):
+            if isinstance(later, _COMPOUND) or t in self.written_into(later):
                 continue
             read = self.loads(stmt)
             if any((_next(writes.get(r, ()), i) or j) < j for r in read):
@@ -728,10 +728,6 @@ def _subscript_bases(stmt):
     if isinstance(stmt, (gast.Expr, gast.Assign)):     # w.fill(v), np.exp(c, out=w) on a constant w
         bases.update(w.name for w in writes(stmt.value) if w.name is not None)
     return bases
-
-
-def _stores_into(stmt, name_):
-    return name_ in _subscript_bases(stmt)
 
 
 class _Mentions:
