@@ -62,7 +62,7 @@ def _assignments(body):
             else:
                 yield targets, node.value, set(), False
         elif isinstance(node, gast.For):
-            for target, sequence in _iterated(node.target, node.iter):
+            for target, sequence in iterated(node.target, node.iter):
                 yield names_in(target, gast.Store), sequence, set(), False
         if isinstance(node, (gast.Assign, gast.Expr)):
             for write in writes(node.value):      # hs.append(h), np.copyto(w, x), np.sin(x, out=w) change w
@@ -70,15 +70,15 @@ def _assignments(body):
                     yield {write.name}, node.value, {write.name}, True
 
 
-def _iterated(target, iterable):
+def iterated(target, iterable):
     """(target, sequence) pairs of a loop header: ``for k, row in enumerate(X)`` hands ``row`` the items
     of ``X`` (and ``k`` only counts); ``zip`` pairs each target with its own sequence."""
     callee = getattr(iterable, "callee", None)
     if isinstance(target, gast.Tuple) and isinstance(iterable, gast.Call) and not iterable.keywords:
         if callee is builtins.enumerate and len(iterable.args) == 1 and len(target.elts) == 2:
-            return _iterated(target.elts[1], iterable.args[0])
+            return iterated(target.elts[1], iterable.args[0])
         if callee is builtins.zip and len(iterable.args) == len(target.elts):
-            return [pair for t, a in zip(target.elts, iterable.args) for pair in _iterated(t, a)]
+            return [pair for t, a in zip(target.elts, iterable.args) for pair in iterated(t, a)]
     return [(target, iterable)]
 
 

@@ -74,6 +74,8 @@ def zeros_like_each(items):
         return None
     if isinstance(items, dict):
         return {key: zeros(value) for key, value in items.items()}
+    if not isinstance(items, (list, tuple)):
+        return np.zeros_like(items)      # an array where code for arguments of any kind expected a list
     return [zeros(item) for item in items]
 
 

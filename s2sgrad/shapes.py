@@ -24,7 +24,7 @@ import numbers
 import gast
 import numpy as np
 
-from .activity import operand_names
+from .activity import iterated, operand_names
 from .astutil import name_nodes, names_in, walk, walk_statements
 
 DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
@@ -71,7 +71,7 @@ class Facts:
 def static_facts(program):
     """Facts that hold for any arguments: scalars made from shapes, sizes and counters, and the names
     assigned a Python number somewhere (``Z = 0.5``: such a name has no ``.shape``)."""
-    facts = Facts(kinds=program_kinds(program))
+    facts = Facts(kinds=program_kinds(program, containers_by_use(program.node, program_kinds(program))))
     statements = list(walk_statements(program.node.body))
     for node in statements:
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
@@ -166,6 +166,66 @@ def static_kinds(func, known=None):
                 kinds[target] = kind
                 changed = True
     return kinds
+
+
+def containers_by_use(func, kinds):
+    """Arguments (and values read out of them) that can only be containers, by how ``func`` reads them, for
+    code that must serve arguments of any kind (where no call has shown them): a name indexed by a string
+    (``layer["W"]``) is a dict; one whose items are containers (``for layer in layers`` with such a layer;
+    ``for W, b in layers``) is a list; an item of a container that is itself only indexed
+    (``Ws = params["Ws"]; Ws[0]``) is taken for a list. Only names read as nothing else count (never an
+    operand of arithmetic, where a list would mean concatenation): a list taken for one holds arrays, and
+    the runtime helpers its adjoint goes through (:func:`zeros_like_each`, :func:`add_each`) serve an
+    array as well. ``kinds``: the containers the code makes itself."""
+    from .rules.sequences import SEQUENCE_KINDS
+    containers = SEQUENCE_KINDS + ("dict",)
+    only_indexed = _only_indexed(func)
+    found = {}
+    changed = True
+    while changed:
+        changed = False
+        known = {**found, **kinds}
+
+        def decide(name_, kind):
+            nonlocal changed
+            if name_ in only_indexed and name_ not in known:
+                found[name_] = known[name_] = kind
+                changed = True
+
+        for node in walk_statements(func.body):
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) \
+                    and isinstance(node.value, gast.Subscript) and isinstance(node.value.value, gast.Name):
+                base, item, index = node.value.value.id, node.targets[0].id, node.value.slice
+                if isinstance(index, gast.Constant) and isinstance(index.value, str):
+                    decide(base, "dict")
+                if known.get(item) in containers:
+                    decide(base, "list")
+                if known.get(base) in ("list", "dict") and not isinstance(index, gast.Slice):
+                    decide(item, "list")
+            elif isinstance(node, gast.For):
+                for target, sequence in iterated(node.target, node.iter):
+                    if isinstance(sequence, gast.Name) and (isinstance(target, gast.Tuple) or (
+                            isinstance(target, gast.Name) and known.get(target.id) in containers)):
+                        decide(sequence.id, "list")
+    return found
+
+
+def _only_indexed(func):
+    """The names ``func`` reads only by indexing them, iterating over them (``zip`` and ``enumerate``
+    included) or taking their ``len``."""
+    containers = set()                 # the nodes that read a name as a container
+    for node in walk(func):
+        if isinstance(node, gast.Subscript):
+            containers.add(id(node.value))
+        elif isinstance(node, gast.For):
+            containers.update(id(sequence) for _, sequence in iterated(node.target, node.iter))
+        elif isinstance(node, gast.Call) and getattr(node, "callee", None) is builtins.len and len(node.args) == 1:
+            containers.add(id(node.args[0]))
+    indexed, other = set(), set()
+    for node in name_nodes(func):
+        if isinstance(node.ctx, gast.Load):
+            (indexed if id(node) in containers else other).add(node.id)
+    return indexed - other
 
 
 def _is_integer_expression(rhs, facts):

@@ -6,6 +6,9 @@ Each item's adjoint is a container of the same shape, added item by item
 through :func:`s2sgrad.check_grad`, which compares item by item.
 """
 
+import importlib.util
+import types
+
 import numpy as np
 import pytest
 
@@ -121,3 +124,65 @@ def test_a_hessian_vector_product_matches_differences_of_the_gradient(func, make
     down = s2sgrad.grad(func)(moved(args[0], v, -eps), *args[1:])
     for f, u, d in zip(leaves(found), leaves(up), leaves(down)):
         np.testing.assert_allclose(f, (u - d) / (2 * eps), rtol=1e-5, atol=1e-7)
+
+
+def pairs_of_rows(pairs, x):
+    total = 0.0
+    for a, b in pairs:            # pairs may be an array of shape (n, 2, k) just as well as a list of tuples
+        total = total + np.sum(np.sin(a * x) * b)
+    return total
+
+
+def stacked_weights(params, x):
+    Ws = params["Ws"]             # a list of matrices, or one array of them: the code reads both alike
+    return np.sum(np.tanh(x @ Ws[0]) @ Ws[1])
+
+
+READ_AS_CONTAINERS = CASES + [
+    (pairs_of_rows, lambda rng: [[(rng.normal(size=3), rng.normal(size=3)) for _ in range(4)], rng.normal(size=3)]),
+    (pairs_of_rows, lambda rng: [rng.normal(size=(4, 2, 3)), rng.normal(size=3)]),
+    (stacked_weights, lambda rng: [{"Ws": [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]}, rng.normal(size=(2, 3))]),
+    (stacked_weights, lambda rng: [{"Ws": rng.normal(size=(2, 3, 3))}, rng.normal(size=(2, 3))]),
+]
+
+
+def _written_out(derivative, tmp_path, tag):
+    """The derivative's module as ``emit`` writes it, imported."""
+    path = tmp_path / f"written_{tag}.py"
+    path.write_text(derivative.module_source())
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("func, make", READ_AS_CONTAINERS,
+                         ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(READ_AS_CONTAINERS)])
+def test_code_for_arguments_of_any_kind_serves_containers(func, make, rng, tmp_path):
+    """What ``s2sgrad emit``/``show`` write without example arguments knows nothing of them: a parameter
+    read by string keys, or whose items are unpacked or are containers, is a container there
+    (``zeros_like_each``, not ``np.zeros_like`` of a list of tuples), and the same code still serves an
+    array read the same way."""
+    args = make(rng)
+    fresh = types.FunctionType(func.__code__, func.__globals__, func.__name__)    # never called before
+    written = _written_out(s2sgrad.grad(fresh, wrt=0), tmp_path, func.__name__)  # so: the generic code
+    value, found = getattr(written, f"grad_{func.__name__}")(*args)
+    expected = s2sgrad.grad(func, wrt=0)(*args)
+    assert value == pytest.approx(func(*args), rel=1e-12)
+    assert len(leaves(found)) == len(leaves(expected))
+    for f, e in zip(leaves(found), leaves(expected)):
+        np.testing.assert_allclose(f, e, rtol=1e-12)
+    s2sgrad.check_grad(func, args, wrt=0)
+
+
+@pytest.mark.parametrize("func, make", READ_AS_CONTAINERS,
+                         ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(READ_AS_CONTAINERS)])
+def test_forward_code_for_arguments_of_any_kind_serves_containers(func, make, rng, tmp_path):
+    args = make(rng)
+    direction = s2sgrad.grad(func, wrt=0)(*args)
+    fresh = types.FunctionType(func.__code__, func.__globals__, func.__name__)
+    written = _written_out(s2sgrad.jvp(fresh, wrt=0), tmp_path, func.__name__)
+    parameter = func.__code__.co_varnames[0]
+    value, derivative = getattr(written, f"jvp_{func.__name__}")(*args, **{f"d{parameter}": direction})
+    assert value == pytest.approx(func(*args), rel=1e-12)
+    assert derivative == pytest.approx(s2sgrad.jvp(func, wrt=0)(*args, direction)[1], rel=1e-12)
