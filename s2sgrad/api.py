@@ -190,8 +190,11 @@ class Derivative:
         except Exception as exc:   # the user's code fails on these arguments: say where, in their file
             raise at_users_line(self.func, args, exc) from None
         self._check_wrt_dtypes(args)
-        # nothing known of shapes: the shape-generic code serves, unless a Python number (no .dtype) comes in
-        generated = self._generate(facts, args) if facts.shapes or facts.python_numbers else self.generic
+        # nothing known of shapes: the shape-generic code serves, unless a Python number (no .dtype) comes in,
+        # or a container it cannot tell from an array (a list of arrays of different shapes)
+        generic_serves = not (facts.shapes or facts.python_numbers) \
+            and facts.kinds.items() <= static_facts(self.program).kinds.items()
+        generated = self.generic if generic_serves else self._generate(facts, args)
         self._specialized[key] = generated
         return generated
 

@@ -53,3 +53,7 @@ def calls_the_helper(x):
 def reads_its_own_target(xs):
     xs = [v * 2.0 for v in xs]     # reads the old xs: filled into a list of its own, then assigned
     return sum(xs)
+
+
+def over_a_list_of_weights(ws):
+    return sum(np.sum(w ** 2) for w in ws) + sum([np.sum(np.sin(w)) for w in ws])

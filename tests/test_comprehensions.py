@@ -53,3 +53,14 @@ def test_the_comprehension_variable_does_not_leak():
     x = np.array([0.5, -1.0, 2.0])
     g = grad(cf.variable_named_like_a_parameter)(x)
     np.testing.assert_allclose(g, 2.0 + 2 * x)
+
+
+def test_a_list_of_arrays_of_different_shapes():
+    """Nothing the shape probe learns has a fixed shape here (the list's items differ), but the parameter is
+    a list: the derivative is built for that, not taken from the code for arguments of any kind, which
+    took it for an array (np.zeros_like of the list failed)."""
+    rng = np.random.default_rng(5)
+    ws = [rng.normal(size=3), rng.normal(size=(2, 2))]
+    grads = grad(cf.over_a_list_of_weights)(ws)
+    for g, w in zip(grads, ws):
+        np.testing.assert_allclose(g, 2 * w + np.cos(w), rtol=1e-12)
