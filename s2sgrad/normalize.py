@@ -803,6 +803,8 @@ class FunctionNormalizer:
             function, style = ARRAY_METHODS[method]
             if style == "packed" and len(args) > 1:
                 args = [gast.Tuple(elts=args, ctx=gast.Load())]
+            elif style == "bounds":
+                args, keywords = _bounds(args, keywords)
             ref = self.externals.reference(function, method)
             call = self.make_call(ref, function, [receiver] + args, keywords, expr)
             if method in COPYING_METHODS:      # x.flatten() is a copy where np.ravel(x) may be a view
@@ -904,6 +906,19 @@ class FunctionNormalizer:
                                      f"its parameters are {', '.join(params)}")
                 bound[p] = self.external_value(default_of[p], p)
         return bound
+
+
+def _bounds(args, keywords):
+    """``x.clip``'s bounds as ``np.clip`` takes them, both positional (a method may leave one out, or
+    name it ``min=``/``max=``; ``np.clip`` before NumPy 2.1 needs both, by position)."""
+    bounds = list(args) + [None] * (2 - len(args))
+    rest = []
+    for keyword in keywords:
+        if keyword.arg in ("min", "max"):
+            bounds[keyword.arg == "max"] = keyword.value
+        else:
+            rest.append(keyword)
+    return [const(None) if b is None else b for b in bounds], rest
 
 
 def _packs_starred(call):

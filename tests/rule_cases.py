@@ -163,7 +163,9 @@ CASES = {
     # ufuncs beyond their partials
     "np.clip": [Case("np.clip(a, -0.5, 0.5)", a=normal(3, 4)), Case("np.clip(a, b, None)", a=distinct(3, 4),
                                                                      b=fixed(2.0), wrt=["a"]),
-                Case("np.clip(a, b, c)", a=distinct(2, 3), b=normal(2, 3), c=normal(3,), rtol=1e-4)],
+                Case("np.clip(a, b, c)", a=distinct(2, 3), b=normal(2, 3), c=normal(3,), rtol=1e-4)]
+    + ([Case("np.clip(a, min=-0.5, max=0.5)", a=normal(3, 4)), Case("np.clip(a, max=0.3)", a=normal(3, 4))]
+       if np.lib.NumpyVersion(np.__version__) >= "2.1.0" else []),      # (NumPy 2.1 spells the bounds so)
     "np.where": [Case("np.where(a > 0, a, b)", a=normal(3, 4), b=normal(4,)),
                  Case("np.where(c, a, 2.0)", a=normal(3, 4), c=fixed(np.arange(12).reshape(3, 4) % 3 == 0))],
     "np.nan_to_num": [Case("np.nan_to_num(a)", a=normal(2, 3)), Case("np.nan_to_num(np.log(a))", a=normal(2, 3))],
@@ -451,7 +453,8 @@ METHOD_CASES = {
     "ravel": [Case("a.ravel()", a=A34)],
     "flatten": [Case("a.flatten()", a=A34)],
     "squeeze": [Case("a.squeeze()", a=normal(3, 1))],
-    "clip": [Case("a.clip(-0.5, 0.5)", a=A34), Case("a.clip(0, None)", a=A34)],
+    "clip": [Case("a.clip(-0.5, 0.5)", a=A34), Case("a.clip(0, None)", a=A34), Case("a.clip(0)", a=A34),
+             Case("a.clip(max=0.3)", a=A34), Case("a.clip(min=-0.2)", a=A34)],
     "copy": [Case("a.copy() * a", a=A34)],
     "cumsum": [Case("a.cumsum()", a=A34), Case("a.cumsum(axis=0)", a=A34)],
     "cumprod": [Case("a.cumprod(axis=1)", a=positive(2, 3))],

@@ -10,6 +10,7 @@ import numpy as np
 # method name -> (NumPy function, how the method's positional arguments map)
 #   "args":    x.f(a, b)      -> np.f(x, a, b)
 #   "packed":  x.f(a, b)      -> np.f(x, (a, b))   (shape or axes given as varargs)
+#   "bounds":  x.clip(lo), x.clip(max=hi) -> np.clip(x, lo, None), np.clip(x, None, hi)  (either bound may go)
 ARRAY_METHODS = {
     "sum": (np.sum, "args"),
     "mean": (np.mean, "args"),
@@ -24,7 +25,7 @@ ARRAY_METHODS = {
     "ravel": (np.ravel, "args"),
     "flatten": (np.ravel, "args"),      # copied: see COPYING_METHODS
     "squeeze": (np.squeeze, "args"),
-    "clip": (np.clip, "args"),
+    "clip": (np.clip, "bounds"),
     "copy": (np.copy, "args"),
     "cumsum": (np.cumsum, "args"),
     "cumprod": (np.cumprod, "args"),

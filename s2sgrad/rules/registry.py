@@ -209,6 +209,7 @@ class Rule:
     outputs: object = None             # None: one result; n or "*": that many (see the module docstring)
     uniform: dict = field(default_factory=dict)   # param -> Template (see defrule)
     rows: frozenset = frozenset()      # seq params whose template also takes an array, as its rows (sum(x))
+    aliases: dict = field(default_factory=dict)   # another spelling of a parameter -> its name here
 
     def result_count(self, bound, shapes=None):
         """How many results this call returns: None for one, else a count or ``"*"`` (see ``outputs``).
@@ -240,6 +241,7 @@ class Rule:
             return None, f"{self.name} takes at most {len(positional)} positional arguments here"
         bound = dict(zip(positional, args))
         for key, value in kwargs.items():
+            key = self.aliases.get(key, key)
             if key not in self.params:
                 return None, f"{self.name}: argument {key}= is not supported by its derivative rule"
             if key in bound:
@@ -335,17 +337,18 @@ def uniform(func, **templates):
         rule.uniform[p] = Template.parse(text)
 
 
-def elementwise(func, params=None, *, name=None, namespace=None, **partials):
+def elementwise(func, params=None, *, name=None, namespace=None, aliases=None, **partials):
     """Register an elementwise function by the partial derivative of each parameter.
 
     ``elementwise(np.exp, x="ans")`` says d exp(x)/dx = exp(x). Adjoints are
     reduced over the axes broadcasting added, so operands of any shapes work.
+    ``aliases``: other names a call may give a parameter (``np.clip(x, min=0)``).
     """
     if params is None:
         params = ", ".join(partials)
     names, defaults, sequences, _ = _parse_params(params)
     rule = Rule(func, name or display_name(func), names, defaults,
-                broadcasts=True, sequences=sequences)
+                broadcasts=True, sequences=sequences, aliases=dict(aliases or {}))
     for p, partial in partials.items():
         _check_param(rule, p)
         rule.vjp[p] = Template.parse(_scale("g", partial), namespace)

@@ -64,7 +64,7 @@ elementwise(np.maximum, x1="x1 >= x2", x2="x1 < x2")
 elementwise(np.minimum, x1="x1 <= x2", x2="x1 > x2")
 elementwise(np.fmax, x1="x1 >= x2", x2="x1 < x2")
 elementwise(np.fmin, x1="x1 <= x2", x2="x1 > x2")
-elementwise(np.clip, "a, a_min, a_max",
+elementwise(np.clip, "a, a_min=None, a_max=None", aliases={"min": "a_min", "max": "a_max"},     # (NumPy 2.1's spelling)
             a="np.logical_and(a_min is None or a >= a_min, a_max is None or a <= a_max)",
             a_min="a < a_min", a_max="a > a_max")
 defrule(np.where, "condition, x, y", broadcasts=True,
