@@ -186,9 +186,13 @@ def test_rule(rule, case, tmp_path):
 # ---------------------------------------------------------- a uniform seed
 def _summed_module(tmp_path, case):
     """The case as ``np.sum(expr)``: the adjoint reaching the rule is then one number standing for a full
-    array (``dy = 1.0``), which reverse mode carries as such where the rule allows."""
+    array (``dy = 1.0``), which reverse mode carries as such where the rule allows. And as ``expr`` plus
+    another number, for a result that is one number: in the code for arguments of any shape its adjoint is
+    then ``unbroadcast(1.0, y)``, a Python float (which has no ``.ndim``)."""
+    params = ", ".join(case.args)
     source = ["import numpy as np", "import scipy.special\nimport scipy.linalg" if rule_cases.HAS_SCIPY else "",
-              "fn = None\n", f"def loss({', '.join(case.args)}):\n    return np.sum({case.expr})\n"]
+              "fn = None\n", f"def loss({params}):\n    return np.sum({case.expr})\n",
+              f"def scaled({params}):\n    return ({case.expr}) + 0.5 * np.sum({next(iter(case.args))})\n"]
     return _imported(tmp_path / f"rule_case_summed_{next(_counter)}.py", source, case)
 
 
@@ -200,12 +204,18 @@ def test_rule_under_a_uniform_seed(rule, case, tmp_path):
     names = list(case.args)
     wrt = _wrt(case, names, values)
     module = _summed_module(tmp_path, case)
-    derivative = s2sgrad.grad(module.loss, wrt=tuple(wrt))
-    found = derivative(*values)
-    for name, g in zip(wrt, found):
-        expected = numerical_gradient(module.loss, values, names.index(name), case.eps)
-        np.testing.assert_allclose(g, expected, rtol=case.rtol, atol=case.atol,
-                                   err_msg=f"gradient of {name} for np.sum({case.expr})\n{derivative.source}")
+    number = module.scaled(*values)
+    losses = [module.loss] + ([module.scaled] if np.ndim(number) == 0 and np.isfinite(number) else [])
+    for loss in losses:
+        derivative = s2sgrad.value_and_grad(loss, wrt=tuple(wrt))
+        _, found = derivative(*values)
+        _, generic = derivative.generic.function(*values)      # the code for arguments of any shape
+        for name, g, h in zip(wrt, found, generic if isinstance(generic, tuple) else (generic,)):
+            expected = numerical_gradient(loss, values, names.index(name), case.eps)
+            for label, gradient, generated in (("specialized", g, derivative), ("generic", h, derivative.generic)):
+                np.testing.assert_allclose(gradient, expected, rtol=case.rtol, atol=case.atol,
+                                           err_msg=f"{label} gradient of {name} for {loss.__name__} of {case.expr}"
+                                                   f"\n{generated.source}")
 
 
 # ------------------------------------------------------------ second order

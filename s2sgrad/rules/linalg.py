@@ -149,7 +149,7 @@ def _inner_vjp(which):
         na, nb = _ndim(a), _ndim(b)
         if na is None or nb is None:
             if which == "a":
-                return ("np.tensordot(g, b, axes=(list(range(a.ndim - 1, g.ndim)), list(range(b.ndim - 1))))")
+                return "np.tensordot(g, b, axes=(list(range(a.ndim - 1, np.ndim(g))), list(range(b.ndim - 1))))"
             return "np.tensordot(g, a, axes=(list(range(a.ndim - 1)), list(range(a.ndim - 1))))"
         if na == 1 and nb == 1:
             return "g * b" if which == "a" else "g * a"
@@ -213,7 +213,8 @@ def _tensordot_vjp(which):
             if not isinstance(axes, int):
                 return f"tensordot_adjoint(g, a, b, axes, {0 if which == 'a' else 1})"
             if which == "a":
-                return f"np.tensordot(g, b, axes=(list(range(g.ndim - b.ndim + {axes}, g.ndim)), list(range({axes}, b.ndim))))"
+                return (f"np.tensordot(g, b, axes=(list(range(np.ndim(g) - b.ndim + {axes}, np.ndim(g))), "
+                        f"list(range({axes}, b.ndim))))")    # (g: a Python number where the result is one)
             return f"np.tensordot(a, g, axes=(list(range(a.ndim - {axes})), list(range(a.ndim - {axes}))))"
         inputs, output = _letters_product(na, nb, *_tensordot_axes(axes, na, nb))
         return operand_adjoint(inputs, output, 0 if which == "a" else 1, ["a", "b"])
