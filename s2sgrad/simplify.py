@@ -234,9 +234,10 @@ class Simplifier(Transformer):
         if fname is not None:     # keepdims=False is every NumPy function's default: a template passing it on
             node.keywords = [k for k in node.keywords if not (k.arg == "keepdims" and isinstance(k.value, gast.Constant)
                                                               and k.value.value is False)]
-        if fname == "ndim" and len(args) == 1 and isinstance(args[0], gast.Name) \
-                and self.shapes.get(args[0].id) is not None:
-            return const(len(self.shapes[args[0].id]))       # np.ndim(a), which a Python float has too
+        if fname in ("ndim", "size") and len(args) == 1 and not node.keywords and isinstance(args[0], gast.Name) \
+                and self.shapes.get(args[0].id) is not None:   # np.ndim(a), np.size(a): a Python float has them too
+            shape = self.shapes[args[0].id]
+            return const(len(shape) if fname == "ndim" else math.prod(shape))
         if fname == "transpose" and len(args) == 1 and not node.keywords and isinstance(args[0], gast.Name) \
                 and self.shapes.get(args[0].id) is not None:     # (np.transpose(g) of a g that may be a float)
             if len(self.shapes[args[0].id]) <= 1:

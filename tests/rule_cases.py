@@ -287,8 +287,11 @@ CASES = {
     "np.diff": [Case("np.diff(a)", a=A34), Case("np.diff(a, axis=0)", a=A34), Case("np.diff(a, 2)", a=normal(5))],
     "np.trapezoid": [Case("np.trapezoid(a)", a=normal(5)), Case("np.trapezoid(a, dx=0.5, axis=0)", a=A34)],
     "np.convolve": [Case("np.convolve(a, b)", a=normal(5), b=normal(3)), Case("np.convolve(a, b, 'valid')", a=normal(5), b=normal(3)),
-                    Case("np.convolve(a, b, mode='same')", a=normal(5), b=normal(3))],
-    "np.correlate": [Case("np.correlate(a, b, 'full')", a=normal(5), b=normal(3)), Case("np.correlate(a, b)", a=normal(5), b=normal(3))],
+                    Case("np.convolve(a, b, mode='same')", a=normal(5), b=normal(3)),
+                    Case("np.convolve(a, [0.25, 0.5, 0.25], mode='same')", a=normal(6)),    # a kernel as a list
+                    Case("np.convolve([1.0, -1.0], a, 'valid')", a=normal(4))],
+    "np.correlate": [Case("np.correlate(a, b, 'full')", a=normal(5), b=normal(3)), Case("np.correlate(a, b)", a=normal(5), b=normal(3)),
+                     Case("np.correlate(a, [1.0, 2.0], 'same')", a=normal(5))],
 
     # indexing
     "x[...]": [Case("a[1]", a=A34), Case("a[1:, ::2]", a=A34), Case("a[..., -1]", a=normal(2, 3, 4)), Case("a[1, 2]", a=A34)],

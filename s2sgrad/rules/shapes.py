@@ -472,10 +472,10 @@ def _full_adjoint(mode):
     """g padded back to the length of the full convolution (what 'same' and 'valid' cut off)."""
     if mode == "full":
         return "g"
-    if mode == "valid":
-        return "np.pad(g, min(a.size, v.size) - 1)"
+    if mode == "valid":                  # (np.size: either operand may be a list, as a kernel often is)
+        return "np.pad(g, min(np.size(a), np.size(v)) - 1)"
     if mode == "same":
-        return "np.pad(g, ((min(a.size, v.size) - 1) // 2, min(a.size, v.size) // 2))"
+        return "np.pad(g, ((min(np.size(a), np.size(v)) - 1) // 2, min(np.size(a), np.size(v)) // 2))"
     raise RuleError(f"mode must be a constant: 'full', 'same' or 'valid', not {mode!r}")
 
 
