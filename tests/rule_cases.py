@@ -392,6 +392,10 @@ CASES.update({
 
 # order statistics, evenly spaced values, more permutations
 CASES.update({
+    "np.cov": [Case("np.cov(a)", a=normal(3, 5)), Case("np.cov(a, rowvar=False)", a=normal(5, 3)),
+               Case("np.cov(a, bias=True)", a=normal(2, 4)), Case("np.cov(a, ddof=2)", a=normal(2, 5)),
+               Case("np.cov(a)", a=normal(6))],
+    "np.corrcoef": [Case("np.corrcoef(a)", a=normal(3, 5)), Case("np.corrcoef(a, rowvar=False)", a=normal(6, 2))],
     "np.median": [Case("np.median(a)", a=distinct(3, 4)), Case("np.median(a, axis=1)", a=distinct(3, 5)),
                   Case("np.median(a, axis=0, keepdims=True)", a=distinct(3, 4))],
     "np.quantile": [Case("np.quantile(a, 0.3)", a=distinct(3, 4)), Case("np.quantile(a, 0.75, axis=1)", a=distinct(3, 5))],

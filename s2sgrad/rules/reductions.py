@@ -234,3 +234,85 @@ defrule(np.quantile, "a, q, axis=None, method='linear', keepdims=False",
         vjp={"a": quantile_vjp}, jvp={"a": quantile_jvp})
 defrule(np.percentile, "a, q, axis=None, method='linear', keepdims=False",
         vjp={"a": percentile_vjp}, jvp={"a": percentile_jvp})
+
+
+# Covariance and correlation of the rows of m (its columns with rowvar=False; a 1-D m is one row): with
+# the rows centred, Xc, np.cov is Xc @ Xc.T / (observations - ddof), and np.corrcoef is Z @ Z.T for Z, the
+# rows of Xc scaled to unit length (so ddof cancels). Only m varies: a second set y, or weights, are refused.
+def _rows(rowvar, m):
+    """Statements giving ``X``, ``m`` as rows of variables (NumPy's own reading: columns are variables
+    with rowvar=False, unless there is one row), and ``Xc``, the rows centred."""
+    if rowvar not in (True, False):
+        raise RuleError("rowvar must be a constant True or False")
+    turned = "" if rowvar else "flip = X.shape[0] != 1\nX = X.T if flip else X\n"
+    return f"X = np.atleast_2d({m})\n{turned}Xc = X - np.mean(X, axis=1, keepdims=True)\n"
+
+
+def _as_given(rowvar, dX):
+    """``dX`` (rows of variables) in the shape of m, as m was given."""
+    return f"({dX}.T if flip else {dX})" if not rowvar else dX
+
+
+def _centred_tangent(rowvar, m):
+    turned = "" if rowvar else "dX = dX.T if flip else dX\n"
+    return f"dX = np.atleast_2d(d{m})\n{turned}dXc = dX - np.mean(dX, axis=1, keepdims=True)\n"
+
+
+def _refused(**given):
+    for name, value in given.items():
+        if value is not None:
+            raise RuleError(f"{name}= is not supported by the derivative rule; compute the covariance from "
+                            f"centred rows instead ((Xc @ Xc.T) / (n - 1))")
+
+
+def _divisor(bias, ddof):
+    return f"(X.shape[1] - {ddof if ddof is not None else 0 if bias else 1})"
+
+
+def cov_vjp(y, rowvar, bias, ddof, fweights, aweights):
+    """(G + G.T) @ Xc / (n - ddof), G: g as a square matrix, Xc: the centred rows"""
+    _refused(y=y, fweights=fweights, aweights=aweights)
+    return _rows(rowvar, "m") + f"""
+G = np.reshape(g, (X.shape[0], X.shape[0]))
+dX = (G + G.T) @ Xc / {_divisor(bias, ddof)}
+dm = np.reshape({_as_given(rowvar, "dX")}, np.shape(m))
+"""
+
+
+def cov_jvp(y, rowvar, bias, ddof, fweights, aweights):
+    """(dXc @ Xc.T + Xc @ dXc.T) / (n - ddof), dXc: dm's rows centred"""
+    _refused(y=y, fweights=fweights, aweights=aweights)
+    return _rows(rowvar, "m") + _centred_tangent(rowvar, "m") + \
+        f"dans = np.reshape((dXc @ Xc.T + Xc @ dXc.T) / {_divisor(bias, ddof)}, np.shape(ans))\n"
+
+
+_UNIT_ROWS = """
+n = np.sqrt(np.sum(Xc * Xc, axis=1, keepdims=True))
+Z = Xc / n
+"""
+
+
+def corrcoef_vjp(y, rowvar):
+    """(G + G.T) @ Z taken back through the scaling of each centred row to unit length"""
+    _refused(y=y)
+    return _rows(rowvar, "x") + _UNIT_ROWS + f"""
+G = np.reshape(g, (X.shape[0], X.shape[0]))
+dZ = (G + G.T) @ Z
+dXc = (dZ - Z * np.sum(dZ * Z, axis=1, keepdims=True)) / n
+dX = dXc - np.mean(dXc, axis=1, keepdims=True)
+dx = np.reshape({_as_given(rowvar, "dX")}, np.shape(x))
+"""
+
+
+def corrcoef_jvp(y, rowvar):
+    """dZ @ Z.T + Z @ dZ.T, dZ: the change of the unit rows"""
+    _refused(y=y)
+    return _rows(rowvar, "x") + _UNIT_ROWS + _centred_tangent(rowvar, "x") + """
+dZ = (dXc - Z * np.sum(dXc * Z, axis=1, keepdims=True)) / n
+dans = np.reshape(dZ @ Z.T + Z @ dZ.T, np.shape(ans))
+"""
+
+
+defrule(np.cov, "m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None",
+        vjp={"m": cov_vjp}, jvp={"m": cov_jvp})
+defrule(np.corrcoef, "x, y=None, rowvar=True", vjp={"x": corrcoef_vjp}, jvp={"x": corrcoef_jvp})
