@@ -71,7 +71,8 @@ class Facts:
 def static_facts(program):
     """Facts that hold for any arguments: scalars made from shapes, sizes and counters, and the names
     assigned a Python number somewhere (``Z = 0.5``: such a name has no ``.shape``)."""
-    facts = Facts(kinds=program_kinds(program, containers_by_use(program.node, program_kinds(program))))
+    made = program_kinds(program)                # the containers the code makes itself
+    facts = Facts(kinds=program_kinds(program, containers_by_use(program.node, made)))
     statements = list(walk_statements(program.node.body))
     for node in statements:
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
@@ -181,32 +182,35 @@ def containers_by_use(func, kinds):
     containers = SEQUENCE_KINDS + ("dict",)
     only_indexed = _only_indexed(func)
     found = {}
+
+    def kind_of(name_):
+        return kinds.get(name_) or found.get(name_)
+
+    def decide(name_, kind):
+        """Take ``name_`` for a ``kind``; whether that is news."""
+        if name_ in only_indexed and kind_of(name_) is None:
+            found[name_] = kind
+            return True
+        return False
+
     changed = True
-    while changed:
+    while changed:                     # (an item found a container makes its sequence one: again)
         changed = False
-        known = {**found, **kinds}
-
-        def decide(name_, kind):
-            nonlocal changed
-            if name_ in only_indexed and name_ not in known:
-                found[name_] = known[name_] = kind
-                changed = True
-
         for node in walk_statements(func.body):
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) \
                     and isinstance(node.value, gast.Subscript) and isinstance(node.value.value, gast.Name):
                 base, item, index = node.value.value.id, node.targets[0].id, node.value.slice
                 if isinstance(index, gast.Constant) and isinstance(index.value, str):
-                    decide(base, "dict")
-                if known.get(item) in containers:
-                    decide(base, "list")
-                if known.get(base) in ("list", "dict") and not isinstance(index, gast.Slice):
-                    decide(item, "list")
+                    changed |= decide(base, "dict")
+                if kind_of(item) in containers:
+                    changed |= decide(base, "list")
+                if kind_of(base) in ("list", "dict") and not isinstance(index, gast.Slice):
+                    changed |= decide(item, "list")
             elif isinstance(node, gast.For):
                 for target, sequence in iterated(node.target, node.iter):
                     if isinstance(sequence, gast.Name) and (isinstance(target, gast.Tuple) or (
-                            isinstance(target, gast.Name) and known.get(target.id) in containers)):
-                        decide(sequence.id, "list")
+                            isinstance(target, gast.Name) and kind_of(target.id) in containers)):
+                        changed |= decide(sequence.id, "list")
     return found
 
 
