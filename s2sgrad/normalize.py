@@ -849,13 +849,16 @@ class FunctionNormalizer:
         return child.returned
 
     local_functions = {}     # name -> FunctionDef of the helpers defined in the function (local_functions.py)
+    definer = None           # inlining a local helper: the normalizer of the function that defines it
 
     def inline_local(self, definition, expr):
         """A call of a helper defined in the function itself: inlined, the names it reads from the
-        function bound to their values now (when Python's closure would read them)."""
-        if len(self.stack) > 1:
-            raise self.error(f"the local function {definition.name} is called from another local function "
-                             f"(or itself)", expr, "define the helpers at module level")
+        function bound to their values now (when Python's closure would read them). A helper may call
+        another; each reads the defining function's names, never its caller's."""
+        if definition in self.stack:
+            raise self.error(f"the local function {definition.name} calls itself", expr,
+                             "define it at module level, where a recursive helper is supported")
+        definer = self.definer or self
         parsed = ParsedFunction(self.parsed.func, _copy(definition), self.parsed.filename, self.parsed.closure)
         parsed.name, parsed.defaults = definition.name, ()
         check_signature(parsed)
@@ -863,9 +866,9 @@ class FunctionNormalizer:
         parsed.node.body = _loops_for_comprehensions(parsed, self.namer)
         child = FunctionNormalizer(parsed, self.namer, self.externals, self.stack + (definition,))
         child.current_origin = parsed.origin
-        child.local_functions = self.local_functions     # (to refuse a call of one from another)
-        for free in sorted(free_names(parsed.node) & self.locals):
-            child.renames[free] = self.load(name(free))
+        child.local_functions, child.definer = self.local_functions, definer
+        for free in sorted(free_names(parsed.node) & definer.locals):
+            child.renames[free] = definer.load(name(free))
             child.locals.add(free)
             child.defined.add(free)
         return self.inlined(child, parsed, expr)

@@ -56,6 +56,22 @@ def returns_a_tuple(x):
     return m2 - m1 ** 2
 
 
+def helpers_calling_each_other(x, W):
+    act = lambda z: np.tanh(z)  # noqa: E731
+
+    def layer(A):
+        return act(A @ W)
+    return np.sum(layer(layer(x)) ** 2)
+
+
+def a_helper_reads_the_definers_names_not_its_callers(x, w):
+    def scale(z):
+        return z * w            # the function's w, also when apply, with a w of its own, calls it
+    def apply(w):
+        return scale(w) + w
+    return np.sum(apply(2.0 * x) ** 2)
+
+
 def leaky(z):
     return np.maximum(z, 0.1 * z)
 

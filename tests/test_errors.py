@@ -83,10 +83,10 @@ def nested_function_in_a_loop(x):
     return total
 
 
-def nested_function_calls_another(x):
-    double = lambda y: 2 * y  # noqa: E731
-    quadruple = lambda y: double(double(y))  # <- HERE  # noqa: E731
-    return np.sum(quadruple(x))
+def local_function_calls_itself(x):
+    def halve(y):
+        return halve(y / 2) if np.max(y) > 1 else y  # <- HERE
+    return np.sum(halve(x))
 
 
 COUNTER = 0.0
@@ -312,7 +312,7 @@ SYNTAX = [
     (defines_a_class, "class"),
     (nested_function_escapes, "the local function scale is used other than by calling it"),
     (nested_function_in_a_loop, "nested function definition here"),
-    (nested_function_calls_another, "the local function double is called from another local function"),
+    (local_function_calls_itself, "the local function halve calls itself"),
     (writes_a_global, "global"),
     (writes_a_nonlocal(), "nonlocal"),
     (deletes_a_name, "del"),

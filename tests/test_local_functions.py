@@ -17,6 +17,8 @@ CASES = [
     (lf.parameter_shadows_a_local, [(3,), (3,)]),
     (lf.writes_into_the_enclosing_array, [(4,)]),
     (lf.returns_a_tuple, [(6,)]),
+    (lf.helpers_calling_each_other, [(2, 3), (3, 3)]),
+    (lf.a_helper_reads_the_definers_names_not_its_callers, [(2, 3), (3,)]),
 ]
 
 
@@ -55,3 +57,11 @@ def test_the_gradient_reads_as_if_the_helper_were_at_module_level(rng):
 def test_a_helper_called_for_its_effect_leaves_no_bare_statement_behind(rng):
     source = grad(lf.writes_into_the_enclosing_array).source_for(rng.normal(size=4))
     assert "None" not in [line.strip() for line in source.splitlines()], source
+
+
+def test_a_helper_called_by_another_reads_the_defining_functions_names(rng):
+    x, w = rng.normal(size=(2, 3)), rng.normal(size=3)
+    expected = np.sum((2.0 * x * w + 2.0 * x) ** 2)
+    assert lf.a_helper_reads_the_definers_names_not_its_callers(x, w) == pytest.approx(expected)
+    value, _ = s2sgrad.value_and_grad(lf.a_helper_reads_the_definers_names_not_its_callers, wrt=(0, 1))(x, w)
+    assert value == pytest.approx(expected)
