@@ -356,6 +356,10 @@ class FunctionNormalizer:
     def stmt_For(self, s):
         if s.orelse:
             raise self.error("for ... else is not supported", s, "use a flag variable")
+        over_keys = _over_keys(s, self.namer)
+        if over_keys is not None:
+            self.locals.add(over_keys.target.id)       # (a key of its own, for d.values())
+            return self.stmt_For(over_keys)
         iterable = self.loop_iterable(s.iter)
         self.depth += 1
         target = self.store_target(s.target, s)
@@ -909,6 +913,33 @@ class FunctionNormalizer:
                                      f"its parameters are {', '.join(params)}")
                 bound[p] = self.external_value(default_of[p], p)
         return bound
+
+
+def _over_keys(loop, namer):
+    """``for k, v in d.items()`` as ``for k in d.keys(): v = d[k]`` (and ``d.values()`` so, with a key of
+    its own): the keys carry no derivative, and each value is read as ``d[k]``, whose adjoint goes back
+    to ``d``'s item. None for any other loop (``d.keys()`` is such a loop already)."""
+    iterable = loop.iter
+    if not (isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Attribute)
+            and iterable.func.attr in ("items", "values") and not iterable.args and not iterable.keywords):
+        return None
+    if iterable.func.attr == "items":
+        if not (isinstance(loop.target, gast.Tuple) and len(loop.target.elts) == 2):
+            return None
+        key, value = loop.target.elts
+        if not isinstance(key, gast.Name):
+            return None
+    else:
+        key, value = gast.Name(id=namer.fresh("key"), ctx=gast.Store(), annotation=None, type_comment=None), \
+            loop.target
+    container = iterable.func.value
+    keys = gast.Call(func=gast.Attribute(value=container, attr="keys", ctx=gast.Load()), args=[], keywords=[])
+    read = gast.Assign(targets=[value], value=gast.Subscript(
+        value=_copy(container), slice=gast.Name(id=key.id, ctx=gast.Load(), annotation=None, type_comment=None),
+        ctx=gast.Load()), type_comment=None)
+    for node in (keys, keys.func, read, read.value):
+        copy_origin(node, iterable)
+    return copy_origin(gast.For(target=key, iter=keys, body=[read] + loop.body, orelse=[], type_comment=None), loop)
 
 
 def _bounds(args, keywords):

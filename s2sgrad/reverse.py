@@ -317,7 +317,9 @@ class ReverseMode(CallSites):
             for field in ("body", "orelse"):
                 if getattr(stmt, field, None):
                     setattr(stmt, field, self._index_loops_over(varied, getattr(stmt, field)))
-            if isinstance(stmt, gast.For) and activity.operand_names(stmt.iter) & varied:
+            if isinstance(stmt, gast.For) and isinstance(stmt.iter, gast.Name) and self.kind_of(stmt.iter.id) == "dict":
+                stmt.iter = _keys_of(stmt.iter)    # for k in d: its keys, which carry no derivative
+            elif isinstance(stmt, gast.For) and activity.operand_names(stmt.iter) & varied:
                 out.extend(self.indexed_loop(stmt))
                 continue
             out.append(stmt)
@@ -1102,6 +1104,13 @@ def _same_loop_nodes(stmts):
             continue
         for field in ("body", "orelse"):
             yield from _same_loop_nodes(getattr(stmt, field, None) or [])
+
+
+def _keys_of(container):
+    """``container.keys()``, a call activity analysis knows gives nothing to differentiate."""
+    call = gast.Call(func=gast.Attribute(value=container, attr="keys", ctx=gast.Load()), args=[], keywords=[])
+    call.method = "keys"
+    return copy_origin(call, container)
 
 
 def _result_count(call):

@@ -197,6 +197,8 @@ def containers_by_use(func, kinds):
     while changed:                     # (an item found a container makes its sequence one: again)
         changed = False
         for node in walk_statements(func.body):
+            for receiver in _dict_method_receivers(node):
+                changed |= decide(receiver, "dict")
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) \
                     and isinstance(node.value, gast.Subscript) and isinstance(node.value.value, gast.Name):
                 base, item, index = node.value.value.id, node.targets[0].id, node.value.slice
@@ -207,6 +209,9 @@ def containers_by_use(func, kinds):
                 if kind_of(base) in ("list", "dict") and not isinstance(index, gast.Slice):
                     changed |= decide(item, "list")
             elif isinstance(node, gast.For):
+                if isinstance(node.target, gast.Name) and isinstance(node.iter, gast.Name) \
+                        and _indexes_by(node.body, node.iter.id, node.target.id):
+                    changed |= decide(node.iter.id, "dict")       # for k in d: ... d[k]: its keys
                 for target, sequence in iterated(node.target, node.iter):
                     if isinstance(sequence, gast.Name) and (isinstance(target, gast.Tuple) or (
                             isinstance(target, gast.Name) and kind_of(target.id) in containers)):
@@ -214,11 +219,31 @@ def containers_by_use(func, kinds):
     return found
 
 
+_DICT_METHODS = ("keys", "values", "items")
+
+
+def _indexes_by(body, container, key):
+    """Whether ``body`` reads ``container[key]``."""
+    return any(isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and node.value.id == container
+               and isinstance(node.slice, gast.Name) and node.slice.id == key
+               for stmt in body for node in walk(stmt))
+
+
+def _dict_method_receivers(stmt):
+    """The names a statement (a loop's header included) calls ``.keys()``, ``.values()`` or ``.items()`` of."""
+    parts = [stmt.iter] if isinstance(stmt, gast.For) else [stmt] if isinstance(stmt, (gast.Assign, gast.Expr)) else []
+    return [node.func.value.id for part in parts for node in walk(part)
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and node.func.attr in _DICT_METHODS and isinstance(node.func.value, gast.Name)]
+
+
 def _only_indexed(func):
     """The names ``func`` reads only by indexing them, iterating over them (``zip`` and ``enumerate``
-    included) or taking their ``len``."""
+    included), taking their ``len`` or asking a dict's keys, values or items."""
     containers = set()                 # the nodes that read a name as a container
     for node in walk(func):
+        if isinstance(node, gast.Attribute) and node.attr in _DICT_METHODS:
+            containers.add(id(node.value))
         if isinstance(node, gast.Subscript):
             containers.add(id(node.value))
         elif isinstance(node, gast.For):

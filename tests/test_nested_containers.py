@@ -1,4 +1,5 @@
-"""Parameters nested in containers, as people pass a model's: a list of dicts or of (W, b) tuples, a dict of lists.
+"""Parameters nested in containers, as people pass a model's: a list of dicts or of (W, b) tuples, a dict of lists,
+a dict walked by its items, values or keys (an L2 penalty over every parameter).
 
 Each item's adjoint is a container of the same shape, added item by item
 (``+`` would concatenate two lists); a loop may unpack each item
@@ -52,6 +53,24 @@ def enumerated_tuples(layers, x):
     return np.sum(h)
 
 
+def penalty_over_items(params, x):
+    total = 0.0
+    for name, value in params.items():
+        total = total + 0.1 * np.sum(value ** 2)
+    return total + np.sum(np.tanh(x @ params["W"] + params["b"]))
+
+
+def penalty_over_values(params, x):
+    return sum(np.sum(v ** 2) for v in params.values()) + np.sum(np.sin(x @ params["W"]))
+
+
+def penalty_over_keys(params, x):
+    total = np.sum(x @ params["W"])
+    for key in params:
+        total = total + np.sum(np.cos(params[key]))
+    return total
+
+
 def dict_layers(rng):
     return [{"W": rng.normal(size=(3, 3)) * 0.5, "b": rng.normal(size=3)} for _ in range(2)]
 
@@ -62,6 +81,9 @@ def tuple_layers(rng):
 
 CASES = [
     (layers_of_dicts, lambda rng: [dict_layers(rng), rng.normal(size=(2, 3))]),
+    (penalty_over_items, lambda rng: [dict_layers(rng)[0], rng.normal(size=(2, 3))]),
+    (penalty_over_values, lambda rng: [dict_layers(rng)[0], rng.normal(size=(2, 3))]),
+    (penalty_over_keys, lambda rng: [dict_layers(rng)[0], rng.normal(size=(2, 3))]),
     (layers_of_dicts_by_index, lambda rng: [dict_layers(rng), rng.normal(size=(2, 3))]),
     (dict_of_lists, lambda rng: [{"Ws": [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]}, rng.normal(size=(2, 3))]),
     (layers_of_tuples, lambda rng: [tuple_layers(rng), rng.normal(size=(2, 3))]),
