@@ -19,6 +19,7 @@ values such as ``x.shape[0]`` or ``len(x)``.
 
 import ast
 import builtins
+import functools
 import numbers
 
 import gast
@@ -180,7 +181,7 @@ def containers_by_use(func, kinds):
     array as well. ``kinds``: the containers the code makes itself."""
     from .rules.sequences import SEQUENCE_KINDS
     containers = SEQUENCE_KINDS + ("dict",)
-    only_indexed = _only_indexed(func)
+    only_indexed = functools.cache(lambda: _only_indexed(func))    # (asked only where there is evidence)
     found = {}
 
     def kind_of(name_):
@@ -188,7 +189,7 @@ def containers_by_use(func, kinds):
 
     def decide(name_, kind):
         """Take ``name_`` for a ``kind``; whether that is news."""
-        if name_ in only_indexed and kind_of(name_) is None:
+        if kind_of(name_) is None and name_ in only_indexed():
             found[name_] = kind
             return True
         return False
@@ -230,30 +231,49 @@ def _indexes_by(body, container, key):
 
 
 def _dict_method_receivers(stmt):
-    """The names a statement (a loop's header included) calls ``.keys()``, ``.values()`` or ``.items()`` of."""
-    parts = [stmt.iter] if isinstance(stmt, gast.For) else [stmt] if isinstance(stmt, (gast.Assign, gast.Expr)) else []
-    return [node.func.value.id for part in parts for node in walk(part)
-            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
-            and node.func.attr in _DICT_METHODS and isinstance(node.func.value, gast.Name)]
+    """The names a statement (a loop's header included) calls ``.keys()``, ``.values()`` or ``.items()`` of
+    (at its top, as normalized code calls them)."""
+    cls = type(stmt)
+    call = stmt.iter if cls is gast.For else stmt.value if cls is gast.Assign or cls is gast.Expr else None
+    if type(call) is gast.Call and type(call.func) is gast.Attribute and call.func.attr in _DICT_METHODS \
+            and type(call.func.value) is gast.Name:
+        return [call.func.value.id]
+    return []
 
 
 def _only_indexed(func):
     """The names ``func`` reads only by indexing them, iterating over them (``zip`` and ``enumerate``
-    included), taking their ``len`` or asking a dict's keys, values or items."""
-    containers = set()                 # the nodes that read a name as a container
-    for node in walk(func):
-        if isinstance(node, gast.Attribute) and node.attr in _DICT_METHODS:
-            containers.add(id(node.value))
-        if isinstance(node, gast.Subscript):
-            containers.add(id(node.value))
-        elif isinstance(node, gast.For):
-            containers.update(id(sequence) for _, sequence in iterated(node.target, node.iter))
-        elif isinstance(node, gast.Call) and getattr(node, "callee", None) is builtins.len and len(node.args) == 1:
-            containers.add(id(node.args[0]))
+    included), taking their ``len`` or asking a dict's keys, values or items. (Normalized code reads a
+    container so at the top of a statement: ``t = x[i]``, ``x[i] = v``, ``t = len(x)``, a loop's header;
+    a read found nowhere else counts as any other, which only makes fewer names containers.)"""
+    reads = []                          # the Name nodes that read a container
+    for stmt in walk_statements(func.body):
+        cls = type(stmt)
+        if cls is gast.For:
+            reads.extend(sequence for _, sequence in iterated(stmt.target, stmt.iter))
+            parts = [stmt.iter]
+        elif cls is gast.Assign:
+            parts = [stmt.value] + stmt.targets
+        elif cls is gast.Expr or cls is gast.AugAssign:
+            parts = [stmt.value]
+        else:
+            continue
+        for part in parts:
+            if type(part) is gast.Subscript:
+                reads.append(part.value)
+            elif type(part) is gast.Call:
+                callee = part.func
+                if type(callee) is gast.Attribute and callee.attr in _DICT_METHODS:
+                    reads.append(callee.value)
+                elif getattr(part, "callee", None) is builtins.len and len(part.args) == 1:
+                    reads.append(part.args[0])
+    read_so = {id(node) for node in reads if type(node) is gast.Name}
+    if not read_so:
+        return set()
     indexed, other = set(), set()
     for node in name_nodes(func):
-        if isinstance(node.ctx, gast.Load):
-            (indexed if id(node) in containers else other).add(node.id)
+        if type(node.ctx) is gast.Load:
+            (indexed if id(node) in read_so else other).add(node.id)
     return indexed - other
 
 
