@@ -200,6 +200,8 @@ def check_signature(parsed):
                         "give the function plain positional parameters")
     for deco in parsed.node.decorator_list:
         found, obj = _resolve_static(deco, parsed)
+        if found and obj is staticmethod:
+            continue         # (Model.loss of a @staticmethod is the plain function it decorates)
         if not (found and getattr(obj, "__module__", "").startswith("s2sgrad")):
             raise GradError(f"{parsed.name}: decorated functions are not supported "
                             f"(decorator {gast.unparse(deco) if hasattr(gast, 'unparse') else '...'})",

@@ -1,5 +1,6 @@
 """Python forms people write around NumPy: starred items in a tuple or list (``np.zeros((*x.shape, 2))``),
-a method's shape passed starred (``x.reshape(*shape)``), and the builtin ``sum`` of an array (over its rows).
+a method's shape passed starred (``x.reshape(*shape)``), the builtin ``sum`` of an array (over its rows),
+and a loss kept in a class as a ``@staticmethod``.
 
 Each is checked against central finite differences in reverse mode, and
 forward mode against reverse mode.
@@ -46,7 +47,14 @@ def builtin_sum_of_rows(A):
     return np.sum(sum(A) ** 2)
 
 
+class Model:
+    @staticmethod
+    def loss(W, x):
+        return np.sum(np.tanh(x @ W) ** 2)
+
+
 CASES = [
+    (Model.loss, [(3, 2), (4, 3)]),
     (starred_shape, [(2, 3)]),
     (starred_in_front, [(3,)]),
     (starred_list_of_arrays, [(3,), (3,)]),
