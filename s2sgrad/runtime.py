@@ -109,7 +109,7 @@ def tensordot_adjoint(g, a, b, axes, which):
     free_a = [k for k in range(a.ndim) if k not in axes_a]
     free_b = [k for k in range(b.ndim) if k not in axes_b]
     if which == 0:
-        out = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))   # (g may be a number)
+        out = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
         order = free_a + [axes_a[axes_b.index(k)] for k in sorted(axes_b)]
     else:
         out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))

@@ -312,11 +312,16 @@ def _is_neg(node):
 
 
 def _is_broadcast_to_shape_of(call, operand, shapes):
-    """``np.broadcast_to(e, v.shape)`` times ``v`` (or an array of v's known shape): it broadcasts anyway."""
+    """``np.broadcast_to(e, v.shape)`` times ``v`` (or an array of v's known shape, or a number times
+    one: ``2 * v``): it broadcasts anyway."""
     if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
             and call.func.attr == "broadcast_to" and len(call.args) == 2 and not call.keywords
-            and isinstance(operand, gast.Name) and isinstance(call.args[1], gast.Attribute)
+            and isinstance(call.args[1], gast.Attribute)
             and call.args[1].attr == "shape" and isinstance(call.args[1].value, gast.Name)):
+        return False
+    while isinstance(operand, gast.BinOp) and isinstance(operand.op, gast.Mult) and _is_number(operand.left):
+        operand = operand.right
+    if not isinstance(operand, gast.Name):
         return False
     shaped_like = call.args[1].value.id
     return shaped_like == operand.id or (shapes.get(shaped_like) is not None

@@ -66,3 +66,10 @@ def test_adding_a_negative_number_subtracts():
     assert simplified("d + -0.5") == "d - 0.5"
     assert simplified("d - -1.0") == "d + 1.0"
     assert simplified("d + -c") == "d - c"
+
+
+def test_a_broadcast_that_the_product_makes_anyway_is_left_out():
+    shapes = {"v": (3, 2), "t": (3, 2), "e": (3, 1)}
+    assert simplified("np.broadcast_to(e, v.shape) * v", shapes) == "e * v"
+    assert simplified("np.broadcast_to(e, t.shape) * (2 * v)", shapes) == "e * (2 * v)"    # v is shaped as t
+    assert simplified("np.broadcast_to(e, t.shape) * (2 * w)", shapes) == "np.broadcast_to(e, t.shape) * (2 * w)"
