@@ -182,14 +182,24 @@ def containers_by_use(func, kinds):
     from .rules.sequences import SEQUENCE_KINDS
     containers = SEQUENCE_KINDS + ("dict",)
     only_indexed = functools.cache(lambda: _only_indexed(func))    # (asked only where there is evidence)
+    counters = _counters(func)
     found = {}
 
     def kind_of(name_):
         return kinds.get(name_) or found.get(name_)
 
+    positions = {}                     # name -> whether every index it is read at picks one item by position
+    for stmt in walk_statements(func.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Subscript) \
+                and isinstance(stmt.value.value, gast.Name):
+            index = stmt.value.slice
+            one = isinstance(index, gast.Slice) or _one_position(index, counters)
+            positions[stmt.value.value.id] = positions.get(stmt.value.value.id, True) and one
+
     def decide(name_, kind):
-        """Take ``name_`` for a ``kind``; whether that is news."""
-        if kind_of(name_) is None and name_ in only_indexed():
+        """Take ``name_`` for a ``kind``; whether that is news. (Never a list that is read at an array of
+        indices: an array read so adds up repeated indices, and a list's adjoint, item by item, would not.)"""
+        if kind_of(name_) is None and name_ in only_indexed() and (kind != "list" or positions.get(name_, True)):
             found[name_] = kind
             return True
         return False
@@ -207,7 +217,7 @@ def containers_by_use(func, kinds):
                     changed |= decide(base, "dict")
                 if kind_of(item) in containers:
                     changed |= decide(base, "list")
-                if kind_of(base) in ("list", "dict") and not isinstance(index, gast.Slice):
+                if kind_of(base) in ("list", "dict"):
                     changed |= decide(item, "list")
             elif isinstance(node, gast.For):
                 if isinstance(node.target, gast.Name) and isinstance(node.iter, gast.Name) \
@@ -221,6 +231,31 @@ def containers_by_use(func, kinds):
 
 
 _DICT_METHODS = ("keys", "values", "items")
+
+
+def _counters(func):
+    """The names loops count with: ``i`` of ``for i in range(...)`` and of ``for i, x in enumerate(xs)``."""
+    found = set()
+    for stmt in walk_statements(func.body):
+        if isinstance(stmt, gast.For) and isinstance(stmt.iter, gast.Call):
+            callee = getattr(stmt.iter, "callee", None)
+            if callee is builtins.range and isinstance(stmt.target, gast.Name):
+                found.add(stmt.target.id)
+            elif callee is builtins.enumerate and isinstance(stmt.target, gast.Tuple) \
+                    and isinstance(stmt.target.elts[0], gast.Name):
+                found.add(stmt.target.elts[0].id)
+    return found
+
+
+def _one_position(index, counters):
+    """Whether ``index`` picks one item by position (a constant or a loop's counter): what a list takes.
+    (An array of integers picks several, maybe one twice, whose adjoints NumPy's indexed write would
+    not add up as a list's item by item does.)"""
+    if isinstance(index, gast.Constant):
+        return type(index.value) is int
+    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub):
+        return _one_position(index.operand, counters)
+    return isinstance(index, gast.Name) and index.id in counters
 
 
 def _indexes_by(body, container, key):

@@ -160,7 +160,14 @@ def stacked_weights(params, x):
     return np.sum(np.tanh(x @ Ws[0]) @ Ws[1])
 
 
+def embedding_rows(params, tokens):
+    E = params["E"]               # an array read at an array of indices, one of them twice: not a list
+    return np.sum(np.tanh(E[tokens] @ params["W"]) ** 2)
+
+
 READ_AS_CONTAINERS = CASES + [
+    (embedding_rows, lambda rng: [{"E": rng.normal(size=(5, 3)), "W": rng.normal(size=(3, 2))},
+                                  np.array([1, 3, 1, 1, 0])]),
     (pairs_of_rows, lambda rng: [[(rng.normal(size=3), rng.normal(size=3)) for _ in range(4)], rng.normal(size=3)]),
     (pairs_of_rows, lambda rng: [rng.normal(size=(4, 2, 3)), rng.normal(size=3)]),
     (stacked_weights, lambda rng: [{"Ws": [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]}, rng.normal(size=(2, 3))]),
