@@ -195,10 +195,15 @@ def containers_by_use(func, kinds):
             index = stmt.value.slice
             one = isinstance(index, gast.Slice) or _one_position(index, counters)
             positions[stmt.value.value.id] = positions.get(stmt.value.value.id, True) and one
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
+                and isinstance(stmt.targets[0].value, gast.Name):
+            positions[stmt.targets[0].value.id] = False
 
     def decide(name_, kind):
-        """Take ``name_`` for a ``kind``; whether that is news. (Never a list that is read at an array of
-        indices: an array read so adds up repeated indices, and a list's adjoint, item by item, would not.)"""
+        """Take ``name_`` for a ``kind``; whether that is news. Never a list that is read at an array of
+        indices (an array read so adds up repeated indices, and a list's adjoint, item by item, would not)
+        or written into (a list's slot is replaced, an array's row written over in place: the tape keeps
+        the old row of an array only as a copy)."""
         if kind_of(name_) is None and name_ in only_indexed() and (kind != "list" or positions.get(name_, True)):
             found[name_] = kind
             return True
