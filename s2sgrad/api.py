@@ -28,7 +28,7 @@ from .normalize import normalize
 from .optimize import optimize
 from .parsing import parse_function
 from .reverse import ReverseMode
-from .shapes import probe, shape_of, static_facts
+from .shapes import container_facts, probe, shape_of, static_facts
 from .simplify import ask_numpy_for_shapes
 
 _PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program (which holds the function weakly)
@@ -131,7 +131,7 @@ class Derivative:
 
     def _check(self):
         """Raise GradError now for what would stop generation later (a call with no rule, say)."""
-        ReverseMode(self.program.fork(tree=False), self.wrt, static_facts(self.program), self.mode).check()
+        ReverseMode(self.program.fork(tree=False), self.wrt, container_facts(self.program), self.mode).check()
 
     @property
     @_collector_paused
@@ -193,7 +193,7 @@ class Derivative:
         # nothing known of shapes: the shape-generic code serves, unless a Python number (no .dtype) comes in,
         # or a container it cannot tell from an array (a list of arrays of different shapes)
         generic_serves = not (facts.shapes or facts.python_numbers) \
-            and facts.kinds.items() <= static_facts(self.program).kinds.items()
+            and facts.kinds.items() <= container_facts(self.program).kinds.items()
         generated = self.generic if generic_serves else self._generate(facts, args)
         self._specialized[key] = generated
         return generated

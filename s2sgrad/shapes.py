@@ -69,11 +69,18 @@ class Facts:
         return tuple(sorted(self.shapes.items())), tuple(sorted(self.integers))
 
 
+def container_facts(program):
+    """Facts of the containers alone, which hold for any arguments: those the code makes, and those it
+    reads as only a container can be read (see :mod:`s2sgrad.containers`). What telling a list's ``+``
+    from an array's, and so finding each call's rule, needs."""
+    made = program_kinds(program)
+    return Facts(kinds=program_kinds(program, containers_by_use(program.node, made)))
+
+
 def static_facts(program):
-    """Facts that hold for any arguments: scalars made from shapes, sizes and counters, and the names
-    assigned a Python number somewhere (``Z = 0.5``: such a name has no ``.shape``)."""
-    made = program_kinds(program)                # the containers the code makes itself
-    facts = Facts(kinds=program_kinds(program, containers_by_use(program.node, made)))
+    """Facts that hold for any arguments: the containers, scalars made from shapes, sizes and counters,
+    and the names assigned a Python number somewhere (``Z = 0.5``: such a name has no ``.shape``)."""
+    facts = container_facts(program)
     statements = list(walk_statements(program.node.body))
     for node in statements:
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name) \
