@@ -153,7 +153,10 @@ class Derivative:
         :mod:`s2sgrad.higher` overrides it for the forward-mode derivatives.
         """
         program = self.program.fork()
+        branches = list(program.node.body)
         fold_known_branches(program.node, facts.shapes)
+        if program.node.body != branches:         # (a list of the same statements, or a branch folded away)
+            program.analyses.clear()
         reverse = ReverseMode(program, self.wrt, facts, self._mode_for(facts))
         return reverse.build(), program, facts, set(reverse.adjoint_names.values())
 

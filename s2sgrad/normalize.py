@@ -127,10 +127,14 @@ class Program:
     def fork(self, tree=True):
         """An independent copy to transform: each generated derivative takes names of its own.
 
-        ``tree=False`` shares the tree, for a phase that only reads it (the early check of a derivative).
+        ``tree=False`` shares the tree, for a phase that only reads it (the early check of a derivative),
+        and so the analyses made of it. A copy of the tree starts with the analyses made so far, which
+        hold for it until it is changed (whoever changes it clears them).
         """
         namer = self.namer.copy()
-        return Program(self.parsed, _copy(self.node) if tree else self.node, namer, self.externals.copy(namer))
+        forked = Program(self.parsed, _copy(self.node) if tree else self.node, namer, self.externals.copy(namer))
+        forked.analyses = dict(self.analyses) if tree else self.analyses
+        return forked
 
 
 def normalize(parsed, namer):

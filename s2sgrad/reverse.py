@@ -80,10 +80,12 @@ class ReverseMode(CallSites):
             raise GradError(f"{self.program.parsed.name} returns nothing to differentiate",
                             self.program.parsed.origin, "return the scalar you want the gradient of")
         params = [a.id for a in node.args.args]
-        body = self.index_active_loops(body)
+        indexed = self.index_active_loops(body)
         out = ret.value
         outputs = {out.id} if isinstance(out, gast.Name) else set()
-        self.active = activity.active_names(body, self.wrt, outputs) | (outputs & set(self.wrt))
+        self.active = (self.active_names(body, outputs) if indexed is body     # (no loop rewritten: the check's)
+                       else activity.active_names(indexed, self.wrt, outputs)) | (outputs & set(self.wrt))
+        body = indexed
         self.mentions = _mentions(node.args.args, body + [ret])
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
         refuse_iterators_kept(body, self.wrt)
@@ -166,7 +168,7 @@ class ReverseMode(CallSites):
                             self.program.parsed.origin, "return the scalar you want the gradient of")
         out = ret.value
         outputs = {out.id} if isinstance(out, gast.Name) else set()
-        active = activity.active_names(body, self.wrt, outputs)
+        active = self.active_names(body, outputs)
         refuse_unsupported(body, active | _appended_lists(body), _differentiated_write)
         refuse_iterators_kept(body, self.wrt)
         for stmt in walk_statements(body):
@@ -176,6 +178,15 @@ class ReverseMode(CallSites):
                     and getattr(stmt.value, "method", None) != "pop" \
                     and activity.operand_names(stmt.value) & active:
                 self.rule_for(stmt.value, stmt)
+
+    def active_names(self, body, outputs):
+        """:func:`activity.active_names` of the function's own body, worked out once for the early check
+        and the derivatives generated after it (see ``Program.analyses``)."""
+        key = ("active", tuple(self.wrt), frozenset(outputs))
+        active = self.program.analyses.get(key)
+        if active is None:
+            active = self.program.analyses[key] = frozenset(activity.active_names(body, self.wrt, outputs))
+        return set(active)
 
     # --------------------------------------------------------------- adjoints
     def adjoint_name(self, primal):
