@@ -97,7 +97,15 @@ def copy_where_shared(fn, cleanup):
               if stmt.targets[0].id in changed or b in changed]
     if not copies:
         return
-    wanted = {n for _, stmt, b in copies for n in (stmt.targets[0].id, b)}
+    passed_on = {}                     # b -> the names a = b (or a conditional expression that may be b) binds
+    bound = {}                         # name -> positions of the statements that bind it anew
+    for k, stmt in enumerate(order):
+        if isinstance(stmt, gast.Assign) and cleanup.simple_assign(stmt):
+            for b in _may_be_names(stmt.value):
+                passed_on.setdefault(b, set()).add(stmt.targets[0].id)
+            bound.setdefault(stmt.targets[0].id, []).append(k)
+    same = {n: _reached(n, passed_on) for _, stmt, b in copies for n in (stmt.targets[0].id, b)}
+    wanted = set().union(*same.values())
     read = {}
     for k, stmt in enumerate(order):
         loads = names_in(Cleanup.header(stmt)[-1], gast.Load) if isinstance(stmt, _COMPOUND) else cleanup.loads(stmt)
@@ -106,11 +114,25 @@ def copy_where_shared(fn, cleanup):
     for i, stmt, b in copies:
         a = stmt.targets[0].id
         for x, other in ((a, b), (b, a)):
-            later = [j for j in changed.get(x, ()) if j != i and j >= zone[id(stmt)]]
-            if later and any(k != i and k >= zone[id(order[later[0]])] for k in read.get(other, ())):
+            # the writes into x while it still names this object (before a statement binds x anew)
+            rebound = _next(bound.get(x, []), i) if zone[id(stmt)] == i else None
+            later = [j for j in changed.get(x, ()) if j != i and j >= zone[id(stmt)] and (rebound is None or j < rebound)]
+            # (other is read, itself or as a name it was passed on to: dt7 = dx; dc = dt7; dx[0] = ...; dc + v)
+            if later and any(k != i and k >= zone[id(order[later[0]])] for n in same[other] for k in read.get(n, ())):
                 # (in place: the names the statement reads and writes, which the passes cache, stay)
                 stmt.value = _copied(stmt.value, b, cleanup.numpy_alias, number=not cleanup.shapes.get(b))
                 break
+
+
+def _reached(name_, passed_on):
+    """``name_`` and every name it is passed on to by plain assignments, at any remove."""
+    reached, todo = set(), [name_]
+    while todo:
+        n = todo.pop()
+        if n not in reached:
+            reached.add(n)
+            todo.extend(passed_on.get(n, ()))
+    return reached
 
 
 def copy_returned_shared(fn, cleanup):

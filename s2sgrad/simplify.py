@@ -243,6 +243,9 @@ class Simplifier(Transformer):
             if len(self.shapes[args[0].id]) <= 1:
                 return args[0]
             return gast.Attribute(value=args[0], attr="T", ctx=gast.Load())
+        if fname == "copy" and len(args) == 1 and not node.keywords and isinstance(args[0], gast.Call) \
+                and _numpy_function(args[0], self.np) == "copy":
+            return args[0]                                       # np.copy(np.copy(x)): one copy is new already
         if fname == "logical_and" and len(args) == 2 and not node.keywords:
             if _is_true(args[0]):
                 return args[1]

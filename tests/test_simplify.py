@@ -73,3 +73,8 @@ def test_a_broadcast_that_the_product_makes_anyway_is_left_out():
     assert simplified("np.broadcast_to(e, v.shape) * v", shapes) == "e * v"
     assert simplified("np.broadcast_to(e, t.shape) * (2 * v)", shapes) == "e * (2 * v)"    # v is shaped as t
     assert simplified("np.broadcast_to(e, t.shape) * (2 * w)", shapes) == "np.broadcast_to(e, t.shape) * (2 * w)"
+
+
+def test_a_copy_of_a_copy_is_one_copy():
+    assert simplified("np.copy(np.copy(x))") == "np.copy(x)"
+    assert simplified("np.copy(x.T)") == "np.copy(x.T)"

@@ -526,6 +526,20 @@ def f(a, b):
     y[..., 0] = a
     return np.sum(np.sin(y + a))
 """, 0, (1,), (2, 3)),
+    # an adjoint that may be the primal array itself (dt7 = dx, the matmul rule's branch for a vector) passed on to
+    # another name in a branch (dc = dt7), and dx restored from the tape in place before dc was read: dc came back
+    # changed. Copies now follow names passed on (seed 2601741, shrunk)
+    "adjoint_passed_on_before_its_array_is_restored": case("""
+import numpy as np
+
+
+def f(c):
+    a = c @ c
+    dx = np.zeros_like(c)
+    dx[0] = np.sin(a)
+    dx[1] = np.sin(a) * 2
+    return np.matmul((c if float(np.sum(dx)) > 0 else c * 2), dx)
+""", 0, (3,)),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
