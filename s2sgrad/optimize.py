@@ -17,6 +17,7 @@ Every other pass preserves the values computed exactly (no reassociation).
 """
 
 import bisect
+import builtins
 import contextlib
 import functools
 from collections import Counter
@@ -569,6 +570,13 @@ class Cleanup:
             if len(kept) != len(block):
                 removed = True
                 block[:] = kept or [gast.Pass()]
+        read = set().union(*(self.loads(s) for s in simple if id(s) in keep)) | {
+            n for s in headers for n in names_in(Cleanup.header(s)[-1], gast.Load)}
+        for block in reversed(blocks):     # (inner blocks first: a loop left empty may empty the one around it)
+            kept = [s for s in block if not _does_nothing(s, read)]
+            if len(kept) != len(block):
+                removed = True
+                block[:] = kept or [gast.Pass()]
         return removed
 
     def needed(self, stmt, live):
@@ -692,6 +700,23 @@ class Cleanup:
                 i -= 1
                 changed = True
         return changed
+
+
+def _does_nothing(stmt, read):
+    """A loop over a range, or a branch on a name, whose body is only ``pass`` (what dead code left of it),
+    binding nothing anyone reads: ``for k in range(2): pass``."""
+    if not isinstance(stmt, _COMPOUND) or not all(isinstance(s, gast.Pass) for s in stmt.body + stmt.orelse):
+        return False
+    if isinstance(stmt, gast.If):
+        return isinstance(stmt.test, (gast.Name, gast.Constant))
+    if isinstance(stmt, gast.For):
+        iterable = stmt.iter
+        while isinstance(iterable, gast.Call) and getattr(iterable, "callee", None) is builtins.reversed:
+            iterable = iterable.args[0]
+        counts = isinstance(iterable, gast.Call) and getattr(iterable, "callee", None) is builtins.range \
+            and all(isinstance(a, (gast.Name, gast.Constant)) for a in iterable.args)
+        return counts and not (names_in(stmt.target, gast.Store) & read)
+    return False                          # (a while loop may not end: it stays)
 
 
 def _collect_blocks(block, found):

@@ -178,3 +178,20 @@ def test_a_value_made_in_one_loop_and_refined_in_the_next(rng):
 def test_a_conditional_expression_on_a_module_constant_keeps_only_its_branch(rng):
     check(cf.conditional_expression_on_a_constant, (rng.normal(size=4),), 0)
     assert "fft" not in grad(cf.conditional_expression_on_a_constant).source_for(np.ones(4))
+
+
+def penalty_summed_in_a_loop(x, W):
+    total = 0.0
+    for k in range(2):
+        total = total + np.sum(W ** 2)
+    if np.sum(x) > 0:
+        total = total * 1.0
+    return total + np.sum(x @ W)
+
+
+def test_a_primal_loop_or_branch_left_with_nothing_to_do_is_left_out(rng):
+    """The gradient needs none of the loop's values: dead code removal empties it, and the empty loop goes too."""
+    x, W = rng.normal(size=(4, 3)), rng.normal(size=(3, 2))
+    source = grad(penalty_summed_in_a_loop, wrt=1).source_for(x, W)
+    assert "pass" not in source and "for k in range(2)" not in source, source
+    assert_grads_close(penalty_summed_in_a_loop, grad(penalty_summed_in_a_loop, wrt=(1,))(x, W), (x, W), (1,))
