@@ -570,6 +570,8 @@ class Cleanup:
             if len(kept) != len(block):
                 removed = True
                 block[:] = kept or [gast.Pass()]
+        if not any(all(type(s) is gast.Pass for s in h.body) for h in headers):
+            return removed                 # (no loop or branch left empty: most functions)
         read = set().union(*(self.loads(s) for s in simple if id(s) in keep)) | {
             n for s in headers for n in names_in(Cleanup.header(s)[-1], gast.Load)}
         for block in reversed(blocks):     # (inner blocks first: a loop left empty may empty the one around it)
