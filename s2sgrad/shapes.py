@@ -108,12 +108,14 @@ def static_facts(program):
     return facts
 
 
-def _maybe_python_numbers(statements):
-    """Names some assignment may give a Python number (no ``.shape``): a number, or arithmetic on numbers
-    and such names (``t = scale * 1`` with ``scale = 0.5``, a helper's default)."""
+def _maybe_python_numbers(statements, known=()):
+    """Names some assignment may give a Python number (no ``.shape``): a number, arithmetic on numbers
+    and such names (``t = scale * 1`` with ``scale = 0.5``, a helper's default), or a conditional
+    expression one of whose branches may be one (``dx if c else -a``, whichever the probe saw).
+    ``known``: names known to have held one."""
     assigned = [(stmt.targets[0].id, stmt.value) for stmt in statements
                 if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)]
-    found = set()
+    found = set(known)
 
     def number(atom):
         return (isinstance(atom, gast.Constant) and type(atom.value) in _PYTHON_NUMBERS) or (
@@ -126,7 +128,8 @@ def _maybe_python_numbers(statements):
             if target in found:
                 continue
             if number(value) or (isinstance(value, gast.BinOp) and number(value.left) and number(value.right)) \
-                    or (isinstance(value, gast.UnaryOp) and number(value.operand)):
+                    or (isinstance(value, gast.UnaryOp) and number(value.operand)) \
+                    or (isinstance(value, gast.IfExp) and (number(value.body) or number(value.orelse))):
                 found.add(target)
                 changed = True
     return found
@@ -303,8 +306,9 @@ def probe(program, args):
                 changed = True
     numpy_only = recorder.numpy_only and all(isinstance(a, (np.ndarray, np.generic, numbers.Number, list, tuple, dict))
                                              or a is None for a in args)
-    python_numbers = {p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {
-        target for site, (target, _) in enumerate(sites) if site in recorder.python_numbers}
+    python_numbers = _maybe_python_numbers(walk_statements(program.node.body), {
+        p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {
+        target for site, (target, _) in enumerate(sites) if site in recorder.python_numbers})
     narrow_floats = {p for p, a in zip(params, args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
                      and a.dtype.itemsize < 8}
     return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers,

@@ -402,21 +402,39 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
 
 def _maybe_numbers(fn, numbers):
     """``numbers``, the names a generated statement assigns a number (a gradient's seed ``dt = 1.0``),
-    and the names that copy one of them (``a = b``), transitively. (One walk: it reads every statement.)"""
-    found, copies = set(numbers), []
+    and the names given one of them, or Python arithmetic on them (``dt = -da``, ``dt = da if c else dx``),
+    transitively. (One walk: it reads every statement.)"""
+    found, derived = set(numbers), []
     for s in walk_statements(fn.body):
         if type(s) is gast.Assign and type(s.targets[0]) is gast.Name:
             value = s.value
-            if type(value) is gast.Name:
-                copies.append((s.targets[0].id, value.id))
-            elif type(value) is gast.Constant and type(value.value) in (int, float):
+            if type(value) is gast.Constant and type(value.value) in (int, float):
                 found.add(s.targets[0].id)
+            elif type(value) in (gast.Name, gast.BinOp, gast.UnaryOp, gast.IfExp):
+                derived.append((s.targets[0].id, value))
     grown = True
     while grown:
-        new = {target for target, source in copies if source in found and target not in found}
+        new = {target for target, value in derived if target not in found and _may_be_a_number(value, found)}
         found |= new
         grown = bool(new)
     return found
+
+
+def _may_be_a_number(node, numbers):
+    """Whether ``node`` may evaluate to a Python number, given the names that may hold one: plain
+    arithmetic on numbers, or a conditional expression either branch of which may (no NumPy call)."""
+    cls = type(node)
+    if cls is gast.Name:
+        return node.id in numbers
+    if cls is gast.Constant:
+        return type(node.value) in (int, float)
+    if cls is gast.BinOp:
+        return _may_be_a_number(node.left, numbers) and _may_be_a_number(node.right, numbers)
+    if cls is gast.UnaryOp:
+        return _may_be_a_number(node.operand, numbers)
+    if cls is gast.IfExp:
+        return _may_be_a_number(node.body, numbers) or _may_be_a_number(node.orelse, numbers)
+    return False
 
 
 def simplify_function(fn, shapes=None, numpy_alias="np"):

@@ -54,3 +54,21 @@ def test_tolist_on_a_value_with_a_derivative_is_refused(rng):
     assert "x[i]" in info.value.hint
     x, data = rng.normal(size=3), rng.normal(size=3)
     np.testing.assert_allclose(s2sgrad.grad(a_list_of_data)(x, data), data)
+
+
+def branch_on_a_python_float(a, W):
+    m = np.negative(a)
+    m -= (m if float(np.sum(m)) > 0 else np.arctan(a)).T
+    return np.mean(np.cos(m) * m) + np.sum(W)
+
+
+def test_a_branch_that_gives_a_python_float_only_on_the_path_the_probe_did_not_take():
+    """The code generated at a < 0 (the branch m, a NumPy float) serves a > 0 too, where the branch's
+    tangent is da / (1 + a ** 2), a Python float with no .T (the campaign's seed 2705233, shrunk)."""
+    W = np.array([0.5, -1.0])
+    forward = s2sgrad.jvp(branch_on_a_python_float, wrt=0)
+    for a in (-0.3, 0.4):            # one specialization: a is a float both times
+        _, tangent = forward(a, W, 1.0)
+        expected = (branch_on_a_python_float(a + 1e-6, W) - branch_on_a_python_float(a - 1e-6, W)) / 2e-6
+        assert tangent == pytest.approx(expected, rel=1e-6)
+        assert s2sgrad.grad(branch_on_a_python_float)(a, W) == pytest.approx(expected, rel=1e-6)
