@@ -306,9 +306,10 @@ def probe(program, args):
                 changed = True
     numpy_only = recorder.numpy_only and all(isinstance(a, (np.ndarray, np.generic, numbers.Number, list, tuple, dict))
                                              or a is None for a in args)
-    python_numbers = _maybe_python_numbers(walk_statements(program.node.body), {
-        p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {
-        target for site, (target, _) in enumerate(sites) if site in recorder.python_numbers})
+    python_numbers = {p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {
+        target for site, (target, _) in enumerate(sites) if site in recorder.python_numbers}
+    if python_numbers:     # and what may hold one where the probe did not go (dx if c else -a)
+        python_numbers = _maybe_python_numbers(walk_statements(program.node.body), python_numbers)
     narrow_floats = {p for p, a in zip(params, args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
                      and a.dtype.itemsize < 8}
     return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers,

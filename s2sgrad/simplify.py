@@ -404,20 +404,41 @@ def _maybe_numbers(fn, numbers):
     """``numbers``, the names a generated statement assigns a number (a gradient's seed ``dt = 1.0``),
     and the names given one of them, or Python arithmetic on them (``dt = -da``, ``dt = da if c else dx``),
     transitively. (One walk: it reads every statement.)"""
-    found, derived = set(numbers), []
+    found, derived, branches = set(numbers), [], []
     for s in walk_statements(fn.body):
         if type(s) is gast.Assign and type(s.targets[0]) is gast.Name:
             value = s.value
             if type(value) is gast.Constant and type(value.value) in (int, float):
                 found.add(s.targets[0].id)
-            elif type(value) in (gast.Name, gast.BinOp, gast.UnaryOp, gast.IfExp):
-                derived.append((s.targets[0].id, value))
+            elif type(value) is gast.IfExp:
+                branches.append((s.targets[0].id, value))
+            elif type(value) in (gast.Name, gast.BinOp, gast.UnaryOp):
+                operands = _arithmetic_operands(value)       # (None: a call or a subscript somewhere in it)
+                if operands is not None:
+                    derived.append((s.targets[0].id, operands))
     grown = True
     while grown:
-        new = {target for target, value in derived if target not in found and _may_be_a_number(value, found)}
+        new = {target for target, operands in derived if target not in found and operands <= found}
+        new |= {target for target, value in branches if target not in found and _may_be_a_number(value, found)}
         found |= new
         grown = bool(new)
     return found
+
+
+def _arithmetic_operands(node):
+    """The names Python arithmetic ``node`` reads (numbers and names, operators), or None for anything
+    else in it: a call, an attribute, a subscript may make an array of numbers."""
+    cls = type(node)
+    if cls is gast.Name:
+        return {node.id}
+    if cls is gast.Constant:
+        return set() if type(node.value) in (int, float) else None
+    if cls is gast.BinOp:
+        left, right = _arithmetic_operands(node.left), _arithmetic_operands(node.right)
+        return None if left is None or right is None else left | right
+    if cls is gast.UnaryOp:
+        return _arithmetic_operands(node.operand)
+    return None
 
 
 def _may_be_a_number(node, numbers):
