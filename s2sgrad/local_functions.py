@@ -13,10 +13,10 @@ which the function only ever calls, is taken out of the body here and inlined
 at each call, like a module-level helper. The names it reads from the
 enclosing function are bound to their values at the call, as Python's closures
 read them then; a helper may call another (``layer`` above calls ``relu``),
-which reads the enclosing function's names too, never its caller's. Anything else (a helper that is passed, returned or stored, one
-defined in a loop or branch, one with decorators or default values, a name
-defined twice) stays in the body, where normalization refuses it with a
-GradError, as before.
+which reads the enclosing function's names too, never its caller's.
+Anything else (a helper that is passed, returned or stored, one defined in a
+loop or branch, one with decorators or default values, a name defined twice)
+stays in the body, where normalization refuses it with a GradError, as before.
 """
 
 import gast

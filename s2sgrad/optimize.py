@@ -117,7 +117,8 @@ def copy_where_shared(fn, cleanup):
         for x, other in ((a, b), (b, a)):
             # the writes into x while it still names this object (before a statement binds x anew)
             rebound = _next(bound.get(x, []), i) if zone[id(stmt)] == i else None
-            later = [j for j in changed.get(x, ()) if j != i and j >= zone[id(stmt)] and (rebound is None or j < rebound)]
+            later = [j for j in changed.get(x, ()) if j != i and j >= zone[id(stmt)]
+                     and (rebound is None or j < rebound)]
             # (other is read, itself or as a name it was passed on to: dt7 = dx; dc = dt7; dx[0] = ...; dc + v)
             if later and any(k != i and k >= zone[id(order[later[0]])] for n in same[other] for k in read.get(n, ())):
                 # (in place: the names the statement reads and writes, which the passes cache, stay)
