@@ -27,6 +27,7 @@ import numpy as np
 from .activity import operand_names
 from .astutil import name_nodes, names_in, walk, walk_statements
 from .containers import containers_by_use
+from .simplify import maybe_numbers
 
 DATA_DEPENDENT_SHAPES = {id(f) for f in (np.nonzero, np.flatnonzero, np.argwhere, np.unique,
                                          np.extract, np.compress, np.trim_zeros)}
@@ -104,35 +105,8 @@ def static_facts(program):
                 facts.integers.add(target)
                 facts.shapes[target] = ()
                 changed = True
-    facts.python_numbers = _maybe_python_numbers(statements)
+    facts.python_numbers = maybe_numbers(statements)
     return facts
-
-
-def _maybe_python_numbers(statements, known=()):
-    """Names some assignment may give a Python number (no ``.shape``): a number, arithmetic on numbers
-    and such names (``t = scale * 1`` with ``scale = 0.5``, a helper's default), or a conditional
-    expression one of whose branches may be one (``dx if c else -a``, whichever the probe saw).
-    ``known``: names known to have held one."""
-    assigned = [(stmt.targets[0].id, stmt.value) for stmt in statements
-                if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)]
-    found = set(known)
-
-    def number(atom):
-        return (isinstance(atom, gast.Constant) and type(atom.value) in _PYTHON_NUMBERS) or (
-            isinstance(atom, gast.Name) and atom.id in found)
-
-    changed = True
-    while changed:
-        changed = False
-        for target, value in assigned:
-            if target in found:
-                continue
-            if number(value) or (isinstance(value, gast.BinOp) and number(value.left) and number(value.right)) \
-                    or (isinstance(value, gast.UnaryOp) and number(value.operand)) \
-                    or (isinstance(value, gast.IfExp) and (number(value.body) or number(value.orelse))):
-                found.add(target)
-                changed = True
-    return found
 
 
 def program_kinds(program, known=None):
@@ -309,7 +283,7 @@ def probe(program, args):
     python_numbers = {p for p, a in zip(params, args) if type(a) in _PYTHON_NUMBERS} | {
         target for site, (target, _) in enumerate(sites) if site in recorder.python_numbers}
     if python_numbers:     # and what may hold one where the probe did not go (dx if c else -a)
-        python_numbers = _maybe_python_numbers(walk_statements(program.node.body), python_numbers)
+        python_numbers = maybe_numbers(walk_statements(program.node.body), python_numbers)
     narrow_floats = {p for p, a in zip(params, args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
                      and a.dtype.itemsize < 8}
     return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers,

@@ -369,7 +369,7 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
     (``dt20 = dt``) may too, and are asked of NumPy where ``shape_of`` does not
     know their shape. The user's own statements stay as written.
     """
-    names = {n for n in _maybe_numbers(fn, numbers) if shape_of(n) is None}
+    names = {n for n in maybe_numbers(walk_statements(fn.body), numbers) if shape_of(n) is None}
     class Ask(Transformer):
         keeps_users_statements = True
 
@@ -400,21 +400,22 @@ def ask_numpy_for_shapes(fn, numbers, shape_of, numpy_alias="np"):
     return fn
 
 
-def _maybe_numbers(fn, numbers):
-    """``numbers``, the names a generated statement assigns a number (a gradient's seed ``dt = 1.0``),
-    and the names given one of them, or Python arithmetic on them (``dt = -da``, ``dt = da if c else dx``),
-    transitively. (One walk: it reads every statement.)"""
-    found, derived, branches = set(numbers), [], []
-    for s in walk_statements(fn.body):
+def maybe_numbers(statements, known=()):
+    """``known`` and the names some assignment among ``statements`` (normalized or generated) may give a
+    Python number, which has no ``.shape``: a number (a gradient's seed ``dt = 1.0``), plain arithmetic on
+    numbers and such names (``t = scale * 1``, ``dt = -da``), or a conditional expression either branch of
+    which may be one (``dt = da if c else dx``), transitively."""
+    found, derived, branches = set(known), [], []
+    for s in statements:
         if type(s) is gast.Assign and type(s.targets[0]) is gast.Name:
             value = s.value
-            if type(value) is gast.Constant and type(value.value) in (int, float):
-                found.add(s.targets[0].id)
-            elif type(value) is gast.IfExp:
+            if type(value) is gast.IfExp:
                 branches.append((s.targets[0].id, value))
-            elif type(value) in (gast.Name, gast.BinOp, gast.UnaryOp):
+            else:
                 operands = _arithmetic_operands(value)       # (None: a call or a subscript somewhere in it)
-                if operands is not None:
+                if operands == set():
+                    found.add(s.targets[0].id)
+                elif operands is not None:
                     derived.append((s.targets[0].id, operands))
     grown = True
     while grown:
@@ -425,6 +426,9 @@ def _maybe_numbers(fn, numbers):
     return found
 
 
+_NUMBERS = (int, float, complex)
+
+
 def _arithmetic_operands(node):
     """The names Python arithmetic ``node`` reads (numbers and names, operators), or None for anything
     else in it: a call, an attribute, a subscript may make an array of numbers."""
@@ -432,7 +436,7 @@ def _arithmetic_operands(node):
     if cls is gast.Name:
         return {node.id}
     if cls is gast.Constant:
-        return set() if type(node.value) in (int, float) else None
+        return set() if type(node.value) in _NUMBERS else None
     if cls is gast.BinOp:
         left, right = _arithmetic_operands(node.left), _arithmetic_operands(node.right)
         return None if left is None or right is None else left | right
@@ -442,20 +446,11 @@ def _arithmetic_operands(node):
 
 
 def _may_be_a_number(node, numbers):
-    """Whether ``node`` may evaluate to a Python number, given the names that may hold one: plain
-    arithmetic on numbers, or a conditional expression either branch of which may (no NumPy call)."""
-    cls = type(node)
-    if cls is gast.Name:
-        return node.id in numbers
-    if cls is gast.Constant:
-        return type(node.value) in (int, float)
-    if cls is gast.BinOp:
-        return _may_be_a_number(node.left, numbers) and _may_be_a_number(node.right, numbers)
-    if cls is gast.UnaryOp:
-        return _may_be_a_number(node.operand, numbers)
-    if cls is gast.IfExp:
+    """Whether ``node`` may evaluate to a Python number, given the names that may hold one."""
+    if type(node) is gast.IfExp:
         return _may_be_a_number(node.body, numbers) or _may_be_a_number(node.orelse, numbers)
-    return False
+    operands = _arithmetic_operands(node)
+    return operands is not None and operands <= numbers
 
 
 def simplify_function(fn, shapes=None, numpy_alias="np"):
