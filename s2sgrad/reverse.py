@@ -444,9 +444,12 @@ class ReverseMode(CallSites):
             return [copy_origin(new, stmt)]
         if isinstance(stmt, gast.For):
             body = self.primal_block(stmt.body)
+            # the reversed loop leaves its target at the first pass's value: record the one before it
+            stmt.before = [copy_origin(tape_.push(self.tape, name(n), n), stmt) for n in sorted(
+                names_in(stmt.target, gast.Store) & self.overwritten & self.maybe_bound.get(id(stmt), set()))]
             if self.loop_replays_range(stmt):
-                return [copy_origin(gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
-                                             type_comment=None), stmt)]
+                return stmt.before + [copy_origin(gast.For(target=stmt.target, iter=stmt.iter, body=body,
+                                                           orelse=[], type_comment=None), stmt)]
             trips = self.namer.fresh("trips")
             count = assign(trips, gast.BinOp(left=name(trips), op=gast.Add(), right=const(1)))
             for n in sorted(names_in(stmt.target, gast.Store)):
@@ -455,8 +458,8 @@ class ReverseMode(CallSites):
             loop = gast.For(target=stmt.target, iter=stmt.iter, body=[count] + body, orelse=[],
                             type_comment=None)
             stmt.trips = trips
-            return [copy_origin(s, stmt) for s in (assign(trips, const(0)), loop,
-                                                   tape_.push(self.tape, name(trips), None))]
+            return stmt.before + [copy_origin(s, stmt) for s in (assign(trips, const(0)), loop,
+                                                                 tape_.push(self.tape, name(trips), None))]
         if isinstance(stmt, gast.While):
             trips = self.namer.fresh("trips")
             count = assign(trips, gast.BinOp(left=name(trips), op=gast.Add(), right=const(1)))
@@ -749,6 +752,7 @@ class ReverseMode(CallSites):
             iterable = gast.Call(func=self.externals.builtin("reversed"), args=[loop.iter], keywords=[])
             self.emit(gast.For(target=loop.target, iter=iterable, body=body or [gast.Pass()], orelse=[],
                                type_comment=None), loop)
+            self.restore_before(loop)
             return
         header = []
         if isinstance(loop, gast.For):
@@ -757,6 +761,12 @@ class ReverseMode(CallSites):
         trips = gast.Call(func=self.externals.builtin("range"), args=[tape_.pop(self.tape)], keywords=[])
         self.emit(gast.For(target=counter, iter=trips, body=header + body or [gast.Pass()], orelse=[],
                            type_comment=None), loop)
+        self.restore_before(loop)
+
+    def restore_before(self, loop):
+        """A for loop's target gets back the value it had before the loop (see :mod:`s2sgrad.liveness`)."""
+        for pushed in reversed(getattr(loop, "before", ())):
+            self.emit(tape_.restore_if_live(self.tape, pushed), loop)
 
     def reverse_assign(self, y, rhs, stmt):
         g = name(self.adjoint_name(y))
