@@ -37,7 +37,7 @@ from .naming import user_name
 from .normalize import constant_node
 from .rules import lookup
 from .rules.sequences import LIST_OPERATIONS, refuse_iterators_kept
-from . import runtime
+from . import repeats, runtime
 from .runtime import unbroadcast
 from .callsite import CallSites, Subroutines
 from .templates import instantiate
@@ -90,6 +90,7 @@ class ReverseMode(CallSites):
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
         refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
+        self.repeat_free = repeats.repeat_free_names(body)
         self.maybe_bound = tape_.may_bound(   # for loops and branches, and assignments that may push an old value
             body, params, at=lambda stmt: isinstance(stmt, _COMPOUND) or isinstance(stmt, gast.Assign) and bool(
                 names_in(stmt.targets[0], gast.Store) & self.overwritten))
@@ -650,6 +651,11 @@ class ReverseMode(CallSites):
                                 f"assign the items one at a time ({array}[i] = v), or build a new list: "
                                 f"{array} = {array}[:i] + new_items")
             g = gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice, ctx=gast.Load())
+            if not container and repeats.may_repeat(target.slice, self.is_basic_index, self.repeat_free):
+                # a repeated index writes once, the last occurrence winning: only that one gets dy
+                wins = gast.Call(func=self.externals.reference(runtime.last_writes, "last_writes"),
+                                 args=[name(self.adjoint_name(array)), target.slice], keywords=[])
+                g = self.call_np("where", wins, g, const(0))
             itself = None      # x[i] = x: the old x's adjoint gains dx[i] after dx[i] is cleared
             if isinstance(value, gast.Name) and value.id in self.active:
                 if container:              # d[k] = v: the slot's adjoint is v's, whole
