@@ -33,6 +33,7 @@ from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
+from .unseen_writes import refuse_writes_outside
 from .naming import user_name
 from .normalize import constant_node
 from .rules import lookup
@@ -88,6 +89,7 @@ class ReverseMode(CallSites):
         body = indexed
         self.mentions = _mentions(node.args.args, body + [ret])
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
+        refuse_writes_outside(body, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
         self.repeat_free = repeats.repeat_free_names(body)
@@ -171,6 +173,7 @@ class ReverseMode(CallSites):
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         active = self.active_names(body, outputs)
         refuse_unsupported(body, active | _appended_lists(body), _differentiated_write)
+        refuse_writes_outside(body, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         for stmt in walk_statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
