@@ -219,3 +219,24 @@ def module_arrays_read_and_used_as_masks(x):
 def test_the_workarounds_differentiate(f):
     BUF[:] = [0.2, 0.9, 0.4]
     check_modes(f, (np.array([0.3, 0.5, 0.7]),), second=True)
+
+
+def a_call_inside_an_expression_statement(x):
+    y = np.zeros(3)
+    y.__setitem__(0, x[0]) if x[1] > 0 else None      # was dropped as a statement without effect
+    return np.sum(y ** 2)
+
+
+def a_call_after_and(x):
+    y = np.zeros(3)
+    x[1] > 0 and np.copyto(y, x)
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f", [a_call_inside_an_expression_statement, a_call_after_and], ids=lambda f: f.__name__)
+def test_a_call_in_an_expression_statement_is_refused(f, mode):
+    x = np.array([0.3, 0.5, 0.7])
+    with pytest.raises(GradError, match="a call inside an expression statement") as caught:
+        grad(f)(x) if mode == "reverse" else jvp(f)(x, np.ones(3))
+    assert "test_unseen_writes.py:" in str(caught.value) and "if c: y.fill(v)" in str(caught.value)
