@@ -24,6 +24,20 @@ _NO_REPEATS = tuple(id(f) for f in (np.arange, np.argsort, np.unique, np.flatnon
                                     np.less_equal))
 
 
+class RepeatFree:
+    """:func:`repeat_free_names` of a body, worked out the first time a write asks (most functions have
+    no write by an index array at all)."""
+
+    def __init__(self, body):
+        self.body = body
+        self.names = None
+
+    def __contains__(self, n):
+        if self.names is None:
+            self.names = repeat_free_names(self.body)
+        return n in self.names
+
+
 def repeat_free_names(body):
     """The names every assignment of which makes an index that cannot repeat (see the module's account)."""
     values = {}
@@ -71,7 +85,7 @@ def _cannot_repeat(value, free):
 
 def may_repeat(index, is_basic, free):
     """Whether ``y[index]`` may name an element twice: ``is_basic`` tells an int, slice or ``None`` part,
-    ``free`` holds the names :func:`repeat_free_names` found."""
+    ``free`` holds the names :func:`repeat_free_names` found (a :class:`RepeatFree`)."""
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
     arrays = [p for p in parts if not is_basic(p)]
     if not arrays:

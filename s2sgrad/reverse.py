@@ -92,7 +92,7 @@ class ReverseMode(CallSites):
         refuse_writes_outside(body, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
-        self.repeat_free = repeats.repeat_free_names(body)
+        self.repeat_free = repeats.RepeatFree(body)
         self.maybe_bound = tape_.may_bound(   # for loops and branches, and assignments that may push an old value
             body, params, at=lambda stmt: isinstance(stmt, _COMPOUND) or isinstance(stmt, gast.Assign) and bool(
                 names_in(stmt.targets[0], gast.Store) & self.overwritten))
