@@ -20,6 +20,7 @@ the one table of such calls: :func:`writes` says what a call writes into, for
 
 import ast
 import inspect
+import operator
 from dataclasses import dataclass
 
 import gast
@@ -40,6 +41,16 @@ MUTATING_METHODS = {
     "resize": "make a new array of the new shape ({y} = np.resize({y}, shape), np.pad or np.concatenate)",
     "setfield": "make a new array instead",
     "byteswap": "write {y} = {y}.byteswap() (a copy) instead",
+    # the methods behind the syntax, called by name: y.__setitem__(i, v) is y[i] = v unseen
+    "__setitem__": "write an index assignment, {y}[i] = v, instead",
+    "__delitem__": "build the value without that item instead",
+    "__setattr__": "assign to a local variable instead",
+    "__delattr__": "keep the value in a local variable instead",
+    "__setstate__": "make a new value instead",
+    **{f"__i{op}__": f"write {{y}} = {{y}} {sign} v (a new value) instead" for op, sign in (
+        ("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("floordiv", "//"), ("mod", "%"),
+        ("pow", "**"), ("matmul", "@"), ("and", "&"), ("or", "|"), ("xor", "^"), ("lshift", "<<"),
+        ("rshift", ">>"))},
     # lists, dicts (the transformers differentiate xs.append(v) and v = xs.pop())
     "append": "append one item at a time: {y}.append(v)",
     "extend": "append the items one at a time: for v in vs: {y}.append(v)",
@@ -62,6 +73,17 @@ _FIRST_ARGUMENT_WRITERS = {
     np.fill_diagonal: "write an index assignment instead: i = np.arange(min({y}.shape)); {y}[i, i] = value",
     np.put_along_axis: "write an index assignment, {y}[...] = values, instead",
 }
+# the same through the operator module and the builtins: operator.setitem(y, i, v), operator.iadd(y, v)
+_FIRST_ARGUMENT_WRITERS.update({
+    operator.setitem: "write an index assignment, {y}[i] = v, instead",
+    operator.delitem: "build the value without that item instead",
+    setattr: "assign to a local variable instead",
+    delattr: "keep the value in a local variable instead",
+    **{getattr(operator, f"i{op}"): f"write {{y}} = {{y}} {sign} v (a new value) instead" for op, sign in (
+        ("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("floordiv", "//"), ("mod", "%"),
+        ("pow", "**"), ("matmul", "@"), ("and", "&"), ("or", "|"), ("xor", "^"), ("lshift", "<<"),
+        ("rshift", ">>"), ("concat", "+"))},
+})
 FIRST_ARGUMENT_WRITERS = {id(f): (f, hint) for f, hint in _FIRST_ARGUMENT_WRITERS.items()}
 _SHUFFLE_HINT = "index with a permutation instead: p = rng.permutation(len({y})); {y} = {y}[p]"
 _RANDOM_STATES = (np.random.Generator, np.random.RandomState)
@@ -97,8 +119,21 @@ def writes(call):
             found.append(Write(call, call.args[0], ".shuffle()", _SHUFFLE_HINT))
     elif callee is not None:
         entry = FIRST_ARGUMENT_WRITERS.get(id(callee))
+        mutator = getattr(callee, "__name__", None) if isinstance(getattr(callee, "__name__", None), str) else None
+        mutator = mutator if mutator in MUTATING_METHODS else None
         if entry is not None and entry[0] is callee and call.args:
-            found.append(Write(call, call.args[0], f"np.{callee.__name__}", entry[1]))
+            module = getattr(callee, "__module__", None) or ""
+            spelled = f"np.{callee.__name__}" if module.startswith("numpy") else \
+                callee.__name__ if module == "builtins" else f"operator.{callee.__name__}"
+            found.append(Write(call, call.args[0], spelled, entry[1]))
+        elif mutator and hasattr(callee, "__objclass__") and not hasattr(callee, "__self__") and call.args:
+            # np.ndarray.__setitem__(y, i, v), list.append(xs, v): the method, unbound, on its first argument
+            found.append(Write(call, call.args[0], f"{callee.__objclass__.__name__}.{mutator}",
+                               MUTATING_METHODS[mutator]))
+        elif mutator and not inspect.ismodule(getattr(callee, "__self__", None)) \
+                and hasattr(callee, "__self__") and not isinstance(callee.__self__, (np.ufunc,) + _RANDOM_STATES):
+            # BUF.fill(v), OBJ.a.__setitem__(0, v): a method of an object from outside the function
+            found.append(Write(call, call.func, f".{mutator}()", MUTATING_METHODS[mutator]))
         elif getattr(callee, "__name__", None) == "shuffle" and call.args \
                 and isinstance(getattr(callee, "__self__", None), _RANDOM_STATES):
             found.append(Write(call, call.args[0], "shuffle", _SHUFFLE_HINT))

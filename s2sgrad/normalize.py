@@ -288,7 +288,13 @@ class FunctionNormalizer:
                 self.emit(gast.Expr(value=call), s)
             return
         self.check_expression(value)
-        # a bare expression statement has no effect worth keeping
+        if any(isinstance(node, gast.Call) for node in walk(value)):
+            # `y.fill(v) if c else None`, `c and xs.append(v)`: a call run for its effect, which dropping the
+            # statement would lose (and keeping it as an expression, hide from the derivative)
+            raise self.error("a call inside an expression statement is not differentiated", s,
+                             "write the call as a statement of its own, under an if statement where it is "
+                             "conditional (if c: y.fill(v))")
+        # a bare expression statement without calls has no effect worth keeping
 
     def stmt_Pass(self, s):
         pass

@@ -33,11 +33,12 @@ from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
+from .unseen_writes import refuse_writes_outside
 from .naming import user_name
 from .normalize import constant_node
 from .rules import lookup
 from .rules.sequences import LIST_OPERATIONS, refuse_iterators_kept
-from . import runtime
+from . import repeats, runtime
 from .runtime import unbroadcast
 from .callsite import CallSites, Subroutines
 from .templates import instantiate
@@ -88,8 +89,10 @@ class ReverseMode(CallSites):
         body = indexed
         self.mentions = _mentions(node.args.args, body + [ret])
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
+        refuse_writes_outside(body, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
+        self.repeat_free = repeats.RepeatFree(body)
         self.maybe_bound = tape_.may_bound(   # for loops and branches, and assignments that may push an old value
             body, params, at=lambda stmt: isinstance(stmt, _COMPOUND) or isinstance(stmt, gast.Assign) and bool(
                 names_in(stmt.targets[0], gast.Store) & self.overwritten))
@@ -170,6 +173,7 @@ class ReverseMode(CallSites):
         outputs = {out.id} if isinstance(out, gast.Name) else set()
         active = self.active_names(body, outputs)
         refuse_unsupported(body, active | _appended_lists(body), _differentiated_write)
+        refuse_writes_outside(body, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         for stmt in walk_statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
@@ -444,9 +448,12 @@ class ReverseMode(CallSites):
             return [copy_origin(new, stmt)]
         if isinstance(stmt, gast.For):
             body = self.primal_block(stmt.body)
+            # the reversed loop leaves its target at the first pass's value: record the one before it
+            stmt.before = [copy_origin(tape_.push(self.tape, name(n), n), stmt) for n in sorted(
+                names_in(stmt.target, gast.Store) & self.overwritten & self.maybe_bound.get(id(stmt), set()))]
             if self.loop_replays_range(stmt):
-                return [copy_origin(gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
-                                             type_comment=None), stmt)]
+                return stmt.before + [copy_origin(gast.For(target=stmt.target, iter=stmt.iter, body=body,
+                                                           orelse=[], type_comment=None), stmt)]
             trips = self.namer.fresh("trips")
             count = assign(trips, gast.BinOp(left=name(trips), op=gast.Add(), right=const(1)))
             for n in sorted(names_in(stmt.target, gast.Store)):
@@ -455,8 +462,8 @@ class ReverseMode(CallSites):
             loop = gast.For(target=stmt.target, iter=stmt.iter, body=[count] + body, orelse=[],
                             type_comment=None)
             stmt.trips = trips
-            return [copy_origin(s, stmt) for s in (assign(trips, const(0)), loop,
-                                                   tape_.push(self.tape, name(trips), None))]
+            return stmt.before + [copy_origin(s, stmt) for s in (assign(trips, const(0)), loop,
+                                                                 tape_.push(self.tape, name(trips), None))]
         if isinstance(stmt, gast.While):
             trips = self.namer.fresh("trips")
             count = assign(trips, gast.BinOp(left=name(trips), op=gast.Add(), right=const(1)))
@@ -647,6 +654,11 @@ class ReverseMode(CallSites):
                                 f"assign the items one at a time ({array}[i] = v), or build a new list: "
                                 f"{array} = {array}[:i] + new_items")
             g = gast.Subscript(value=name(self.adjoint_name(array)), slice=target.slice, ctx=gast.Load())
+            if not container and repeats.may_repeat(target.slice, self.is_basic_index, self.repeat_free):
+                # a repeated index writes once, the last occurrence winning: only that one gets dy
+                wins = gast.Call(func=self.externals.reference(runtime.last_writes, "last_writes"),
+                                 args=[name(self.adjoint_name(array)), target.slice], keywords=[])
+                g = self.call_np("where", wins, g, const(0))
             itself = None      # x[i] = x: the old x's adjoint gains dx[i] after dx[i] is cleared
             if isinstance(value, gast.Name) and value.id in self.active:
                 if container:              # d[k] = v: the slot's adjoint is v's, whole
@@ -749,6 +761,7 @@ class ReverseMode(CallSites):
             iterable = gast.Call(func=self.externals.builtin("reversed"), args=[loop.iter], keywords=[])
             self.emit(gast.For(target=loop.target, iter=iterable, body=body or [gast.Pass()], orelse=[],
                                type_comment=None), loop)
+            self.restore_before(loop)
             return
         header = []
         if isinstance(loop, gast.For):
@@ -757,6 +770,12 @@ class ReverseMode(CallSites):
         trips = gast.Call(func=self.externals.builtin("range"), args=[tape_.pop(self.tape)], keywords=[])
         self.emit(gast.For(target=counter, iter=trips, body=header + body or [gast.Pass()], orelse=[],
                            type_comment=None), loop)
+        self.restore_before(loop)
+
+    def restore_before(self, loop):
+        """A for loop's target gets back the value it had before the loop (see :mod:`s2sgrad.liveness`)."""
+        for pushed in reversed(getattr(loop, "before", ())):
+            self.emit(tape_.restore_if_live(self.tape, pushed), loop)
 
     def reverse_assign(self, y, rhs, stmt):
         g = name(self.adjoint_name(y))

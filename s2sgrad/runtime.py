@@ -6,7 +6,8 @@ Only where shapes are not known when the code is generated (the CLI without
 example shapes, the first ``.source`` of a gradient) does it call
 :func:`unbroadcast`. The adjoint of an integer-array index calls :func:`add_at`
 (``np.add.at`` that also runs where arrays have no in-place scatter: Dask),
-that of a trace :func:`eye_like` (``np.eye`` made from an array, so CuPy and
+that of a write by an index that may repeat masks the writes overwritten
+(:func:`last_writes`), that of a trace :func:`eye_like` (``np.eye`` made from an array, so CuPy and
 Dask get one of their own). Adjoints of Python lists and dicts use
 :func:`zeros_like_each` and :func:`add_each`
 (and a repeated list's, :func:`sum_copies`). A written-out module carries these functions'
@@ -47,6 +48,20 @@ def add_at(array, index, values):
     onehot = np.expand_dims(index % array.shape[0], -1) == np.arange(array.shape[0])
     axes = list(range(np.ndim(index)))
     return array + np.tensordot(onehot.astype(array.dtype), values, axes=(axes, axes))
+
+
+def last_writes(array, index):
+    """Where ``array[index] = values`` writes for good: True at each position of ``array[index]`` that no
+    later position of the same index writes over (``y[[0, 0, 1]] = v`` keeps ``v[1]`` and ``v[2]``).
+
+    NumPy itself says which write wins: each position writes its own number into a scratch array by the
+    same index, and the positions that find their number there afterwards are the ones that stayed.
+    """
+    writer = np.full_like(array, -1, dtype=np.intp)
+    shape = np.shape(writer[index])
+    order = np.reshape(np.arange(int(np.prod(shape)), like=writer), shape)
+    writer[index] = order
+    return writer[index] == order
 
 
 def eye_like(a, k=0):
@@ -117,5 +132,5 @@ def tensordot_adjoint(g, a, b, axes, which):
     return np.transpose(out, np.argsort(order))
 
 
-HELPERS = {"unbroadcast": unbroadcast, "add_at": add_at, "eye_like": eye_like, "tensordot_adjoint": tensordot_adjoint,
+HELPERS = {"unbroadcast": unbroadcast, "add_at": add_at, "last_writes": last_writes, "eye_like": eye_like, "tensordot_adjoint": tensordot_adjoint,
            "zeros_like_each": zeros_like_each, "add_each": add_each, "sum_copies": sum_copies}

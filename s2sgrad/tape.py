@@ -17,6 +17,7 @@ import gast
 
 from .aliasing import sharing_groups
 from .astutil import assign, const, name, name_nodes, names_in, walk_statements
+from .liveness import live_after
 
 
 def overwritten_names(body, params):
@@ -111,6 +112,15 @@ def restore(tape, target, of):
     return stmt
 
 
+def restore_if_live(tape, pushed):
+    """The restore of what the ``pushed`` statement recorded, the two kept only where the name is live
+    after the restore (see :mod:`s2sgrad.liveness`): the value a loop target had before its loop."""
+    stmt = restore(tape, pushed.records, pushed.records)
+    pushed.pair = stmt.pair = object()
+    stmt.when_live = True
+    return stmt
+
+
 def keep_needed(primal, adjoint):
     """Drop the push/pop pairs of names the adjoint statements never read. Mutates the blocks.
 
@@ -140,6 +150,13 @@ def keep_needed(primal, adjoint):
                     changed = True
     _filter(primal, needed)
     _filter(adjoint, needed)
+    if any(getattr(stmt, "when_live", False) for stmt in walk_statements(adjoint)):
+        live = live_after(adjoint, lambda stmt: getattr(stmt, "when_live", False))
+        dead = {id(stmt.pair) for stmt in walk_statements(adjoint)
+                if getattr(stmt, "when_live", False) and stmt.records not in live[id(stmt)]}
+        if dead:
+            _filter(primal, needed, dead)
+            _filter(adjoint, needed, dead)
     return needed
 
 
@@ -152,16 +169,16 @@ def _loads(stmt):
     return names_in(stmt, gast.Load)
 
 
-def _filter(stmts, needed):
+def _filter(stmts, needed, dead=()):
     keep = []
     for stmt in stmts:
         of = getattr(stmt, "records", None)
-        if of is not None and of not in needed:
+        if of is not None and (of not in needed or dead and id(getattr(stmt, "pair", None)) in dead):
             continue
         for field in ("body", "orelse"):
             block = getattr(stmt, field, None)
             if block:
-                _filter(block, needed)
+                _filter(block, needed, dead)
                 if not block and field == "body":
                     block.append(gast.Pass())
         keep.append(stmt)

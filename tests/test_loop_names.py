@@ -1,0 +1,114 @@
+"""A loop target used again after its loop: the reverse sweep must see the value the name had there.
+
+A reversed loop rebinds its target on every pass and leaves it at the first pass's value; undoing
+what ran before the loop then read that value instead of the one before the loop (issue 19, item
+10: ``for i, row in enumerate(W): a[i] = ...`` then ``for i in range(2)`` gave the last row no
+gradient). Each function here reuses a name in another way; each is checked in reverse and forward
+mode (and the Hessian where cheap) against finite differences.
+"""
+
+import numpy as np
+import pytest
+
+from s2sgrad import grad
+
+from both_modes import check_modes
+
+
+def enumerate_then_range(W):
+    a = np.zeros(W.shape)
+    for i, row in enumerate(W):
+        a[i] = row ** 2
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(a[i])
+    return s + np.sum(a)
+
+
+def enumerate_then_a_list(W):
+    a = np.zeros(W.shape)
+    for i, row in enumerate(W):
+        a[i] = row ** 2
+    for i in [0, 1]:            # a loop replayed from the tape, not from its range
+        a[i] = a[i] * 3.0
+    return np.sum(a ** 2)
+
+
+def range_then_break(W):
+    a = np.zeros(W.shape)
+    for i in range(W.shape[0]):
+        a[i] = W[i] ** 2 + W[i]
+    for i in range(3):
+        if i > 1:
+            break
+        a[i] = a[i] * 2.0
+    return np.sum(a ** 2)
+
+
+def inner_loop_reuses_the_outer_target(W):
+    a = np.zeros(W.shape)
+    for i in range(3):
+        a[i] = a[i] + W[i] ** 2     # undone after the inner loop's adjoint, with the outer i
+        for i in range(2):
+            a[i] = a[i] * W[i]
+    return np.sum(a)
+
+
+def loop_inside_a_while_reuses_its_name(W):
+    a = np.zeros(W.shape)
+    k = 0
+    while k < 2:
+        i = k + 1
+        a[i] = a[i] + W[i] ** 2
+        for i in range(2):
+            a[i] = a[i] * W[k]
+        k = k + 1
+    return np.sum(a ** 2)
+
+
+def comprehension_after_a_loop(W):
+    a = np.zeros(W.shape)
+    for i, row in enumerate(W):
+        a[i] = row ** 3
+    i = 1
+    b = [a[i] * 2.0 for i in range(2)]
+    return np.sum(a ** 2) + np.sum(b[0] * a[i])
+
+
+def assignment_then_a_loop(W):
+    a = np.zeros(W.shape)
+    i = 2
+    a[i] = W[i] ** 2
+    for i in range(2):
+        a[i] = W[i] * W[i + 1]
+    return np.sum(a ** 2)
+
+
+FUNCTIONS = [enumerate_then_range, enumerate_then_a_list, range_then_break, inner_loop_reuses_the_outer_target,
+             loop_inside_a_while_reuses_its_name, comprehension_after_a_loop, assignment_then_a_loop]
+
+
+@pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.__name__)
+def test_a_reused_loop_name(rng, f):
+    check_modes(f, (rng.normal(size=(3, 4)),), second=f is not loop_inside_a_while_reuses_its_name)
+
+
+def test_the_first_loops_last_row_gets_its_gradient(rng):
+    """The issue's case, by hand: d/dW of sum(a) + a[0] + a[1] with a = W ** 2 is 2 W (twice in rows 0, 1)."""
+    W = rng.normal(size=(3, 4))
+    np.testing.assert_allclose(grad(enumerate_then_range)(W), 2 * W * np.array([[2.0], [2.0], [1.0]]))
+
+
+def test_loops_that_only_share_a_name_record_nothing_for_it(rng):
+    """Readability: two loops over ``i`` one after the other need no record of ``i`` between them."""
+    def two_loops(W):
+        a = np.zeros(W.shape)
+        for i in range(3):
+            a[i] = W[i] ** 2
+        for i in range(3):
+            a[i] = a[i] * W[i]
+        return np.sum(a)
+
+    gradient = grad(two_loops)
+    gradient(rng.normal(size=(3, 4)))
+    assert "tape.append(i)" not in gradient.source and "i = tape.pop()" not in gradient.source
