@@ -63,18 +63,23 @@ def _skeleton(module, func, modules):
     body = list(module.body)
     parts = func.__qualname__.split(".")
     if len(parts) >= 2 and parts[-2] != "<locals>":          # a method: private names are mangled by its class
-        body = [ast.ClassDef(name=parts[-2], bases=[], keywords=[], body=body, decorator_list=[], **_NO_TYPE_PARAMS)]
+        body = [_located(ast.ClassDef(name=parts[-2], bases=[], keywords=[], body=body, decorator_list=[],
+                                      **_NO_TYPE_PARAMS))]
     free = [v for v in func.__code__.co_freevars if v != "__class__"]
     if free:                                                  # a closure: those names are cells, not globals
-        bind = ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store()) for v in free], value=ast.Constant(value=None))
-        body = [ast.FunctionDef(name="__s2sgrad_enclosing__", args=ast.arguments(
+        bind = _located(ast.Assign(targets=[_located(ast.Name(id=v, ctx=ast.Store())) for v in free],
+                                   value=_located(ast.Constant(value=None))))
+        body = [_located(ast.FunctionDef(name="__s2sgrad_enclosing__", args=ast.arguments(
             posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
-            body=[bind] + body,
-            decorator_list=[], returns=None, **_NO_TYPE_PARAMS)]
-    imports = [ast.Import(names=[ast.alias(name=m)]) for m in modules]
-    wrapped = ast.Module(body=imports + body, type_ignores=[])
-    ast.fix_missing_locations(wrapped)
-    return wrapped
+            body=[bind] + body, decorator_list=[], returns=None, **_NO_TYPE_PARAMS))]
+    imports = [_located(ast.Import(names=[_located(ast.alias(name=m))])) for m in modules]
+    return ast.Module(body=imports + body, type_ignores=[])
+
+
+def _located(node):
+    """``node`` placed at line 1 (``ast.fix_missing_locations`` would walk the whole function to find it)."""
+    node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, 1, 0
+    return node
 
 
 def _codes(code):
