@@ -33,7 +33,7 @@ from .normalize import normalize
 from .optimize import optimize
 from .parsing import parse_function
 from .reverse import ReverseMode
-from .shapes import container_facts, probe, shape_of, static_facts
+from .shapes import container_facts, private_copies, probe, shape_of, static_facts
 from .simplify import ask_numpy_for_shapes
 
 _PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program (which holds the function weakly)
@@ -222,7 +222,7 @@ class Derivative:
         except GradError:
             raise
         except Exception as exc:   # the user's code fails on these arguments: say where, in their file
-            raise at_users_line(self.func, args, exc) from None
+            raise at_users_line(self.func, private_copies(args), exc) from None
         self._check_wrt_dtypes(args)
         # nothing known of shapes: the shape-generic code serves, unless a Python number (no .dtype) comes in,
         # or a container it cannot tell from an array (a list of arrays of different shapes)

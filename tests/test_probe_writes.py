@@ -180,3 +180,14 @@ def test_the_reverse_jacobian_does_not_run_the_function_on_the_callers_array():
     expected[0] = [4.0, 2.0, 0.0, 0.0]
     np.testing.assert_allclose(jac, expected)
     np.testing.assert_allclose(s2sgrad.jacobian(doubled_head)(point()), expected)
+
+
+def test_a_failing_function_that_wrote_into_its_argument_leaves_the_callers_array_alone():
+    def fails_after_writing(x):
+        x[0] = 5.0
+        return np.sum(x @ np.ones(7))          # (a 4-vector against a 7-vector: NumPy's ValueError)
+    x = point()
+    with pytest.raises(ValueError) as info:
+        s2sgrad.grad(fails_after_writing)(x)
+    assert "fails_after_writing" in "".join(getattr(info.value, "__notes__", []))   # pointed at the user's line
+    np.testing.assert_array_equal(x, point())
