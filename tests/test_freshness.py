@@ -59,6 +59,17 @@ def with_attributes(w):
     return np.sum(np.tanh(w) * model.scale) + np.sum(w * rng.normal(size=3) * 0.0)
 
 
+def scaled_cubic(w):
+    return LAM * np.sum(w ** 3)
+
+
+DF = None      # the test puts grad(scaled_cubic) here
+
+
+def through_a_gradient(w):
+    return np.sum(DF(w) ** 2)
+
+
 def make(lam):
     def inner(w):
         return np.sum(lam * w ** 3)
@@ -206,6 +217,16 @@ def test_a_gradient_taken_again_after_a_rebinding_follows_it(module):
     expected = (s2sgrad.grad(mod.loss)(W + step * V) - s2sgrad.grad(mod.loss)(W - step * V)) / (2 * step)
     assert not np.allclose(first, expected)
     np.testing.assert_allclose(hvp(W, V), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_function_calling_a_gradient_follows_a_rebinding_under_it(module):
+    mod, _ = module
+    mod.DF = s2sgrad.grad(mod.scaled_cubic)
+    outer = s2sgrad.grad(mod.through_a_gradient)
+    np.testing.assert_allclose(outer(W), 2 * (3 * W ** 2) * 6 * W)
+    mod.LAM = 2.0
+    np.testing.assert_allclose(outer(W), 2 * (6 * W ** 2) * 12 * W)
+    assert_current(mod.through_a_gradient, outer)
 
 
 def test_clear_cache_compiles_afresh():
