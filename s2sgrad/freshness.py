@@ -39,7 +39,7 @@ class Bindings:
         self._names = {}        # (id(namespace), name) -> (namespace, name, value or MISSING)
         self._cells = {}        # id(cell) -> (cell, value or MISSING)
         self._attributes = {}   # (id(owner), attr) -> (owner, attr, value)
-        self._functions = {}    # id(code) -> (weak function, code, defaults, keyword defaults)
+        self._functions = {}    # id(code) -> (weak function, code, defaults) (keyword-only parameters are refused)
         self._nested = {}       # id(x) -> x: programs and derivatives this one took in whole
         self._checks = None     # the five tables as tuples, for the per-call check (made when first asked)
 
@@ -65,10 +65,9 @@ class Bindings:
             now = getattr(owner, attr, MISSING)
             if now is not value and not _same_constant(now, value) and not _same_method(now, value):
                 return False
-        for ref, code, defaults, kwdefaults in functions:
+        for ref, code, defaults in functions:
             func = ref()
-            if func is None or func.__code__ is not code or func.__defaults__ is not defaults \
-                    or func.__kwdefaults__ is not kwdefaults:
+            if func is None or func.__code__ is not code or func.__defaults__ is not defaults:
                 return False
         for other in nested:
             if not other.unchanged():
@@ -133,8 +132,7 @@ def attribute(owner, attr):
 def note_function(func):
     """A function whose source was parsed: its code and defaults are what that source was taken for."""
     if _ACTIVE:
-        _recording()._functions.setdefault(id(func.__code__), (weakref.ref(func), func.__code__, func.__defaults__,
-                                                               func.__kwdefaults__))
+        _recording()._functions.setdefault(id(func.__code__), (weakref.ref(func), func.__code__, func.__defaults__))
 
 
 def note_nested(other):
