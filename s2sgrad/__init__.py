@@ -13,7 +13,7 @@ Python source you can read, debug and ship::
     print(cost.source)
 """
 
-from .api import grad, value_and_grad, vjp
+from .api import clear_cache, grad, value_and_grad, vjp
 from .higher import hessian, hvp, jacobian, jvp
 from .checks import check_grad
 from .dispatch import ArrayDispatchWarning
@@ -21,6 +21,6 @@ from .errors import GradError
 from .rules import adjoint, defrule, elementwise, nondifferentiable, tangent
 from .rules.idioms import idiom
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "check_grad", "GradError",
+__all__ = ["grad", "clear_cache", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "check_grad", "GradError",
            "ArrayDispatchWarning", "defrule", "elementwise", "nondifferentiable", "adjoint", "tangent", "idiom"]
 __version__ = "0.1.0"

@@ -5,7 +5,11 @@
 ``.source``. On each call with arguments of new shapes it generates, compiles
 and caches a derivative specialized to those shapes: the one that reads like a
 hand derivation and runs like one. Later calls with the same shapes cost a
-dictionary lookup.
+dictionary lookup, after a check that nothing the derivative took from outside
+the function (its globals, closure cells, helpers, its own code) has been
+rebound since (see :mod:`s2sgrad.freshness`); if something has, it is compiled
+afresh. At most :data:`SPECIALIZATIONS_KEPT` specializations are kept per
+derivative, the least recently used dropped first.
 """
 
 import collections
@@ -22,19 +26,22 @@ from . import dispatch
 from .aliasing import SharedMemoryError, check_aliasing
 from .codegen import exec_source, module_source, standalone_module
 from .errors import GradError, at_users_line
+from .freshness import Bindings, note_nested, recording
 from .known_branches import fold_known_branches
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
 from .parsing import parse_function
 from .reverse import ReverseMode
-from .shapes import container_facts, probe, shape_of, static_facts
+from .shapes import container_facts, private_copies, probe, shape_of, static_facts
 from .simplify import ask_numpy_for_shapes
 
 _PROGRAMS = weakref.WeakKeyDictionary()   # function -> normalized Program (which holds the function weakly)
 _DERIVATIVES = weakref.WeakKeyDictionary()  # function -> {(kind, wrt): weak reference to its Derivative}
 _RECENT = collections.OrderedDict()         # id -> Derivative: the last few asked for, kept alive (see _cached)
 _RECENT_KEPT = 16
+SPECIALIZATIONS_KEPT = 32   # per derivative: shapes beyond these evict the least recently called
+_generation = 0             # bumped by clear_cache(): a derivative made before compiles afresh
 
 
 def _collector_paused(method):
@@ -59,13 +66,21 @@ def _collector_paused(method):
 
 @_collector_paused
 def program_of(func):
-    """The normalized program of ``func``, parsed once per function object."""
+    """The normalized program of ``func``, parsed once per function object and again when what it read
+    from outside has been rebound (``program.bindings``, see :mod:`s2sgrad.freshness`)."""
     try:
-        return _PROGRAMS[func]
+        program = _PROGRAMS[func]
+        if program.bindings.unchanged():
+            note_nested(program.bindings)
+            return program
     except (KeyError, TypeError):
         pass
-    parsed = parse_function(func)
-    program = normalize(parsed, Namer())
+    bindings = Bindings()
+    with recording(bindings):
+        parsed = parse_function(func)
+        program = normalize(parsed, Namer())
+    program.bindings = bindings
+    note_nested(bindings)      # (a program normalized inside another's: the outer one depends on it)
     try:
         _PROGRAMS[func] = program
     except TypeError:
@@ -109,6 +124,8 @@ class Derivative:
 
     @_collector_paused
     def __init__(self, func, wrt):
+        self._wrt_asked = wrt
+        self._generation = _generation
         self.program = program_of(func)
         self.wrt, self.single = resolve_wrt(self.program, wrt)
         self.func = func
@@ -116,7 +133,7 @@ class Derivative:
         functools.update_wrapper(self, func, updated=())
         self._signature = inspect.signature(func)
         self._nparams = len(self.program.params)
-        self._specialized = {}
+        self._specialized = collections.OrderedDict()    # shape key -> _Generated, least recently used first
         self._generic = None
         if self.lazy_generic:
             self._check()      # mistakes surface here; code is generated at the first call
@@ -128,6 +145,15 @@ class Derivative:
         self._latest = None
 
     lazy_generic = False
+
+    def unchanged(self):
+        """Whether what this derivative was compiled from is still what ``func`` reads (the per-call check)."""
+        return self._generation == _generation and self.program.bindings.unchanged()
+
+    def _refresh(self):
+        """Compile afresh: a global, cell, helper or the code of ``func`` was rebound, or the cache cleared."""
+        self.__dict__.pop("_primal_function", None)
+        self.__init__(self.func, self._wrt_asked)
 
     def _check(self):
         """Raise GradError now for what would stop generation later (a call with no rule, say)."""
@@ -165,7 +191,12 @@ class Derivative:
         return self.mode
 
     def _generate(self, facts, args=None):
-        """Generate, optimize and compile a derivative for what ``facts`` knows of shapes."""
+        """Generate, optimize and compile a derivative for what ``facts`` knows of shapes; what generation
+        reads from outside (a recursive helper's globals) is recorded with the program's bindings."""
+        with recording(self.program.bindings):
+            return self._generate_recorded(facts, args)
+
+    def _generate_recorded(self, facts, args):
         value_free = self._mode_for(facts) == "gradient"
         check_aliasing(self.program, facts.kinds, facts.numbers)
         fn, program, facts, generated = self._transform(facts, args)
@@ -191,7 +222,7 @@ class Derivative:
         except GradError:
             raise
         except Exception as exc:   # the user's code fails on these arguments: say where, in their file
-            raise at_users_line(self.func, args, exc) from None
+            raise at_users_line(self.func, private_copies(args), exc) from None
         self._check_wrt_dtypes(args)
         # nothing known of shapes: the shape-generic code serves, unless a Python number (no .dtype) comes in,
         # or a container it cannot tell from an array (a list of arrays of different shapes)
@@ -199,6 +230,8 @@ class Derivative:
             and facts.kinds.items() <= container_facts(self.program).kinds.items()
         generated = self.generic if generic_serves else self._generate(facts, args)
         self._specialized[key] = generated
+        if len(self._specialized) > SPECIALIZATIONS_KEPT:
+            self._specialized.popitem(last=False)
         return generated
 
     def _check_wrt_dtypes(self, args):
@@ -211,6 +244,8 @@ class Derivative:
                                 f"pass floats, e.g. {name}.astype(float) or {name} * 1.0")
 
     def _compiled(self, args, kwargs):
+        if self._generation != _generation or not self.program.bindings.unchanged():
+            self._refresh()
         if kwargs or len(args) != self._nparams:
             try:
                 bound = self._signature.bind(*args, **kwargs)
@@ -223,6 +258,8 @@ class Derivative:
         generated = self._specialized.get(key)
         if generated is None:
             generated = self._specialize(args)
+        elif generated is not self._latest:
+            self._specialized.move_to_end(key)
         self._latest = generated
         return generated.function, args
 
@@ -230,6 +267,8 @@ class Derivative:
     @property
     def source(self):
         """The generated source: of the latest call's specialization, else the shape-generic one."""
+        if not self.unchanged():
+            self._refresh()
         return (self._latest or self.generic).source
 
     @property
@@ -396,6 +435,20 @@ def _decorator_or_call(cls, func, wrt):
     if isinstance(func, (int, str, tuple)) and not callable(func):
         return lambda f: _cached(cls, f, func)
     return _cached(cls, func, wrt)
+
+
+def clear_cache():
+    """Forget every compiled derivative: each is compiled afresh at its next call.
+
+    Not needed for correctness (a rebound global, helper or ``__code__`` is
+    noticed at the next call); it frees the memory held by derivatives and
+    their specializations.
+    """
+    global _generation
+    _generation += 1
+    _PROGRAMS.clear()
+    _DERIVATIVES.clear()
+    _RECENT.clear()
 
 
 def grad(func=None, wrt=0):

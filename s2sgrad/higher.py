@@ -18,10 +18,11 @@ from .api import Derivative, VectorJacobianProduct, _check_scalar, _decorator_or
 from .codegen import exec_source, helper_names, module_source
 from .errors import GradError
 from .forward import ForwardMode
+from .freshness import note_nested
 from .known_branches import fold_known_branches
 from .optimize import optimize
 from .reverse import ReverseMode
-from .shapes import probe, static_facts
+from .shapes import private_copies, probe, static_facts
 
 # tangents in forward-over-reverse code: ``tW`` (``dW`` already names W's adjoint there)
 HVP_PREFIX = "t"
@@ -74,7 +75,7 @@ class ReverseJacobian(VectorJacobianProduct):
 
     def __call__(self, *args, **kwargs):
         fn, args = self._compiled(args, kwargs)
-        out = self.func(*args)
+        out = self.func(*private_copies(args))      # (a function that writes into its argument must not here)
         rows = [self._as_requested(fn(*args, **{_keyword_only(fn)[0]: basis(out, i)})) for i in range(np.size(out))]
         blocks = [rows] if self.single else list(zip(*rows))
         jacobians = tuple(_assemble(block, np.shape(out), np.shape(args[self.program.params.index(p)]), 0)
@@ -228,6 +229,9 @@ def primal_function(derivative):
         raise GradError(f"cannot differentiate the {derivative.kind} of {derivative.func.__name__} again",
                         derivative.program.parsed.origin,
                         "differentiate a function that returns the quantity you need, or use hessian/hvp")
+    if not derivative.unchanged():
+        derivative._refresh()
+    note_nested(derivative.program.bindings)     # a derivative differentiated again: the outer depends on it
     cached = getattr(derivative, "_primal_function", None)
     if cached is None:
         cached = derivative._primal_function = gradient_function(

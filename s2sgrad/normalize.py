@@ -42,6 +42,7 @@ from .astutil import (assign, clone as _copy, const, copy_origin, is_atom, name,
                       walk_statements)
 from .comprehensions import COMPREHENSIONS, desugar_comprehensions
 from .errors import GradError, origin_of
+from .freshness import attribute
 from .local_functions import free_names, take_out_local_functions
 from .parsing import ParsedFunction, parse_function
 from .references import Externals
@@ -681,7 +682,7 @@ class FunctionNormalizer:
         for attr in reversed(chain):
             if not hasattr(value, attr):
                 raise self.error(f"{node.id} has no attribute {attr}", expr, "check the spelling")
-            value = getattr(value, attr)
+            value = attribute(value, attr)      # (recorded: cfg.LAM may be rebound, see freshness.py)
         return self.external_value(value, chain[0] if chain else node.id, home=None)
 
     def is_method(self, func):
@@ -704,7 +705,7 @@ class FunctionNormalizer:
         for attr in reversed(chain):
             if not hasattr(value, attr):
                 raise self.error(f"{node.id} has no attribute {attr}", func, "check the spelling")
-            value = getattr(value, attr)
+            value = attribute(value, attr)      # (recorded: cfg.LAM may be rebound, see freshness.py)
         return value
 
     def opaque(self, expr):

@@ -19,6 +19,8 @@ import gast
 
 from .astutil import LOCATION_FIELDS, name_nodes, walk
 from .errors import GradError, Origin
+from .freshness import MISSING, note_cell, note_function, note_name
+from .provenance import matches
 
 
 class ParsedFunction:
@@ -60,11 +62,17 @@ class ParsedFunction:
 
         Returns ``(True, value)`` or ``(False, None)`` when the name is unbound.
         """
+        func = self.func
         if name in self.closure:
+            note_cell(_cell(func, name), self.closure[name])
             return True, self.closure[name]
-        globals_ = self.func.__globals__
+        if name in func.__code__.co_freevars:       # a cell not yet filled: bound later, it would be read
+            note_cell(_cell(func, name), MISSING)
+        globals_ = func.__globals__
         if name in globals_:
+            note_name(globals_, name, globals_[name])
             return True, globals_[name]
+        note_name(globals_, name, MISSING)           # (a global of that name defined later would be read)
         if hasattr(builtins, name):
             return True, getattr(builtins, name)
         return False, None
@@ -74,6 +82,10 @@ class ParsedFunction:
         names = {a.id for a in _all_params(self.node.args)}
         names.update(node.id for node in name_nodes(self.node) if isinstance(node.ctx, (gast.Store, gast.Del)))
         return names
+
+
+def _cell(func, name):
+    return func.__closure__[func.__code__.co_freevars.index(name)]
 
 
 def _all_params(args):
@@ -104,13 +116,21 @@ def parse_function(func):
         raise GradError(f"cannot differentiate {func!r}: it is not a Python function with source code",
                         hint="s2sgrad reads a function's source; builtins and C functions have none. "
                              "To use one inside your function, register a rule with s2sgrad.defrule")
+    note_function(func)
     where = _where(func)
     first_line = func.__code__.co_firstlineno
     filename = func.__code__.co_filename
     origins = _Origins(filename, first_line - 1, func.__name__)
-    node = _definition_at_a_glance(func, origins)
-    if node is None:
+    # the lines linecache holds may be those the code was compiled from, the file having changed since: they
+    # are tried first, then the file as it is now
+    node = _definition_at_a_glance(func, origins, refresh=False)
+    if node is _STALE:
         origins = _Origins(filename, first_line - 1, func.__name__)     # (what the glance stamped is gone)
+        node = _definition_at_a_glance(func, origins)
+    if node is _STALE:
+        raise _stale(func, where)
+    if node is None:
+        origins = _Origins(filename, first_line - 1, func.__name__)
         try:
             lines, _ = inspect.getsourcelines(func)
         except (OSError, TypeError) as exc:
@@ -122,10 +142,12 @@ def parse_function(func):
             node = _lambda_node(source, func, where)
         else:
             try:
-                module = parse_source(source)
+                tree = ast.parse(source)
             except SyntaxError as exc:
                 raise GradError(f"cannot parse the source of {func.__qualname__}: {exc.msg}", where) from None
-            node = module.body[0] if module.body else None
+            if not matches(func, tree, source):
+                raise _stale(func, where)
+            node = _from_ast(tree).body[0] if tree.body else None
             if not isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)):
                 raise GradError(f"cannot find the definition of {func.__qualname__} in its source", where)
         for each in walk(node):
@@ -144,9 +166,21 @@ def parse_function(func):
     return ParsedFunction(func, node, filename, closure, node_counts)
 
 
-def _definition_at_a_glance(func, origins=None):
-    """The function's definition, found by its indentation, or None where that is not plain enough;
-    ``origins`` stamps its nodes as they are made (see :class:`_Origins`).
+_STALE = object()     # what the glance returns for a definition that is not the running code's
+
+
+def _stale(func, where):
+    return GradError(f"the source of {func.__qualname__} in {func.__code__.co_filename} is not the code that runs: "
+                     f"the file was changed after the function was defined (or its __code__ replaced), and the "
+                     f"source it was made from is gone", where,
+                     "reload the module (importlib.reload(module), or %autoreload in IPython) or restart, so that "
+                     "the running function is the file's; then take grad of the reloaded function")
+
+
+def _definition_at_a_glance(func, origins=None, refresh=True):
+    """The function's definition, found by its indentation, or None where that is not plain enough, or
+    _STALE where it is not the source of ``func``'s code (see :mod:`provenance`); ``origins`` stamps its
+    nodes as they are made (see :class:`_Origins`); ``refresh`` rereads a file changed since it was cached.
 
     :func:`inspect.getsourcelines` finds where a definition ends by tokenizing
     it, which costs twice what parsing does. Here the definition is taken to
@@ -158,7 +192,7 @@ def _definition_at_a_glance(func, origins=None):
     if func.__name__ == "<lambda>":
         return None
     filename = func.__code__.co_filename
-    if not (filename.startswith("<") and filename.endswith(">")):
+    if refresh and not (filename.startswith("<") and filename.endswith(">")):
         linecache.checkcache(filename)             # as inspect does: a file edited since it was imported
     lines = linecache.getlines(filename, func.__globals__)
     start = func.__code__.co_firstlineno - 1
@@ -177,14 +211,17 @@ def _definition_at_a_glance(func, origins=None):
                 break
             last = end + 1
         end += 1
+    source = textwrap.dedent("".join(lines[start:last]))
     try:
-        module = parse_source(textwrap.dedent("".join(lines[start:last])), origins)
+        tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    if len(module.body) != 1 or not isinstance(module.body[0], (gast.FunctionDef, gast.AsyncFunctionDef)) \
-            or module.body[0].name != func.__name__:
+    if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) \
+            or tree.body[0].name != func.__name__:
         return None
-    return module.body[0]
+    if not matches(func, tree, source):
+        return _STALE
+    return _from_ast(tree, origins).body[0]
 
 
 def parse_source(source, origins=None):
@@ -256,13 +293,17 @@ def _indentation(line):
 def _lambda_node(source, func, where):
     """Find the lambda among those on its source line whose parameters match."""
     try:
-        module = parse_source(source)
+        tree = ast.parse(source)
     except SyntaxError:
         try:
-            module = parse_source("(" + source.strip().rstrip(",") + ")")
+            source = "(" + source.strip().rstrip(",") + ")"
+            tree = ast.parse(source)
         except SyntaxError:
             raise GradError("cannot parse the source line of this lambda", where,
                             "define the function with def") from None
+    if not matches(func, tree, source):
+        raise _stale(func, where)
+    module = _from_ast(tree)
     wanted = list(func.__code__.co_varnames[:func.__code__.co_argcount])
     found = [n for n in walk(module)
              if isinstance(n, gast.Lambda) and [a.id for a in n.args.args] == wanted]

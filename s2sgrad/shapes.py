@@ -204,7 +204,7 @@ def probe(program, args):
     namespace["__s2sgrad_locals__"] = builtins.locals     # (under a name of ours: the user may have a `locals`)
     fn = compile_module(ast.Module(body=[instrumented], type_ignores=[]), namespace, "probe")[instrumented.name]
     try:
-        fn(*args)
+        fn(*private_copies(args))
     finally:
         namespace.clear()     # the probe's globals hold the probe: free both now, not at the next collection
 
@@ -288,6 +288,24 @@ def probe(program, args):
                      and a.dtype.itemsize < 8}
     return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers,
                  narrow_floats)
+
+
+def private_copies(args):
+    """``args`` with every NumPy array copied, in lists, tuples and dicts too, for running the user's function
+    on them: one that writes into its argument (``x[0] = ...``, ``x *= 2``) must not change the caller's
+    arrays, nor learn from values it changed itself. An array passed twice is copied once (it stays one)."""
+    memo = {}
+
+    def copied(value):
+        kind = type(value)
+        if kind is np.ndarray or kind in CONTAINER_KINDS:
+            found = memo.get(id(value))
+            if found is None:
+                found = memo[id(value)] = value.copy() if kind is np.ndarray else \
+                    {k: copied(v) for k, v in value.items()} if kind is dict else kind(copied(v) for v in value)
+            return found
+        return value
+    return tuple(copied(a) for a in args)
 
 
 def _container_writes(func, kinds):

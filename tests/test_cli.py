@@ -241,5 +241,6 @@ def test_nothing_in_s2sgrad_evaluates_strings():
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                         and node.func.id in ("eval", "exec", "compile", "__import__"):
                     calls.append((os.path.relpath(path, package), node.func.id))
-    allowed = {("codegen.py", "exec"), ("codegen.py", "compile"), ("references.py", "__import__")}
+    allowed = {("codegen.py", "exec"), ("codegen.py", "compile"), ("references.py", "__import__"),
+               ("provenance.py", "compile")}    # (the user's own source, compiled to compare, never run)
     assert set(calls) <= allowed, sorted(set(calls) - allowed)
