@@ -11,6 +11,7 @@ inlined), the vjp or jvp function the derivative calls, into the same module.
 import gast
 
 from .astutil import const, walk
+from .complex_values import any_operand_complex
 from .errors import GradError, origin_of
 from .mutation import construct
 from .rules import lookup
@@ -30,7 +31,8 @@ class CallSites:
     """Rule lookup for a transformer with ``self.facts`` (shapes, integers) and ``self.program``."""
 
     def template_at(self, rule, template, mapping, stmt):
-        """The rule's template for this call: a factory writes it from the call's arguments."""
+        """The rule's template for this call (see :meth:`variant`): a factory writes it from the call's arguments."""
+        template = self.variant(rule, template, mapping)
         if template.factory is None:
             return template
         arguments = {k: argument_value(v, self.facts.shapes) for k, v in mapping.items()}
@@ -38,6 +40,13 @@ class CallSites:
             return template.at(arguments)
         except RuleError as exc:
             raise GradError(f"{rule.name}: {exc}", origin_of(stmt)) from None
+
+    def variant(self, rule, template, mapping):
+        """``template``, or its complex variant where an operand of the call may be complex
+        (see :mod:`s2sgrad.complex_values`)."""
+        if template.complex is not None and any_operand_complex(rule, mapping, self.facts):
+            return template.complex
+        return template
 
     @staticmethod
     def refuse_one_sided(rule, p, stmt, mode):

@@ -31,6 +31,7 @@ from . import activity
 from .aliasing import shared_operands
 from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
+from .complex_values import expression_may_be_complex
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .naming import user_name
@@ -265,6 +266,10 @@ class ReverseMode(CallSites):
             for s in stmts:
                 self.emit(s, like)
             expr = None if first else name(piece)
+            if first and self.takes_real_part(primal, stmts):
+                self.emit(assign(target, self.call_np("real", name(target))), like)
+        if expr is not None and self.takes_real_part(primal, expr):
+            expr = self.call_np("real", expr)
         if isinstance(expr, gast.Name) and expr.id in self._adjoint_owners:
             self.owned.discard(self._adjoint_owners[expr.id])     # two names for one array now
             if first and not uniform and self.passes_through(primal, target, expr.id):
@@ -290,6 +295,13 @@ class ReverseMode(CallSites):
                 else:
                     self.owned.add(primal)
         self.has_adjoint.add(primal)
+
+    def takes_real_part(self, primal, contribution):
+        """Whether a real value keeps only the real part of this contribution to its adjoint: one that may be
+        complex (``x * c``, ``c`` complex), in a function with complex values (see docs/complex.md)."""
+        return bool(self.facts.complex) and primal in self.facts.real and expression_may_be_complex(
+            gast.Module(body=contribution, type_ignores=[]) if isinstance(contribution, list) else contribution,
+            self.facts, self._adjoint_owners)
 
     def passes_through(self, primal, target, incoming):
         """Whether ``primal``'s adjoint may be the incoming adjoint itself, by name, rather than a copy
@@ -869,10 +881,10 @@ class ReverseMode(CallSites):
                                    self.np, shapes=self.facts.shapes, cache=self.instances)
             if isinstance(value, gast.Constant) and value.value is None:
                 value = None
-        elif y in self.uniform and rule.broadcasts and rule.vjp[p].expr is not None \
+        elif y in self.uniform and rule.broadcasts and self.variant(rule, rule.vjp[p], mapping).expr is not None \
                 and self.facts.shape(y) is not None:
-            _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes,
-                                  externals=self.externals, cache=self.instances)
+            _, expr = instantiate(self.variant(rule, rule.vjp[p], mapping), mapping, self.namer, self.np,
+                                  shapes=self.facts.shapes, externals=self.externals, cache=self.instances)
             read = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                     and n.id != self.np and not getattr(n, "external", False)}   # a user rule's helpers
             if read <= {mapping["g"].id}:                       # g, -g: the partial is a constant

@@ -1,0 +1,105 @@
+"""Which values may be complex, as far as the derivative needs to know (see docs/complex.md).
+
+s2sgrad follows autograd's and JAX's convention: the adjoint of a complex
+value ``z = x + iy`` under a real loss L is ``dL/dx - i dL/dy``. Two things
+depend on which values are complex, and both are decided when the derivative
+is generated, from what the probe (:func:`s2sgrad.shapes.probe`) saw:
+
+* a rule whose function is not holomorphic takes its complex template
+  (:func:`s2sgrad.rules.registry.for_complex`) where an operand may be complex;
+* a real value takes the real part of a contribution to its adjoint that may
+  be complex (``x * c`` with a complex constant ``c``), as autograd's
+  ``unbroadcast`` does, so that a real parameter always gets a real gradient.
+
+Code for real arguments only is generated exactly as before: nothing here
+applies where no complex value was seen and none can be made.
+"""
+
+import numbers
+import types
+
+import gast
+
+from .astutil import walk
+
+# names whose mention may make a complex value where the probe did not go: complex(x), x.astype(np.complex128)
+_COMPLEX_NAMES = frozenset({"complex", "complex64", "complex128", "complex256", "complexfloating", "csingle",
+                            "cdouble", "clongdouble", "fft", "emath"})
+
+
+def holds_complex(value):
+    """Whether a value the probe saw is complex: a complex array or number, or a container holding one."""
+    if isinstance(value, types.ModuleType):
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(holds_complex(v) for v in value)
+    if isinstance(value, dict):
+        return any(holds_complex(v) for v in value.values())
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return getattr(dtype, "kind", None) == "c"
+
+
+def may_make_complex(func):
+    """Whether the (normalized) function may make a complex value somewhere: a complex constant, a complex
+    outside value, or a name of a complex type or of a module whose results are complex."""
+    for node in walk(func):
+        if isinstance(node, gast.Constant) and isinstance(node.value, complex):
+            return True
+        if getattr(node, "external", False) and holds_complex(getattr(node, "value_of", None)):
+            return True
+        if isinstance(node, gast.Name) and node.id in _COMPLEX_NAMES \
+                or isinstance(node, gast.Attribute) and node.attr in _COMPLEX_NAMES:
+            return True
+    return False
+
+
+def atom_may_be_complex(node, facts):
+    """Whether an argument atom (a name or a constant) may hold a complex value, as far as ``facts`` know.
+
+    Where nothing is known of dtypes (code for arguments of any shape) the answer is no: that code is
+    written for real arrays (docs/complex.md).
+    """
+    if isinstance(node, gast.Constant):
+        return isinstance(node.value, complex)
+    if getattr(node, "external", False):
+        return holds_complex(getattr(node, "value_of", None))
+    if isinstance(node, gast.Name):
+        return node.id in facts.complex
+    return any(atom_may_be_complex(n, facts) for n in walk(node)
+               if n is not node and isinstance(n, (gast.Name, gast.Constant)))
+
+
+def any_operand_complex(rule, mapping, facts):
+    """Whether an operand of this call (an argument bound to one of the rule's parameters) may be complex."""
+    if not facts.complex:
+        return False
+    for p in rule.params:
+        value = mapping.get(p)
+        if isinstance(value, gast.AST) and atom_may_be_complex(value, facts):
+            return True
+    return False
+
+
+def expression_may_be_complex(expr, facts, adjoint_owners):
+    """Whether a contribution to an adjoint may be complex: it reads a name that may hold a complex value,
+    the adjoint of one, a temporary of a rule's template (whose dtype nobody recorded), or a complex
+    constant. Only the names known real (and their adjoints, real by this very rule) are not."""
+    called = {id(n) for call in walk(expr) if isinstance(call, gast.Call) for n in walk(call.func)}
+    for node in walk(expr):
+        if id(node) in called:         # np.sum, add_each: what is called, not a value
+            continue
+        if isinstance(node, gast.Constant) and isinstance(node.value, complex):
+            return True
+        if not isinstance(node, gast.Name) or not isinstance(node.ctx, gast.Load):
+            continue
+        if getattr(node, "external", False):
+            if holds_complex(getattr(node, "value_of", None)):
+                return True
+            continue
+        owner = adjoint_owners.get(node.id, node.id)
+        owner = owner[0] if isinstance(owner, tuple) else owner
+        if owner not in facts.real:
+            return True
+    return False
