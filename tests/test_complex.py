@@ -8,7 +8,7 @@ real), also where complex constants or intermediates are involved.
 import numpy as np
 import pytest
 
-from s2sgrad import GradError, grad, jvp
+from s2sgrad import GradError, check_grad, grad, jvp
 
 
 def convention_grad(f, z, eps=1e-6):
@@ -462,3 +462,17 @@ def test_rules_written_for_real_matrices_refuse_complex_ones(f):
     with pytest.raises(GradError, match="complex"):
         grad(f)(a)
     assert grad(f)(np.real(a)).dtype == np.float64       # real ones still differentiate
+
+
+def test_check_grad_follows_the_convention():
+    def loss(z, w):
+        return np.sum(np.abs(z * w - 1j)) + np.angle(np.sum(z))
+    z, w = cnormal(2, 3), rng.normal(size=3)
+    assert check_grad(loss, [z, w], wrt=("z", "w")) < 1e-6
+    assert check_grad(loss, [complex(z[0, 0]), w], wrt="z") < 1e-6
+
+
+def test_a_python_complex_number_as_the_argument():
+    def f(z):
+        return abs(z) ** 2 + np.real(z * (1 - 2j))
+    np.testing.assert_allclose(grad(f)(3 + 4j), convention_grad(f, 3 + 4j), rtol=1e-6)
