@@ -16,7 +16,7 @@ from .errors import GradError, origin_of
 from .mutation import construct
 from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
-from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS, transpose_attribute
+from .rules.python import ARRAY_ATTRIBUTES, BINARY_OPERATORS, UNARY_OPERATORS
 from .rules.registry import RuleError, argument_value, lookup_method
 from .rules.sequences import operation_on_lists
 
@@ -86,8 +86,8 @@ class CallSites:
         if isinstance(rhs, gast.Subscript):
             return self.index_rule(rhs, stmt)
         if isinstance(rhs, gast.Attribute):
-            if rhs.attr == "T":
-                return self.bind(lookup(transpose_attribute), [rhs.value], {}, stmt, what=".T")
+            if rhs.attr in ARRAY_ATTRIBUTES:
+                return self.bind(lookup(ARRAY_ATTRIBUTES[rhs.attr]), [rhs.value], {}, stmt, what=f".{rhs.attr}")
             raise GradError(f"no derivative rule for the attribute .{rhs.attr}", origin_of(stmt))
         if isinstance(rhs, gast.Call):
             kwargs = {k.arg: k.value for k in rhs.keywords}

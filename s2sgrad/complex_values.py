@@ -19,8 +19,10 @@ import numbers
 import types
 
 import gast
+import numpy as np
 
-from .astutil import walk
+from .astutil import names_in, walk, walk_statements
+from .errors import GradError, origin_of
 
 # names whose mention may make a complex value where the probe did not go: complex(x), x.astype(np.complex128)
 _COMPLEX_NAMES = frozenset({"complex", "complex64", "complex128", "complex256", "complexfloating", "csingle",
@@ -103,3 +105,34 @@ def expression_may_be_complex(expr, facts, adjoint_owners):
         if owner not in facts.real:
             return True
     return False
+
+
+# functions that carry no derivative of a real array but do of a complex one: np.sign(z) is z / |z| (NumPy 2)
+_CONSTANT_ONLY_FOR_REAL = {id(np.sign): "np.sign"}
+
+
+def refuse_constant_only_for_real(body, facts, wrt):
+    """Refuse ``np.sign(z)`` of a complex ``z`` that depends on ``wrt`` anywhere in ``body``: s2sgrad takes it
+    for piecewise constant, as it is for real arrays, which would be a silently wrong derivative here."""
+    if not facts.complex:
+        return
+    varied, grown = set(wrt), True
+    while grown:
+        grown = False
+        for stmt in walk_statements(body):
+            source = stmt.iter if isinstance(stmt, gast.For) else getattr(stmt, "value", None)
+            if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.For)) and names_in(source, gast.Load) & varied:
+                targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+                new = set().union(*(names_in(t, gast.Store) for t in targets)) - varied
+                varied |= new
+                grown = grown or bool(new)
+    for stmt in walk_statements(body):
+        rhs = stmt.value if isinstance(stmt, gast.Assign) else None
+        fname = _CONSTANT_ONLY_FOR_REAL.get(id(getattr(rhs, "callee", None))) if isinstance(rhs, gast.Call) else None
+        if fname is None:
+            continue
+        for arg in rhs.args:
+            if isinstance(arg, gast.Name) and arg.id in varied and atom_may_be_complex(arg, facts):
+                raise GradError(f"{fname} of a complex array has a derivative, which s2sgrad does not take "
+                                f"(for real arrays it is piecewise constant)", origin_of(stmt),
+                                f"write {arg.id} / np.abs({arg.id})")

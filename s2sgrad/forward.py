@@ -27,6 +27,7 @@ import numpy as np
 
 from . import activity
 from .astutil import assign, clone, const, copy_origin, name, names_in, substitute, walk
+from .complex_values import refuse_constant_only_for_real
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
@@ -82,6 +83,7 @@ class ForwardMode(CallSites):
         outputs = {value.id} if self.is_local(value) else set()
         self.active = activity.active_names(_activity_view(body), self.wrt, outputs) | (outputs & set(self.wrt))
         refuse_unsupported(body, self.active, _differentiated_write)
+        refuse_constant_only_for_real(body, self.facts, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         self.mutated = _mutated_names(body)
         # a parameter assigned once in the body has two values: the argument's (with its tangent) and that one

@@ -31,7 +31,7 @@ from . import activity
 from .aliasing import shared_operands
 from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
-from .complex_values import expression_may_be_complex
+from .complex_values import expression_may_be_complex, refuse_constant_only_for_real
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .naming import user_name
@@ -89,6 +89,7 @@ class ReverseMode(CallSites):
         body = indexed
         self.mentions = _mentions(node.args.args, body + [ret])
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
+        refuse_constant_only_for_real(body, self.facts, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
         self.maybe_bound = tape_.may_bound(   # for loops and branches, and assignments that may push an old value

@@ -256,6 +256,12 @@ def f29(a):
 
 REAL_VALUED["inv"] = (f29, H)
 
+def attributes(z):
+    return np.sum(z.real ** 2 * z.imag + abs(z.conj())) + np.sum((z.T @ z).real)
+
+
+REAL_VALUED["attributes .real, .imag, .conj(), .T"] = (attributes, Z)
+
 if hasattr(np, "vecdot"):
     def f_vecdot(z):
         return np.sum(np.real(np.vecdot(z, z[::-1] * 1j)))
@@ -476,3 +482,16 @@ def test_a_python_complex_number_as_the_argument():
     def f(z):
         return abs(z) ** 2 + np.real(z * (1 - 2j))
     np.testing.assert_allclose(grad(f)(3 + 4j), convention_grad(f, 3 + 4j), rtol=1e-6)
+
+
+def sign_of_complex(z):
+    return np.real(np.sum(np.sign(z) * (1 + 2j)))
+
+
+def test_the_sign_of_a_complex_array_is_refused_not_taken_for_constant():
+    z = cnormal(3)
+    with pytest.raises(GradError, match="z / np.abs"):
+        grad(sign_of_complex)(z)
+    with pytest.raises(GradError, match="z / np.abs"):
+        jvp(sign_of_complex)(z, z)
+    assert np.all(grad(sign_of_complex)(np.real(z)) == 0)      # of a real array: piecewise constant
