@@ -338,7 +338,7 @@ def uniform(func, **templates):
         rule.uniform[p] = Template.parse(text)
 
 
-def for_complex(func, vjp=None, jvp=None, **partials):
+def for_complex(func, vjp=None, jvp=None):
     """Give ``func``'s rule the templates it takes where an operand of the call holds complex values.
 
     The templates of a rule are written for real arrays, as a person would write
@@ -347,16 +347,13 @@ def for_complex(func, vjp=None, jvp=None, **partials):
     arguments are complex, in the convention docs/complex.md describes; the
     code generated for real arguments keeps the real ones. A variant must be
     right for real operands too: it also serves where a call mixes real and
-    complex ones. ``partials`` give an elementwise function's variants as
-    :func:`elementwise` takes them, as the partial derivative of each parameter.
+    complex ones. (They are whole templates, not partial derivatives, also for
+    an :func:`elementwise` rule: the tangent of a real result takes a real part.)
     """
     rule = lookup(func)
     if rule is None:
         raise ValueError(f"for_complex(): {func!r} has no rule yet")
-    vjp, jvp = dict(vjp or {}), dict(jvp or {})
-    for p, partial in partials.items():
-        vjp[p], jvp[p] = _scale("g", partial), _scale("d" + p, partial)
-    for mode, templates in (("vjp", vjp), ("jvp", jvp)):
+    for mode, templates in (("vjp", vjp or {}), ("jvp", jvp or {})):
         for p, text in templates.items():
             _check_param(rule, p)
             getattr(rule, mode)[p].complex = Template.parse(text)
