@@ -495,3 +495,28 @@ def test_the_sign_of_a_complex_array_is_refused_not_taken_for_constant():
     with pytest.raises(GradError, match="z / np.abs"):
         jvp(sign_of_complex)(z, z)
     assert np.all(grad(sign_of_complex)(np.real(z)) == 0)      # of a real array: piecewise constant
+
+
+def test_scipy_rules_for_real_matrices_refuse_complex_ones():
+    scipy_linalg = pytest.importorskip("scipy.linalg", reason="SciPy (an optional extra) is not installed")
+
+    def triangular(a, b):
+        return np.sum(np.abs(scipy_linalg.solve_triangular(a, b, trans="C", lower=True)))
+
+    def triangular_transposed(a, b):
+        return np.sum(np.abs(scipy_linalg.solve_triangular(a, b, trans="T", lower=True)))
+
+    def cholesky(a):
+        return np.sum(np.abs(scipy_linalg.cholesky(a, lower=True)))
+
+    a = np.tril(H) + 3 * np.eye(3)
+    b = cnormal(3)
+    with pytest.raises(GradError, match="conjugate transpose"):
+        grad(triangular)(a, b)
+    with pytest.raises(GradError, match="complex"):
+        grad(cholesky)(H @ np.conj(H).T + np.eye(3))
+    # the plain transpose of a complex triangular matrix is holomorphic: the real rule serves
+    da, db = grad(triangular_transposed, wrt=(0, 1))(a, b)
+    np.testing.assert_allclose(db, convention_grad(lambda b: triangular_transposed(a, b), b), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(da, np.tril(convention_grad(lambda a: triangular_transposed(a, b), a)),
+                               rtol=1e-5, atol=1e-6)

@@ -356,7 +356,8 @@ def for_complex(func, vjp=None, jvp=None):
     for mode, templates in (("vjp", vjp or {}), ("jvp", jvp or {})):
         for p, text in templates.items():
             _check_param(rule, p)
-            getattr(rule, mode)[p].complex = Template.parse(text)
+            real = getattr(rule, mode)[p]
+            real.complex = Template.parse(text, real.namespace)
 
 
 def elementwise(func, params=None, *, name=None, namespace=None, aliases=None, **partials):
