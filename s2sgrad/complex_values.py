@@ -136,3 +136,12 @@ def refuse_constant_only_for_real(body, facts, wrt):
                 raise GradError(f"{fname} of a complex array has a derivative, which s2sgrad does not take "
                                 f"(for real arrays it is piecewise constant)", origin_of(stmt),
                                 f"write {arg.id} / np.abs({arg.id})")
+
+
+def refuse_recursion_with_complex(facts, func, stmt):
+    """Refuse a recursive function called where there are complex values: its derivative is generated once
+    for any arguments, without the probe that tells which values are complex, so for real ones only."""
+    if facts.complex:
+        raise GradError(f"{func.__name__} calls itself; s2sgrad differentiates a recursive function for real "
+                        f"arrays only, and there are complex values here", origin_of(stmt),
+                        "write the recursion as a loop")

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import activity
 from .astutil import assign, clone, const, copy_origin, name, names_in, substitute, walk
-from .complex_values import refuse_constant_only_for_real
+from .complex_values import refuse_constant_only_for_real, refuse_recursion_with_complex
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .normalize import constant_node
@@ -264,6 +264,7 @@ class ForwardMode(CallSites):
                 if t.id in self.active:
                     self.emit(assign(self.tangent(t.id), self.zero_like(_load(t))), stmt)
             return
+        refuse_recursion_with_complex(self.facts, func, stmt)
         jvp_name = self.subroutines.request(func, active)
         jvp_call = gast.Call(func=name(jvp_name), keywords=[],
                              args=args + [self.tangent_of_atom(args[i]) for i in active])

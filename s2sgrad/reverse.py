@@ -31,7 +31,7 @@ from . import activity
 from .aliasing import shared_operands
 from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
-from .complex_values import expression_may_be_complex, refuse_constant_only_for_real
+from .complex_values import expression_may_be_complex, refuse_constant_only_for_real, refuse_recursion_with_complex
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .naming import user_name
@@ -588,6 +588,7 @@ class ReverseMode(CallSites):
         active = tuple(i for i, a in enumerate(args) if isinstance(a, gast.Name) and a.id in self.active)
         if not active:
             return
+        refuse_recursion_with_complex(self.facts, func, stmt)
         vjp_name = self.subroutines.request(func, active)
         result = gast.Call(func=name(vjp_name), args=args + [name(self.adjoint_name(y))], keywords=[])
         if len(active) == 1:

@@ -520,3 +520,22 @@ def test_scipy_rules_for_real_matrices_refuse_complex_ones():
     np.testing.assert_allclose(db, convention_grad(lambda b: triangular_transposed(a, b), b), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(da, np.tril(convention_grad(lambda a: triangular_transposed(a, b), a)),
                                rtol=1e-5, atol=1e-6)
+
+
+def rotated_depth(z, n):
+    if n == 0:
+        return np.sum(np.abs(z))
+    return rotated_depth(z * (1 + 0.5j), n - 1)
+
+
+def through_recursion(z):
+    return rotated_depth(z, 2)
+
+
+@pytest.mark.parametrize("argument", [cnormal(2), np.array([1.0, -2.0])], ids=["complex", "real"])
+def test_a_recursive_function_with_complex_values_is_refused(argument):
+    """Its derivative is generated once, without the probe that tells which values are complex."""
+    with pytest.raises(GradError, match="recursive"):
+        grad(through_recursion)(argument)
+    with pytest.raises(GradError, match="recursive"):
+        jvp(through_recursion)(argument, argument)
