@@ -426,6 +426,50 @@ def test_a_real_parameter_gets_a_real_gradient(case):
     np.testing.assert_allclose(tangent, directional(f, x, np.array([1.0, 0.5])), rtol=1e-5, atol=1e-7)
 
 
+C3 = cnormal(3, 3)
+
+
+def through_einsum(x):
+    return np.sum(np.abs(np.einsum("ij,jk->ik", C3, x)))
+
+
+def through_tensordot(x):
+    return np.sum(np.abs(np.tensordot(x, C3, axes=1)))
+
+
+def through_kron(x):
+    return np.sum(np.abs(np.kron(x, C3)))
+
+
+def through_solve(x):
+    return np.sum(np.abs(np.linalg.solve(x + 3 * np.eye(3), C3)))
+
+
+def through_concatenate(x):
+    return np.sum(np.abs(np.concatenate([x, C3])))
+
+
+def through_scans(x):
+    return np.sum(np.abs(np.cumsum(x * C3, axis=0)) + np.abs(np.prod(x + C3, axis=1))[:, None])
+
+
+def through_inv_and_det(x):
+    return np.sum(np.abs(np.linalg.inv(x + 3j * np.eye(3)))) + np.abs(np.linalg.det(x + C3))
+
+
+@pytest.mark.parametrize("f", [through_einsum, through_tensordot, through_kron, through_solve, through_concatenate,
+                               through_scans, through_inv_and_det])
+def test_a_real_matrix_meeting_complex_ones_gets_a_real_gradient(f):
+    x = rng.normal(size=(3, 3))
+    g = grad(f)(x)
+    assert not np.iscomplexobj(g)
+    np.testing.assert_allclose(g, convention_grad(f, x), rtol=1e-5, atol=1e-6)
+    v = rng.normal(size=(3, 3))
+    tangent = jvp(f)(x, v)[1]
+    assert not np.iscomplexobj(tangent)
+    np.testing.assert_allclose(tangent, directional(f, x, v), rtol=1e-5, atol=1e-6)
+
+
 def test_a_real_parameter_beside_a_complex_one():
     def f(x, z):
         return np.sum(np.abs(x * z + 1j * x))
