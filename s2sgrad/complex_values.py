@@ -145,3 +145,12 @@ def refuse_recursion_with_complex(facts, func, stmt):
         raise GradError(f"{func.__name__} calls itself; s2sgrad differentiates a recursive function for real "
                         f"arrays only, and there are complex values here", origin_of(stmt),
                         "write the recursion as a loop")
+
+
+def refuse_complex_output(facts, out, origin):
+    """Refuse the gradient of a complex result, as autograd and JAX do: which real loss it stands for
+    (its real part, its modulus...) is the user's to say."""
+    if isinstance(out, gast.Name) and out.id in facts.complex:
+        raise GradError(f"the result {out.id} is complex: a gradient is defined for a real result only",
+                        origin, f"return the real loss you mean, e.g. np.real({out.id}) or np.abs({out.id}) ** 2; "
+                                f"s2sgrad.vjp takes a complex result with its cotangent")

@@ -31,7 +31,8 @@ from . import activity
 from .aliasing import shared_operands
 from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
-from .complex_values import expression_may_be_complex, refuse_constant_only_for_real, refuse_recursion_with_complex
+from .complex_values import (expression_may_be_complex, refuse_complex_output, refuse_constant_only_for_real,
+                             refuse_recursion_with_complex)
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .naming import user_name
@@ -105,6 +106,7 @@ class ReverseMode(CallSites):
             self.has_adjoint.add(out.id)
             self.assigned[seed] = 1              # (assigned here, or a parameter)
             if self.mode in ("grad", "gradient"):
+                refuse_complex_output(self.facts, out, origin_of(ret))
                 adjoint.append(assign(seed, const(1.0), ret))
                 self.facts.shapes.setdefault(seed, ())   # a Python float: rules must not read seed.T
             else:

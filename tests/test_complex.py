@@ -8,7 +8,7 @@ real), also where complex constants or intermediates are involved.
 import numpy as np
 import pytest
 
-from s2sgrad import GradError, check_grad, grad, jvp
+from s2sgrad import GradError, check_grad, grad, jvp, vjp
 
 
 def convention_grad(f, z, eps=1e-6):
@@ -583,3 +583,16 @@ def test_a_recursive_function_with_complex_values_is_refused(argument):
         grad(through_recursion)(argument)
     with pytest.raises(GradError, match="recursive"):
         jvp(through_recursion)(argument, argument)
+
+
+def holomorphic(z):
+    return np.sum(z ** 2 * np.exp(z))
+
+
+def test_a_complex_output_has_no_gradient():
+    """As in autograd and JAX: which real loss a complex result stands for is the user's to say."""
+    z = cnormal(2)
+    with pytest.raises(GradError, match="complex"):
+        grad(holomorphic)(z)
+    # vjp takes it with a cotangent: for a holomorphic function and the cotangent 1, f'(z)
+    np.testing.assert_allclose(vjp(holomorphic)(z, 1.0), (2 * z + z ** 2) * np.exp(z), rtol=1e-12)
