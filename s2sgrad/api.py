@@ -225,8 +225,8 @@ class Derivative:
             raise at_users_line(self.func, private_copies(args), exc) from None
         self._check_wrt_dtypes(args)
         # nothing known of shapes: the shape-generic code serves, unless a Python number (no .dtype) comes in,
-        # or a container it cannot tell from an array (a list of arrays of different shapes)
-        generic_serves = not (facts.shapes or facts.python_numbers) \
+        # or a container it cannot tell from an array (a list of arrays of different shapes), or a complex value
+        generic_serves = not (facts.shapes or facts.python_numbers or facts.complex) \
             and facts.kinds.items() <= container_facts(self.program).kinds.items()
         generated = self.generic if generic_serves else self._generate(facts, args)
         self._specialized[key] = generated

@@ -11,11 +11,12 @@ inlined), the vjp or jvp function the derivative calls, into the same module.
 import gast
 
 from .astutil import const, walk
+from .complex_values import any_operand_complex
 from .errors import GradError, origin_of
 from .mutation import construct
 from .rules import lookup
 from .rules.indexing import index_advanced, index_basic, index_newaxis
-from .rules.python import BINARY_OPERATORS, UNARY_OPERATORS, transpose_attribute
+from .rules.python import ARRAY_ATTRIBUTES, BINARY_OPERATORS, UNARY_OPERATORS
 from .rules.registry import RuleError, argument_value, lookup_method
 from .rules.sequences import operation_on_lists
 
@@ -30,7 +31,8 @@ class CallSites:
     """Rule lookup for a transformer with ``self.facts`` (shapes, integers) and ``self.program``."""
 
     def template_at(self, rule, template, mapping, stmt):
-        """The rule's template for this call: a factory writes it from the call's arguments."""
+        """The rule's template for this call (see :meth:`variant`): a factory writes it from the call's arguments."""
+        template = self.variant(rule, template, mapping)
         if template.factory is None:
             return template
         arguments = {k: argument_value(v, self.facts.shapes) for k, v in mapping.items()}
@@ -38,6 +40,13 @@ class CallSites:
             return template.at(arguments)
         except RuleError as exc:
             raise GradError(f"{rule.name}: {exc}", origin_of(stmt)) from None
+
+    def variant(self, rule, template, mapping):
+        """``template``, or its complex variant where an operand of the call may be complex
+        (see :mod:`s2sgrad.complex_values`)."""
+        if template.complex is not None and any_operand_complex(rule, mapping, self.facts):
+            return template.complex
+        return template
 
     @staticmethod
     def refuse_one_sided(rule, p, stmt, mode):
@@ -77,8 +86,8 @@ class CallSites:
         if isinstance(rhs, gast.Subscript):
             return self.index_rule(rhs, stmt)
         if isinstance(rhs, gast.Attribute):
-            if rhs.attr == "T":
-                return self.bind(lookup(transpose_attribute), [rhs.value], {}, stmt, what=".T")
+            if rhs.attr in ARRAY_ATTRIBUTES:
+                return self.bind(lookup(ARRAY_ATTRIBUTES[rhs.attr]), [rhs.value], {}, stmt, what=f".{rhs.attr}")
             raise GradError(f"no derivative rule for the attribute .{rhs.attr}", origin_of(stmt))
         if isinstance(rhs, gast.Call):
             kwargs = {k.arg: k.value for k in rhs.keywords}

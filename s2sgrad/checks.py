@@ -21,19 +21,31 @@ def numerical_gradient(func, args, index, eps=1e-6):
             found[key] = numerical_gradient(moving_one_item, [value[key]], 0, eps)
         return found if isinstance(value, dict) else type(value)(found[k] for k in keys)
     args = list(args)
-    x = np.array(value, dtype=np.float64)
-    out = np.zeros_like(x)
+    if np.iscomplexobj(value):     # dL/dx - i dL/dy, the convention of docs/complex.md
+        return _differences(func, args, index, eps, 1.0) - 1j * _differences(func, list(args), index, eps, 1j)
+    return _differences(func, args, index, eps)
+
+
+def _differences(func, args, index, eps, direction=None):
+    """Central differences along each element of ``args[index]``, moved by ``eps`` times ``direction``
+    (None: a real argument, moved as float64; 1.0 or 1j: a complex one, along its real or imaginary axis)."""
+    value = args[index]
+    x = np.array(value, dtype=np.float64 if direction is None else np.complex128)
+    step = eps if direction is None else eps * direction
+    out = np.zeros(x.shape)
     flat, grad_flat = x.reshape(-1), out.reshape(-1)
+    scalar = float if direction is None else complex
     for i in range(flat.size):
         saved = flat[i]
-        flat[i] = saved + eps
-        args[index] = x.copy() if x.ndim else float(flat[i])
-        up = float(func(*args))
-        flat[i] = saved - eps
-        args[index] = x.copy() if x.ndim else float(flat[i])
-        down = float(func(*args))
+        flat[i] = saved + step
+        args[index] = x.copy() if x.ndim else scalar(flat[i])
+        up = float(np.real(func(*args)))
+        flat[i] = saved - step
+        args[index] = x.copy() if x.ndim else scalar(flat[i])
+        down = float(np.real(func(*args)))
         flat[i] = saved
         grad_flat[i] = (up - down) / (2 * eps)
+    args[index] = value
     return out if x.ndim else float(out)
 
 
@@ -65,7 +77,7 @@ def _compare(func, name, analytic, numeric, rtol, atol):
                                  f"a {type(numeric).__name__} of {len(numeric)} items")
         return max((_compare(func, f"{name}[{k!r}]", analytic[k], numeric[k], rtol, atol) for k in keys),
                    default=0.0)
-    analytic = np.asarray(analytic, dtype=np.float64)
+    analytic = np.asarray(analytic, dtype=np.complex128 if np.iscomplexobj(numeric) else np.float64)
     if np.shape(analytic) != np.shape(numeric):
         raise AssertionError(f"gradient with respect to {name} has shape {np.shape(analytic)}, "
                              f"but {name} has shape {np.shape(numeric)}")

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import activity
 from .astutil import assign, clone, const, copy_origin, name, names_in, substitute, walk
+from .complex_values import refuse_constant_only_for_real, refuse_recursion_with_complex
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .unseen_writes import refuse_writes_outside
@@ -84,6 +85,7 @@ class ForwardMode(CallSites):
         self.active = activity.active_names(_activity_view(body), self.wrt, outputs) | (outputs & set(self.wrt))
         refuse_unsupported(body, self.active, _differentiated_write)
         refuse_writes_outside(body, self.wrt)
+        refuse_constant_only_for_real(body, self.facts, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         self.mutated = _mutated_names(body)
         # a parameter assigned once in the body has two values: the argument's (with its tangent) and that one
@@ -264,6 +266,7 @@ class ForwardMode(CallSites):
                 if t.id in self.active:
                     self.emit(assign(self.tangent(t.id), self.zero_like(_load(t))), stmt)
             return
+        refuse_recursion_with_complex(self.facts, func, stmt)
         jvp_name = self.subroutines.request(func, active)
         jvp_call = gast.Call(func=name(jvp_name), keywords=[],
                              args=args + [self.tangent_of_atom(args[i]) for i in active])

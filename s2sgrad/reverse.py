@@ -31,6 +31,8 @@ from . import activity
 from .aliasing import shared_operands
 from . import tape as tape_
 from .astutil import assign, const, copy_origin, name, name_nodes, names_in, store, walk, walk_statements
+from .complex_values import (expression_may_be_complex, refuse_complex_output, refuse_constant_only_for_real,
+                             refuse_recursion_with_complex)
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .unseen_writes import refuse_writes_outside
@@ -90,6 +92,7 @@ class ReverseMode(CallSites):
         self.mentions = _mentions(node.args.args, body + [ret])
         refuse_unsupported(body, self.active | _appended_lists(body), _differentiated_write)
         refuse_writes_outside(body, self.wrt)
+        refuse_constant_only_for_real(body, self.facts, self.wrt)
         refuse_iterators_kept(body, self.wrt)
         self.overwritten = tape_.overwritten_names(body, params)
         self.repeat_free = repeats.RepeatFree(body)
@@ -106,6 +109,7 @@ class ReverseMode(CallSites):
             self.has_adjoint.add(out.id)
             self.assigned[seed] = 1              # (assigned here, or a parameter)
             if self.mode in ("grad", "gradient"):
+                refuse_complex_output(self.facts, out, origin_of(ret))
                 adjoint.append(assign(seed, const(1.0), ret))
                 self.facts.shapes.setdefault(seed, ())   # a Python float: rules must not read seed.T
             else:
@@ -269,6 +273,10 @@ class ReverseMode(CallSites):
             for s in stmts:
                 self.emit(s, like)
             expr = None if first else name(piece)
+            if first and self.takes_real_part(primal, stmts):
+                self.emit(assign(target, self.call_np("real", name(target))), like)
+        if expr is not None and self.takes_real_part(primal, expr):
+            expr = self.call_np("real", expr)
         if isinstance(expr, gast.Name) and expr.id in self._adjoint_owners:
             self.owned.discard(self._adjoint_owners[expr.id])     # two names for one array now
             if first and not uniform and self.passes_through(primal, target, expr.id):
@@ -294,6 +302,13 @@ class ReverseMode(CallSites):
                 else:
                     self.owned.add(primal)
         self.has_adjoint.add(primal)
+
+    def takes_real_part(self, primal, contribution):
+        """Whether a real value keeps only the real part of this contribution to its adjoint: one that may be
+        complex (``x * c``, ``c`` complex), in a function with complex values (see docs/complex.md)."""
+        return bool(self.facts.complex) and primal in self.facts.real and expression_may_be_complex(
+            gast.Module(body=contribution, type_ignores=[]) if isinstance(contribution, list) else contribution,
+            self.facts, self._adjoint_owners)
 
     def passes_through(self, primal, target, incoming):
         """Whether ``primal``'s adjoint may be the incoming adjoint itself, by name, rather than a copy
@@ -582,6 +597,7 @@ class ReverseMode(CallSites):
         active = tuple(i for i, a in enumerate(args) if isinstance(a, gast.Name) and a.id in self.active)
         if not active:
             return
+        refuse_recursion_with_complex(self.facts, func, stmt)
         vjp_name = self.subroutines.request(func, active)
         result = gast.Call(func=name(vjp_name), args=args + [name(self.adjoint_name(y))], keywords=[])
         if len(active) == 1:
@@ -883,14 +899,14 @@ class ReverseMode(CallSites):
         if y is None or self.facts.shape(arg.id) is None:
             return False
         value = None
+        vjp = self.variant(rule, rule.vjp[p], mapping)
         if p in rule.uniform:
             _, value = instantiate(self.template_at(rule, rule.uniform[p], mapping, stmt), mapping, self.namer,
                                    self.np, shapes=self.facts.shapes, cache=self.instances)
             if isinstance(value, gast.Constant) and value.value is None:
                 value = None
-        elif y in self.uniform and rule.broadcasts and rule.vjp[p].expr is not None \
-                and self.facts.shape(y) is not None:
-            _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes,
+        elif y in self.uniform and rule.broadcasts and vjp.expr is not None and self.facts.shape(y) is not None:
+            _, expr = instantiate(vjp, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                   externals=self.externals, cache=self.instances)
             read = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                     and n.id != self.np and not getattr(n, "external", False)}   # a user rule's helpers

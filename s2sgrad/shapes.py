@@ -26,6 +26,7 @@ import numpy as np
 
 from .activity import operand_names
 from .astutil import name_nodes, names_in, walk, walk_statements
+from .complex_values import holds_complex, may_make_complex
 from .containers import containers_by_use
 from .simplify import maybe_numbers
 
@@ -45,7 +46,7 @@ class Facts:
     """
 
     def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False, numbers=(), python_numbers=(),
-                 narrow_floats=()):
+                 narrow_floats=(), complex_=(), real=()):
         self.shapes = dict(shapes or {})
         self.integers = set(integers or ())
         self.kinds = dict(kinds or {})
@@ -53,6 +54,8 @@ class Facts:
         self.numbers = set(numbers)    # names that only ever held numbers (y += v makes a new one)
         self.python_numbers = set(python_numbers)   # names that held a Python float or int (no .shape) somewhere
         self.narrow_floats = set(narrow_floats)     # parameters holding NumPy arrays of float32 (or float16)
+        self.complex = set(complex_)   # names that held a complex value, or may where the probe did not go
+        self.real = set(real)          # names the probe saw hold only real values, on every path
 
     def shape(self, name_):
         return self.shapes.get(name_)
@@ -286,8 +289,24 @@ def probe(program, args):
         python_numbers = maybe_numbers(walk_statements(program.node.body), python_numbers)
     narrow_floats = {p for p, a in zip(params, args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
                      and a.dtype.itemsize < 8}
+    complex_, real = _complex_names(program, params, args, sites, recorder)
     return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers,
-                 narrow_floats)
+                 narrow_floats, complex_, real)
+
+
+def _complex_names(program, params, args, sites, recorder):
+    """``(complex, real)``: the names that may hold a complex value, and those that hold only real ones.
+
+    A name assigned where the probe did not go may be complex there if the
+    function can make complex values at all (see docs/complex.md).
+    """
+    complex_ = {p for p, a in zip(params, args) if holds_complex(a)}
+    complex_ |= {target for site, (target, _) in enumerate(sites) if site in recorder.complex}
+    unrun = {target for site, (target, _) in enumerate(sites) if site not in recorder.seen}
+    if unrun and (complex_ or may_make_complex(program.node)):
+        complex_ |= unrun
+    real = (set(params) | {target for target, _ in sites}) - complex_
+    return complex_, real
 
 
 def private_copies(args):
@@ -389,6 +408,7 @@ class _Recorder:
         self.python_numbers = set()
         self.index_arrays = {}    # site -> for each value, whether it was an array of integers (an index)
         self.deferred = []        # (site, name) recorded from the probe's locals as it returns
+        self.complex = set()      # sites that held a complex value
 
     numpy_only = True
 
@@ -405,7 +425,11 @@ class _Recorder:
             self.seen.setdefault(site, []).append(value.shape)
             self.numbers.setdefault(site, []).append(False)
             self.index_arrays.setdefault(site, []).append(value.dtype.kind in "iu")
+            if value.dtype.kind == "c":
+                self.complex.add(site)
             return value
+        if holds_complex(value):
+            self.complex.add(site)
         self.seen.setdefault(site, []).append(shape_of(value))
         self.index_arrays.setdefault(site, []).append(False)
         if hasattr(value, "shape") and not isinstance(value, (np.ndarray, np.generic)):

@@ -172,6 +172,8 @@ CASES = {
     "np.copysign": [Case("np.copysign(a, b)", a=normal(2, 3), b=normal(3), wrt=["a"])],
     "np.ldexp": [Case("np.ldexp(a, b)", a=normal(2, 3), b=fixed(np.array([1, -2, 3])))],
     "np.real": [Case("np.real(a)", a=normal(2, 3))],
+    "np.imag": [Case("np.imag(a) + a", a=normal(2, 3))],        # (complex arguments: tests/test_complex.py)
+    "np.angle": [Case("np.angle(a) * a", a=normal(2, 3)), Case("np.angle(a, deg=True) + a", a=normal(3))],
     "np.conjugate": [Case("np.conj(a)", a=normal(2, 3)), Case("a.conj()", a=normal(3))],
     "np.negative": [Case("-a", a=normal(2, 3)), Case("np.negative(a)", a=normal())],
     "float": [Case("float(np.sum(a)) * a", a=normal(3))],

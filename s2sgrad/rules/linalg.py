@@ -176,11 +176,14 @@ defrule(np.vdot, "a, b", vjp={"a": _vdot_vjp("a"), "b": _vdot_vjp("b")},
         jvp={"a": "np.vdot(da, b)", "b": "np.vdot(a, db)"})
 
 
-def _vecdot_vjp(which):
+def _vecdot_vjp(which, conj=False):
+    """(``conj``: for complex operands, np.vecdot taking the conjugate of x1; see docs/complex.md)"""
     def vjp(x1, x2, axis, ans):
         other = "x2" if which == "x1" else "x1"
         me = x1 if which == "x1" else x2
         expr = f"np.expand_dims(g, {axis}) * {other}"
+        if conj:
+            expr = f"np.conj({expr})" if which == "x1" else f"np.expand_dims(g, {axis}) * np.conj(x1)"
         full = None
         if getattr(x1, "shape", None) is not None and getattr(x2, "shape", None) is not None:
             full = np.broadcast_shapes(x1.shape, x2.shape)
@@ -338,21 +341,32 @@ def _matrix_partial(ord, nd):
     raise RuleError(f"no derivative rule for the matrix norm ord={ord!r}")
 
 
-def _vector_norm(ord, mode):
+def _conjugated(partial, conj):
+    """The partial derivative as the adjoint takes it: conjugated for complex x (docs/complex.md), the sign
+    of a complex number spelled out (np.sign(z) is the sign of its real part before NumPy 2)."""
+    if not conj:
+        return partial
+    return f"np.conj({partial.replace('np.sign(x)', '(x / np.where(x == 0, 1, np.abs(x)))')})"
+
+
+def _vector_norm(ord, mode, conj=False):
     found = _vector_partial(ord)
     if found is None:
         return None
     stmts, partial = found
+    partial = _conjugated(partial, conj)
     if mode == "vjp":
         return f"{stmts}dx = {_GX} * {partial}"
-    return f"{stmts}dans = np.sum(dx * {partial}, axis=axis, keepdims=keepdims)"
+    product = f"np.real(dx * {partial})" if conj else f"dx * {partial}"
+    return f"{stmts}dans = np.sum({product}, axis=axis, keepdims=keepdims)"
 
 
-def _matrix_norm(ord, axis, keepdims, nd, mode):
+def _matrix_norm(ord, axis, keepdims, nd, mode, conj=False):
     """A matrix norm over the axis pair ``axis`` (None: the last two); ``nd`` the rank if known."""
     pair = (-2, -1) if axis is None else tuple(axis)
     last_two = pair == (-2, -1) or (nd is not None and tuple(k % nd for k in pair) == (nd - 2, nd - 1))
     stmts, partial = _matrix_partial(ord, nd if last_two else None)
+    partial = _conjugated(partial, conj)
     if last_two:
         plain = nd == 2 or keepdims
         gx = "g" if plain else "np.expand_dims(g, (-2, -1))"
@@ -367,14 +381,16 @@ def _matrix_norm(ord, axis, keepdims, nd, mode):
     if mode == "vjp":
         result = f"({gx}) * ({partial})"
         return f"{stmts}dx = " + (result if last_two else f"np.moveaxis({result}, (-2, -1), axis)")
-    summed = f"np.sum(dx * ({partial}), axis=(-2, -1), keepdims=keepdims)"
+    product = f"np.real(dx * ({partial}))" if conj else f"dx * ({partial})"
+    summed = f"np.sum({product}, axis=(-2, -1), keepdims=keepdims)"
     if not last_two:
         summed = f"np.moveaxis({summed}, (-2, -1), axis) if keepdims else {summed}"
     return f"{stmts}dans = {summed}"
 
 
-def _norm(x, ord, axis, keepdims, mode, matrix=None):
-    """np.linalg.norm's rule: a vector norm or a matrix norm, as its arguments (and x's rank) decide."""
+def _norm(x, ord, axis, keepdims, mode, matrix=None, conj=False):
+    """np.linalg.norm's rule: a vector norm or a matrix norm, as its arguments (and x's rank) decide
+    (``conj``: for complex x)."""
     if isinstance(ord, Operand) or isinstance(axis, Operand):
         raise RuleError("ord and axis must be constants")
     nd = _ndim(x)
@@ -386,9 +402,9 @@ def _norm(x, ord, axis, keepdims, mode, matrix=None):
         elif nd == 2:
             matrix = True
     if matrix is None:     # a numeric ord over all axes: the rank decides, when the code runs
-        vector = _vector_norm(ord, mode)
+        vector = _vector_norm(ord, mode, conj)
         try:
-            table = _matrix_norm(ord, None, keepdims, None, mode)
+            table = _matrix_norm(ord, None, keepdims, None, mode, conj)
         except RuleError:                 # no matrix norm of that order: a matrix is NumPy's error
             return vector
         indent = lambda text: "\n".join("    " + line for line in text.strip().splitlines())
@@ -396,8 +412,8 @@ def _norm(x, ord, axis, keepdims, mode, matrix=None):
             vector = "dx = np.zeros_like(x)" if mode == "vjp" else "dans = np.zeros_like(ans)"
         return f"if np.ndim(x) == 1:\n{indent(vector)}\nelse:\n{indent(table)}"
     if matrix:
-        return _matrix_norm(ord, axis, keepdims, nd, mode)
-    return _vector_norm(ord, mode)
+        return _matrix_norm(ord, axis, keepdims, nd, mode, conj)
+    return _vector_norm(ord, mode, conj)
 
 
 def norm_vjp(x, ord, axis, keepdims):

@@ -26,6 +26,8 @@ def transpose_attribute(a):
 # np.transpose(g), not g.T: the adjoint of a Python number's .T (itself) may be a Python number, which has no .T
 # (simplification writes g.T, or g, where g's shape is known)
 defrule(transpose_attribute, "a", linear=True, vjp={"a": "np.transpose(g)"}, name=".T")
+# the array attributes that carry a derivative, by the function whose rule they take (z.real is np.real(z))
+ARRAY_ATTRIBUTES = {"T": transpose_attribute, "real": np.real, "imag": np.imag}
 defrule(builtins.float, "x", vjp={"x": "g"}, jvp={"x": "dx"}, name="float")
 defrule(builtins.sum, "iterable: seq, start=0", linear=True, vjp={"iterable": "[g] * len(iterable)"},
         name="sum")

@@ -111,6 +111,7 @@ class Template:
     stmts: list = None
     factory: object = None        # callable(**arguments) -> text or None, called at each call site
     namespace: dict = None        # names the template may use besides NumPy (user and SciPy rules)
+    complex: object = None        # the Template for calls where an operand holds complex values (see for_complex)
 
     @property
     def applies_function(self):
@@ -335,6 +336,28 @@ def uniform(func, **templates):
     for p, text in templates.items():
         _check_param(rule, p)
         rule.uniform[p] = Template.parse(text)
+
+
+def for_complex(func, vjp=None, jvp=None):
+    """Give ``func``'s rule the templates it takes where an operand of the call holds complex values.
+
+    The templates of a rule are written for real arrays, as a person would write
+    them (``g * np.sign(x)`` for ``np.abs``). A function that is not holomorphic
+    (``np.abs``, ``np.vdot``, a norm, ``eigvalsh``) needs others where its
+    arguments are complex, in the convention docs/complex.md describes; the
+    code generated for real arguments keeps the real ones. A variant must be
+    right for real operands too: it also serves where a call mixes real and
+    complex ones. (They are whole templates, not partial derivatives, also for
+    an :func:`elementwise` rule: the tangent of a real result takes a real part.)
+    """
+    rule = lookup(func)
+    if rule is None:
+        raise ValueError(f"for_complex(): {func!r} has no rule yet")
+    for mode, templates in (("vjp", vjp or {}), ("jvp", jvp or {})):
+        for p, text in templates.items():
+            _check_param(rule, p)
+            real = getattr(rule, mode)[p]
+            real.complex = Template.parse(text, real.namespace)
 
 
 def elementwise(func, params=None, *, name=None, namespace=None, aliases=None, **partials):

@@ -8,11 +8,14 @@ which generated code spells ``scipy.special`` and ``scipy.linalg``; a
 written-out module then imports them.
 """
 
+import functools
+
 import scipy.linalg
 import scipy.special
 
+from .complex_numbers import not_for_complex
 from .linalg import read_triangle, symmetric_from
-from .registry import RuleError, defrule, elementwise, nondifferentiable
+from .registry import RuleError, defrule, elementwise, for_complex, nondifferentiable
 
 SCIPY = {"special": scipy.special, "linalg": scipy.linalg}
 
@@ -232,3 +235,27 @@ defrule(scipy.linalg.solve, "a, b, assume_a=None", name="scipy.linalg.solve", na
         jvp={"a": "-linalg.solve(a, da @ ans)", "b": "linalg.solve(a, db)"})
 
 nondifferentiable(scipy.special.comb, scipy.special.factorial)
+
+
+# complex arguments (docs/complex.md): the Cholesky rules are written with the plain transpose where a complex
+# Hermitian matrix needs the conjugate one, and trans='C' is solve_triangular's conjugate transpose
+def _not_conjugate_transposed(factory):
+    @functools.wraps(factory)
+    def variant(**arguments):
+        if arguments.get("trans") in (2, "C"):
+            raise RuleError("trans='C' (the conjugate transpose) of a complex matrix is not supported; "
+                            "pass np.conj(a) with trans='T'")
+        return factory(**arguments)
+    return variant
+
+
+for_complex(scipy.linalg.solve_triangular,
+            vjp={"a": _not_conjugate_transposed(solve_triangular_vjp_a),
+                 "b": _not_conjugate_transposed(solve_triangular_vjp_b)},
+            jvp={"a": _not_conjugate_transposed(solve_triangular_jvp_a),
+                 "b": _not_conjugate_transposed(solve_triangular_jvp_b)})
+_REFUSED = not_for_complex("scipy.linalg.cholesky", "write it with scipy.linalg.solve or np.linalg.eigvalsh")
+for_complex(scipy.linalg.cholesky, vjp={"a": _REFUSED}, jvp={"a": _REFUSED})
+_REFUSED = not_for_complex("scipy.linalg.cho_solve", "use scipy.linalg.solve(a, b)")
+for_complex(scipy.linalg.cho_solve, vjp={"c_and_lower": _REFUSED, "b": _REFUSED},
+            jvp={"c_and_lower": _REFUSED, "b": _REFUSED})
