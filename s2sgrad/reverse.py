@@ -23,6 +23,8 @@ that are overwritten *and* read by the adjoint are recorded (see
 import builtins
 import inspect
 import math
+import numbers
+import types
 
 import gast
 import numpy as np
@@ -909,7 +911,7 @@ class ReverseMode(CallSites):
             _, expr = instantiate(vjp, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                   externals=self.externals, cache=self.instances)
             read = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                    and n.id != self.np and not getattr(n, "external", False)}   # a user rule's helpers
+                    and n.id != self.np and not _constant_external(n)}
             if read <= {mapping["g"].id}:                       # g, -g: the partial is a constant
                 value = expr
             elif self.covers_result(read - {mapping["g"].id}, y):  # g * Y with Y as large as the result
@@ -1186,3 +1188,12 @@ def _mentions(params, body):
         counts = reads if type(node.ctx) is gast.Load else binds
         counts[node.id] = counts.get(node.id, 0) + 1
     return {n: (reads.get(n, 0), binds.get(n, 0)) for n in reads.keys() | binds.keys()}
+
+
+def _constant_external(node):
+    """Whether a name the generated code binds to an outside object stands for a constant, as a user rule's
+    helper or a number does; an outside array (a module's ``C``) has a shape, so its partial is no constant."""
+    if not getattr(node, "external", False):
+        return False
+    value = getattr(node, "value_of", None)
+    return callable(value) or isinstance(value, (numbers.Number, types.ModuleType))

@@ -230,6 +230,11 @@ def probe(program, args):
     for target, seen in observed.items():
         if seen and seen[0] is not None and all(s == seen[0] for s in seen):
             shapes[target] = seen[0]
+    # an outside array the code reads (a module's C) keeps its shape while the derivative lives: rebinding it
+    # compiles afresh (see freshness), so its shape is as fixed by the call as an argument's
+    for bound, obj in program.externals.bound.items():
+        if isinstance(obj, np.ndarray) and bound not in observed:
+            shapes[bound] = obj.shape
     _infer_elementwise(sites, shapes, observed)
     # A data-dependent shape, and every shape computed from one, is unknown. So is a shape that differs
     # between paths: a name assigned where the probe did not go (an untaken branch), or with shapes that
