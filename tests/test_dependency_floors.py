@@ -4,6 +4,7 @@ releases installed, by giving s2sgrad what the old releases do, and check that t
 are the ones pyproject declares.
 """
 
+import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -81,3 +82,19 @@ def test_gradients_work_with_a_scipy_before_softplus(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ok", str(ROOT / "s2sgrad" / "__init__.py")]
+
+
+def _floors_script():
+    spec = importlib.util.spec_from_file_location("test_floors", ROOT / "scripts" / "test_floors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_pinned_floors_are_those_pyproject_declares():
+    floors = _floors_script()
+    pins = floors.constraints_from(ROOT / "pyproject.toml")
+    assert pins, "pyproject.toml declares no floors"
+    assert (ROOT / "scripts" / "floors-constraints.txt").read_text() == pins, \
+        "scripts/floors-constraints.txt is out of date: run python scripts/test_floors.py --write"
+    assert "numpy==" in pins and "gast==" in pins and "astor==" in pins
