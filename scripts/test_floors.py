@@ -14,6 +14,7 @@ drift: the file is checked against pyproject.toml before anything is installed, 
     python scripts/test_floors.py -x -q tests/test_api.py   # arguments after the options go to pytest
     python scripts/test_floors.py --write         # regenerate the pins after changing a floor
     python scripts/test_floors.py --venv DIR      # keep (and reuse) the environment in DIR
+    python scripts/test_floors.py --python python3.10   # the environment made with another Python
 
 The floors were found on Python 3.11 (with 3.11 the oldest NumPy that installs from a wheel is 1.23.2,
 the oldest SciPy 1.9.2); run it with each Python you support.
@@ -24,13 +25,16 @@ import re
 import subprocess
 import sys
 import tempfile
-import venv
 from pathlib import Path
 
 try:
     import tomllib
 except ImportError:          # Python 3.10: pytest brings tomli there
-    import tomli as tomllib
+    try:
+        import tomli as tomllib
+    except ImportError:
+        raise SystemExit("scripts/test_floors.py reads pyproject.toml with tomllib (Python 3.11+) or, "
+                         "before 3.11, tomli: pip install tomli") from None
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
@@ -69,9 +73,11 @@ def _run(*command):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--write", action="store_true", help="regenerate the constraints file and stop")
     parser.add_argument("--venv", type=Path, help="the environment's folder (default: a temporary one)")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter the environment is made with (default: this one)")
     options, pytest_args = parser.parse_known_args(argv)
     pins = constraints_from()
     if options.write:
@@ -84,7 +90,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="s2sgrad-floors-") as scratch:
         env_dir = options.venv or Path(scratch) / "venv"
         if not (env_dir / "bin" / "python").exists():
-            venv.create(env_dir, with_pip=True)
+            _run(options.python, "-m", "venv", env_dir)
         python = env_dir / "bin" / "python"
         _run(python, "-m", "pip", "install", "--only-binary", ":all:", "--constraint", CONSTRAINTS,
              "-e", f".[{','.join(EXTRAS)}]")
