@@ -15,6 +15,7 @@ import weakref
 
 import astor
 from astor.code_gen import Precedence, set_precedence
+from astor.string_repr import pretty_string
 import gast
 
 from . import runtime
@@ -116,7 +117,19 @@ def to_source(node, numpy_alias="np"):
     if generator is None:
         generator = _GENERATORS[numpy_alias] = type("SourceGenerator", (_GastSourceGenerator,),
                                                     {"numpy_alias": numpy_alias})
-    return astor.to_source(node, pretty_source="".join, source_generator_class=generator)
+    return printed_by(generator, node)
+
+
+def printed_by(generator_class, node):
+    """What ``astor.to_source(node, pretty_source="".join, source_generator_class=generator_class)``
+    returns. astor 0.8.0's ``to_source`` refuses every class given as ``source_generator_class`` (it
+    tests ``isinstance`` where it means ``issubclass``; 0.8.1 fixed it), so the generator is driven here."""
+    printer = generator_class(" " * 4, False, pretty_string)
+    printer.visit(node)
+    printer.result.append("\n")
+    if set(printer.result[0]) == {"\n"}:
+        printer.result[0] = ""
+    return "".join(printer.result)
 
 
 class _GastSourceGenerator(astor.code_gen.SourceGenerator):

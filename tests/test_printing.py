@@ -24,7 +24,7 @@ class _AstorOnly(codegen._GastSourceGenerator):
 
 
 def _by_astor(tree):
-    return astor.to_source(tree, pretty_source="".join, source_generator_class=_AstorOnly)
+    return codegen.printed_by(_AstorOnly, tree)
 
 
 STATEMENTS = [

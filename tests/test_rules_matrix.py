@@ -15,6 +15,7 @@ A rule without cases fails :func:`test_every_rule_has_cases`: nothing is
 added to the table untested.
 """
 
+import importlib
 import importlib.util
 import itertools
 import sys
@@ -25,6 +26,7 @@ import pytest
 import s2sgrad
 from s2sgrad.rules import builtin_rules
 from s2sgrad.rules.methods import ARRAY_METHODS
+from s2sgrad.rules.registry import display_name
 
 import rule_cases
 from rule_cases import Case
@@ -52,9 +54,21 @@ def test_every_rule_has_cases():
     assert not missing, f"rules without test cases (add them to tests/rule_cases.py): {missing}"
 
 
+def _not_its_own_function_here(name):
+    """Whether a rule's name spells a NumPy or SciPy function the installed version does not have
+    (``np.cumulative_sum`` came in NumPy 2.1, ``scipy.special.softplus`` in SciPy 1.15) or has only as
+    another's alias (``np.max`` is ``np.amax`` before NumPy 1.25): s2sgrad registers no rule of that
+    name there, and its cases are not stale."""
+    module, _, attr = name.rpartition(".")
+    if module not in ("np", "np.linalg", "scipy.special", "scipy.linalg"):
+        return False
+    func = getattr(importlib.import_module(module.replace("np", "numpy", 1)), attr, None)
+    return func is None or (module.startswith("np") and display_name(func) != name)
+
+
 def test_no_cases_for_unknown_rules():
     names = {rule.name for rule in builtin_rules()}
-    stale = sorted(set(rule_cases.CASES) - names)
+    stale = sorted(name for name in set(rule_cases.CASES) - names if not _not_its_own_function_here(name))
     assert not stale, f"tests/rule_cases.py has cases for rules that do not exist: {stale}"
 
 

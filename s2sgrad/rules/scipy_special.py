@@ -21,8 +21,11 @@ SCIPY = {"special": scipy.special, "linalg": scipy.linalg}
 
 
 def special(fname, params=None, **partials):
-    """An elementwise function of scipy.special, by its partial derivatives."""
-    func = getattr(scipy.special, fname)
+    """An elementwise function of scipy.special, by its partial derivatives; none for a function the
+    installed SciPy does not have (``softplus`` came in SciPy 1.15: user code cannot call it before)."""
+    func = getattr(scipy.special, fname, None)
+    if func is None:
+        return None
     return elementwise(func, params, name=f"scipy.special.{fname}", namespace=SCIPY, **partials)
 
 
