@@ -94,6 +94,8 @@ class ForwardMode(CallSites):
         seeds = [self.tangent(p) for p in self.wrt]
         prologue = [assign(self.tangent(p), self.zero_like(name(p)))
                     for p in self.program.params if p in self.active and p not in self.wrt]
+        prologue += [assign(self.tangent(p), self.own_copy(name(self.tangent(p))))
+                     for p in self.wrt if p in self.mutated]
         for stmt in prologue:
             copy_origin(stmt, self.program.node)
         new_body = prologue + self.block(body)
@@ -162,6 +164,15 @@ class ForwardMode(CallSites):
             return gast.Dict(keys=[clone(k) for k in rhs.keys], values=[self.zero_like(v) for v in rhs.values])
         return self.zero_like(gast.Name(id=target.id, ctx=gast.Load(), annotation=None,
                                         type_comment=None))
+
+    def own_copy(self, atom):
+        """A copy of a seed the code will write into (``x[0] = v`` writes ``dx[0]``), so that the caller's
+        tangent stays as it was given: a tangent reused for several calls must not change under them."""
+        kind = self.container_kind(gast.Name(id=atom.id[len(self.prefix):], ctx=gast.Load(), annotation=None,
+                                             type_comment=None))
+        if kind in ("list", "dict"):
+            return gast.Call(func=self.externals.builtin(kind), args=[atom], keywords=[])
+        return self.call_np("copy", atom)
 
     def call_np(self, fname, *args):
         return gast.Call(func=self.externals.numpy(fname), args=list(args), keywords=[])

@@ -191,3 +191,17 @@ def test_a_failing_function_that_wrote_into_its_argument_leaves_the_callers_arra
         s2sgrad.grad(fails_after_writing)(x)
     assert "fails_after_writing" in "".join(getattr(info.value, "__notes__", []))   # pointed at the user's line
     np.testing.assert_array_equal(x, point())
+
+
+@pytest.mark.parametrize("f", [write_item, add_into_item, write_whole_slice],
+                         ids=lambda f: f.__name__)
+def test_jvp_leaves_the_callers_tangent_as_given(f):
+    """A function writing into its argument writes the same item of the argument's tangent (``dx[0] = ...``):
+    into a copy of it, so that one tangent serves several calls."""
+    x, t = point(), np.array([0.5, -1.0, 2.0, 0.25])
+    given = t.copy()
+    j = s2sgrad.jvp(f)
+    first = j(x.copy(), t)[1]
+    np.testing.assert_array_equal(t, given)
+    np.testing.assert_allclose(j(x.copy(), t)[1], first)
+    np.testing.assert_allclose(first, expected_gradient(f, x) @ given, rtol=1e-6)
