@@ -869,9 +869,9 @@ class ReverseMode(CallSites):
                                    self.np, shapes=self.facts.shapes, cache=self.instances)
             if isinstance(value, gast.Constant) and value.value is None:
                 value = None
-        elif y in self.uniform and rule.broadcasts and rule.vjp[p].expr is not None \
-                and self.facts.shape(y) is not None:
-            _, expr = instantiate(rule.vjp[p], mapping, self.namer, self.np, shapes=self.facts.shapes,
+        elif y in self.uniform and rule.broadcasts and self.facts.shape(y) is not None \
+                and getattr(template := self.template_at(rule, rule.vjp[p], mapping, stmt), "expr", None) is not None:
+            _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                   externals=self.externals, cache=self.instances)
             read = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                     and n.id != self.np and not getattr(n, "external", False)}   # a user rule's helpers

@@ -5,6 +5,8 @@ Every case is checked in both modes against central finite differences: the grad
 and the same gradient assembled from forward-mode sweeps (a Jacobian of the scalar function).
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,39 @@ def test_nanprod_skips_nans_at_zeros_too():
     got = s2sgrad.grad(nanprod_rows)(x)
     finite = np.where(np.isnan(x), 1.0, x)
     np.testing.assert_allclose(got, numerical_grad(nanprod_rows, (finite,), 0) * ~np.isnan(x), atol=1e-6)
+
+
+# ------------------------------------------------------------------------ powers at 0
+def power_zero(x):
+    return np.sum(np.power(x, 0.0)) + np.sum(np.float_power(x, 0.0) * x)
+
+
+def power_array_exponent(x, y):
+    return np.sum(np.sin(x ** y))
+
+
+def python_powers(x):
+    return math.pow(x, 0.0) + pow(x, 0.0) * x + x ** 0.0 + math.pow(x, 2.0)
+
+
+def python_power_exponent(x, y):
+    return math.pow(x, y) + pow(x, y) * x
+
+
+def test_power_zero_at_zero_is_not_nan():
+    x = np.array([0.0, 1.0, 2.0])
+    np.testing.assert_allclose(s2sgrad.grad(power_zero)(x), [1.0, 1.0, 1.0])
+    assert_both_modes(power_zero, (x,))
+
+
+def test_power_of_an_array_exponent_at_zero():
+    x, y = np.array([0.0, 0.0, 2.0, 3.0]), np.array([0.0, 2.0, 0.0, 1.5])
+    assert_both_modes(power_array_exponent, (x, y), wrt=0)
+    assert_both_modes(power_array_exponent, (x + 1, y), wrt=1)
+
+
+def test_python_powers_at_zero():
+    assert s2sgrad.grad(python_powers)(0.0) == 1.0
+    assert_both_modes(python_powers, (0.0,))
+    assert_both_modes(python_power_exponent, (0.0, 0.0), wrt=0)
+    assert_both_modes(python_power_exponent, (2.0, 0.0), wrt=1)
