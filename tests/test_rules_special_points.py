@@ -129,3 +129,19 @@ def test_python_powers_at_zero():
     assert_both_modes(python_powers, (0.0,))
     assert_both_modes(python_power_exponent, (0.0, 0.0), wrt=0)
     assert_both_modes(python_power_exponent, (2.0, 0.0), wrt=1)
+
+
+# ------------------------------------------------------------------ np.inner with a number
+def inner_with_a_number(x):
+    return np.sum(np.sin(np.inner(x, 2.0))) + np.sum(np.inner(3.0, x) * x)
+
+
+def inner_of_a_number(x, y):
+    return np.sum(np.sin(np.inner(x, y)))
+
+
+def test_inner_with_a_number_is_the_product():
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    assert_both_modes(inner_with_a_number, (x,))
+    assert_both_modes(inner_of_a_number, (1.5, x[0]), wrt=0)
+    assert_both_modes(inner_of_a_number, (1.5, x[0]), wrt=1)
