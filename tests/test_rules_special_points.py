@@ -145,3 +145,30 @@ def test_inner_with_a_number_is_the_product():
     assert_both_modes(inner_with_a_number, (x,))
     assert_both_modes(inner_of_a_number, (1.5, x[0]), wrt=0)
     assert_both_modes(inner_of_a_number, (1.5, x[0]), wrt=1)
+
+
+# -------------------------------------------------------- hvp with a tuple wrt, a Hessian of zero
+def linear_in_both(x, y):
+    return np.sum(x * 2.0) + np.sum(y * 3.0)
+
+
+def quadratic_in_one(x, y):
+    return np.sum(x * 2.0) + np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("shapes", [(3, 3), (3, 2)], ids=["same shapes", "other shapes"])
+def test_hvp_of_a_tuple_wrt_is_a_tuple_where_the_hessian_is_zero(shapes):
+    x, y = np.linspace(0.5, 1.5, shapes[0]), np.linspace(-1.0, 1.0, shapes[1])
+    v = (np.ones_like(x), np.arange(1.0, shapes[1] + 1))
+    product = s2sgrad.hvp(linear_in_both, wrt=(0, 1))(x, y, v)
+    assert isinstance(product, tuple) and len(product) == 2
+    for got, like in zip(product, (x, y)):
+        np.testing.assert_array_equal(got, np.zeros_like(like))
+    product = s2sgrad.hvp(quadratic_in_one, wrt=(0, 1))(x, y, v)
+    assert isinstance(product, tuple)
+    np.testing.assert_array_equal(product[0], np.zeros_like(x))
+    np.testing.assert_allclose(product[1], 2 * v[1])
+    blocks = s2sgrad.hessian(linear_in_both, wrt=(0, 1))(x, y)
+    assert [[b.shape for b in row] for row in blocks] == [[(x.size, x.size), (x.size, y.size)],
+                                                           [(y.size, x.size), (y.size, y.size)]]
+    assert not any(np.any(b) for row in blocks for b in row)
