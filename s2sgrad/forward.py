@@ -144,11 +144,10 @@ class ForwardMode(CallSites):
         kind = self.container_kind(atom) if isinstance(atom, gast.Name) else None
         if kind in ("list", "dict", "tuple"):
             # a list or dict of arrays (an adjoint zeros_like_each made, in a gradient differentiated again),
-            # or a tuple of them (the gradients a tuple wrt returns, where a Hessian is zero): never one
-            # array, which np.zeros_like would make of arrays of one shape, and fail to make of others
-            zeros = gast.Call(func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
-                              args=[clone(atom)], keywords=[])
-            return gast.Call(func=name("tuple"), args=[zeros], keywords=[]) if kind == "tuple" else zeros
+            # or a tuple of them (the gradients a tuple wrt returns, where a Hessian is zero), as a list:
+            # never one array, which np.zeros_like would stack of arrays of one shape, and fail to make of others
+            return gast.Call(func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
+                             args=[clone(atom)], keywords=[])
         return self.call_np("zeros_like", clone(atom))
 
     def tangent_or_zero(self, atom):
