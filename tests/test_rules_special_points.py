@@ -172,3 +172,46 @@ def test_hvp_of_a_tuple_wrt_is_a_tuple_where_the_hessian_is_zero(shapes):
     assert [[b.shape for b in row] for row in blocks] == [[(x.size, x.size), (x.size, y.size)],
                                                            [(y.size, x.size), (y.size, y.size)]]
     assert not any(np.any(b) for row in blocks for b in row)
+
+
+# --------------------------------------------------------- einsum: a broadcast ellipsis, interleaved
+def einsum_batched(a, b):
+    return np.sum(np.sin(np.einsum("...ij,...jk->...ik", a, b)))
+
+
+def einsum_ellipsis_and_a_lonely_index(a, b):
+    return np.sum(np.sin(np.einsum("...ij,...j->...", a, b)))
+
+
+def einsum_transpose_interleaved(x):
+    return np.sum(np.einsum(x, (0, 1), (1, 0)) * WEIGHTS[:3, :2])
+
+
+def einsum_product_interleaved(a, b):
+    return np.sum(np.sin(np.einsum(a, [0, 1], b, [1, 2], [0, 2])))
+
+
+def einsum_implicit_interleaved(a, b):
+    return np.sum(np.sin(np.einsum(a, [0, 1], b, [1, 2])))
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (4, 3, 2)), ((4, 2, 3), (3, 2)), ((1, 2, 3), (4, 3, 2)),
+                                    ((5, 1, 2, 3), (4, 3, 2))], ids=str)
+def test_einsum_adjoint_is_summed_over_the_broadcast_ellipsis(shapes, rng):
+    a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    assert_both_modes(einsum_batched, (a, b), wrt=0)
+    assert_both_modes(einsum_batched, (a, b), wrt=1)
+
+
+def test_einsum_broadcast_ellipsis_with_an_index_only_one_operand_has(rng):
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(4, 1, 3))
+    assert_both_modes(einsum_ellipsis_and_a_lonely_index, (a, b), wrt=0)
+    assert_both_modes(einsum_ellipsis_and_a_lonely_index, (a, b), wrt=1)
+
+
+def test_einsum_interleaved(rng):
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
+    assert_both_modes(einsum_transpose_interleaved, (a,))
+    for f in (einsum_product_interleaved, einsum_implicit_interleaved):
+        assert_both_modes(f, (a, b), wrt=0)
+        assert_both_modes(f, (a, b), wrt=1)
