@@ -205,6 +205,8 @@ CASES = {
                    Case("np.cumprod(a, axis=0)", a=positive())],
     "np.cumulative_sum": [Case("np.cumulative_sum(a, axis=1)", a=A34), Case("np.cumulative_sum(a)", a=normal(5))],
     "np.cumulative_prod": [Case("np.cumulative_prod(a, axis=0)", a=positive(3, 2))],
+    "np.unique": [Case("np.unique(a)", a=distinct(3, 4)),
+                  Case("np.unique(a, return_counts=True)", a=distinct(5), outputs=2, used=(0,))],
     "np.nanprod": [Case("np.nanprod(a)", a=positive(2, 3)), Case("np.nanprod(a, axis=1)", a=with_nan(3, 4))],
     "np.nansum": [Case("np.nansum(a)", a=A34), Case("np.nansum(a, axis=1)", a=with_nan(3, 4))],
     "np.nanmean": [Case("np.nanmean(a)", a=with_nan(3, 4)), Case("np.nanmean(a, axis=0, keepdims=True)", a=with_nan(3, 4)),

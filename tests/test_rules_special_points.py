@@ -215,3 +215,33 @@ def test_einsum_interleaved(rng):
     for f in (einsum_product_interleaved, einsum_implicit_interleaved):
         assert_both_modes(f, (a, b), wrt=0)
         assert_both_modes(f, (a, b), wrt=1)
+
+
+# --------------------------------------------------------------------------------- np.unique
+def unique_values(x):
+    return np.sum(np.sin(np.unique(x)) * np.arange(1.0, 4.0))
+
+
+def unique_with_counts(x):
+    values, index, counts = np.unique(x, return_index=True, return_counts=True)
+    return np.sum(np.sin(values) * counts) + np.sum(index * 0.0)
+
+
+def unique_inverse_rebuilds(x):
+    values, inverse = np.unique(x, return_inverse=True)
+    return np.sum(np.sin(values[inverse]) * x)
+
+
+def test_unique_values_carry_their_elements_derivatives():
+    x = np.array([[3.0, 1.0], [2.5, 0.5]])
+    assert_both_modes(unique_values, (np.array([3.0, 1.0, 2.0]),))
+    assert_both_modes(unique_with_counts, (x,))
+    assert_both_modes(unique_inverse_rebuilds, (x,))
+
+
+def test_unique_gives_a_merged_value_to_its_first_occurrence():
+    x = np.array([3.0, 1.0, 2.0, 1.0])            # as JAX: the first of equal elements takes the derivative
+    expected = np.zeros(4)
+    expected[[1, 2, 0]] = np.cos([1.0, 2.0, 3.0]) * np.arange(1.0, 4.0)
+    np.testing.assert_allclose(s2sgrad.grad(unique_values)(x), expected)
+    np.testing.assert_allclose(s2sgrad.jacobian(unique_values, mode="forward")(x), expected)

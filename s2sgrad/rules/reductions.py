@@ -169,7 +169,7 @@ defrule(np.ptp, "a, axis=None, keepdims=False",
         jvp={"a": _PTP_SHARES + "dans = np.sum(da * share, axis=axis, keepdims=keepdims)"})
 
 nondifferentiable(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
-                  np.count_nonzero, np.any, np.all, np.searchsorted, np.unique, np.isclose,
+                  np.count_nonzero, np.any, np.all, np.searchsorted, np.isclose,
                   np.allclose, np.array_equal, np.shape, np.ndim, np.size, np.sign)
 
 
