@@ -40,6 +40,7 @@ import numpy as np
 
 from .astutil import (assign, clone as _copy, const, copy_origin, is_atom, name, names_in, substitute, walk,
                       walk_statements)
+from . import concatenators
 from .comprehensions import COMPREHENSIONS, desugar_comprehensions
 from .errors import GradError, origin_of
 from .local_functions import free_names, take_out_local_functions
@@ -562,6 +563,9 @@ class FunctionNormalizer:
         if isinstance(expr, gast.Call):
             return self.call(expr)
         if isinstance(expr, gast.Subscript):
+            concatenation = concatenators.rewrite(self, expr)      # np.r_[a, b], np.c_[a, b]
+            if concatenation is not None:
+                return concatenation
             return gast.Subscript(value=self.atom(expr.value), slice=self.index(expr.slice),
                                   ctx=gast.Load())
         if isinstance(expr, gast.Attribute):

@@ -245,3 +245,41 @@ def test_unique_gives_a_merged_value_to_its_first_occurrence():
     expected[[1, 2, 0]] = np.cos([1.0, 2.0, 3.0]) * np.arange(1.0, 4.0)
     np.testing.assert_allclose(s2sgrad.grad(unique_values)(x), expected)
     np.testing.assert_allclose(s2sgrad.jacobian(unique_values, mode="forward")(x), expected)
+
+
+# --------------------------------------------------------------------------- np.r_ and np.c_
+def r_of_vectors_and_numbers(x):
+    return np.sum(np.sin(np.r_[x, 2.0 * x[0], x]) * np.arange(7.0))
+
+
+def r_of_matrices(x):
+    return np.sum(np.sin(np.r_[x, x * x]) * np.arange(12.0).reshape(4, 3))
+
+
+def c_of_vectors(x):
+    return np.sum(np.sin(np.c_[x, x ** 2]) * np.arange(6.0).reshape(3, 2))
+
+
+def c_of_matrices(x):
+    m = np.reshape(x, (3, 1))
+    return np.sum(np.sin(np.c_[m, m * 2]) * np.arange(6.0).reshape(3, 2))
+
+
+def r_of_a_constant_range(x):
+    return np.sum(x[np.r_[0:2, 2]] ** 2)
+
+
+def r_with_a_directive(x):
+    return np.sum(np.r_["0,2", x, x])
+
+
+def test_r_and_c_concatenate_with_derivatives():
+    x = np.array([0.5, -1.0, 2.0])
+    for f in (r_of_vectors_and_numbers, c_of_vectors, c_of_matrices, r_of_a_constant_range):
+        assert_both_modes(f, (x,))
+    assert_both_modes(r_of_matrices, (np.arange(6.0).reshape(2, 3) / 5,))
+
+
+def test_r_with_a_string_directive_is_refused():
+    with pytest.raises(s2sgrad.GradError, match=r"np.r_\[...\] with a string directive.*\n.*np.concatenate"):
+        s2sgrad.grad(r_with_a_directive)(np.ones(3))
