@@ -283,3 +283,81 @@ def test_r_and_c_concatenate_with_derivatives():
 def test_r_with_a_string_directive_is_refused():
     with pytest.raises(s2sgrad.GradError, match=r"np.r_\[...\] with a string directive.*\n.*np.concatenate"):
         s2sgrad.grad(r_with_a_directive)(np.ones(3))
+
+
+# ------------------------------------------------------------------------------ stacked matrices
+def _symmetric(a):
+    return a + np.swapaxes(a, -1, -2)
+
+
+def stacked_eigh(a):
+    w, V = np.linalg.eigh(_symmetric(a))
+    return np.sum(np.sin(w)) + np.sum(V ** 2 * np.arange(9.0).reshape(3, 3))   # squares: signs of V cancel
+
+
+def stacked_eigh_upper(a):
+    w, V = np.linalg.eigh(a, UPLO="U")
+    return np.sum(w * np.arange(3.0)) + np.sum(V ** 2 * np.arange(9.0).reshape(3, 3))
+
+
+def stacked_eigvalsh(a):
+    return np.sum(np.sin(np.linalg.eigvalsh(_symmetric(a)))) + np.sum(np.linalg.eigvalsh(a, UPLO="U") ** 2)
+
+
+def stacked_svd(a):
+    U, s, Vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(np.sin(s)) + np.sum(U ** 2 * np.arange(1.0, U.shape[-1] + 1)) + np.sum(Vh ** 2 * np.arange(9.0).reshape(3, 3))
+
+
+def stacked_singular_values(a):
+    return np.sum(np.sin(np.linalg.svd(a, compute_uv=False))) + np.sum(np.linalg.svd(a, full_matrices=False)[1] ** 2)
+
+
+def singular_values_of_full_factors(a):
+    return np.sum(np.linalg.svd(a)[1] ** 2)
+
+
+def stacked_pinv(a):
+    return np.sum(np.sin(np.linalg.pinv(a)))
+
+
+def stacked_cholesky(a):
+    return np.sum(np.sin(np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3))))
+
+
+def stacked_qr(a):
+    Q, R = np.linalg.qr(a)
+    return np.sum(np.sin(R * np.sign(np.diagonal(R, axis1=-2, axis2=-1))[..., None])) + np.sum(Q ** 2 * np.arange(1.0, 4.0))
+
+
+def stacked_matrix_power(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, 3))) + np.sum(np.linalg.matrix_power(a, -2))
+
+
+def stacked_others(a):
+    return (np.sum(np.sin(np.linalg.inv(a))) + np.sum(np.linalg.det(a)) + np.sum(np.linalg.slogdet(a)[1])
+            + np.sum(np.sin(np.linalg.solve(a, np.ones((2, 3, 1))))) + np.sum(np.linalg.norm(a, axis=(-2, -1))))
+
+
+STACKED = [stacked_eigh, stacked_eigh_upper, stacked_eigvalsh, stacked_svd, stacked_singular_values, stacked_pinv,
+           stacked_cholesky, stacked_qr, stacked_matrix_power, stacked_others]
+
+
+@pytest.mark.parametrize("f", STACKED, ids=lambda f: f.__name__)
+def test_stacked_matrices(f, rng):
+    a = rng.normal(size=(2, 3, 3)) + 3 * np.eye(3)
+    if f is stacked_eigh_upper:
+        a = _symmetric(a)
+    assert_both_modes(f, (a,), atol=1e-5)
+
+
+def test_stacked_tall_matrices(rng):
+    a = rng.normal(size=(2, 4, 3))
+    for f in (stacked_svd, stacked_singular_values, stacked_pinv, stacked_qr):
+        assert_both_modes(f, (a,), atol=1e-5)
+
+
+def test_singular_values_from_the_full_factors_of_tall_matrices(rng):
+    for a in (rng.normal(size=(4, 3)), rng.normal(size=(2, 4, 3))):     # (forward mode refuses full U, Vh there)
+        np.testing.assert_allclose(s2sgrad.grad(singular_values_of_full_factors)(a),
+                                   numerical_grad(singular_values_of_full_factors, (a,), 0), atol=1e-5)
