@@ -209,6 +209,26 @@ def test_einsum_broadcast_ellipsis_with_an_index_only_one_operand_has(rng):
     assert_both_modes(einsum_ellipsis_and_a_lonely_index, (a, b), wrt=1)
 
 
+def einsum_interleaved_ellipsis(a, b):
+    return np.sum(np.sin(np.einsum(a, [..., 0, 1], b, [..., 1, 2], [..., 0, 2])))
+
+
+def einsum_interleaved_named_sublist(a, b):
+    ij = [0, 1]
+    return np.sum(np.einsum(a, ij, b, [1, 2]))
+
+
+def test_einsum_interleaved_with_a_broadcast_ellipsis(rng):
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(4, 3, 2))
+    assert_both_modes(einsum_interleaved_ellipsis, (a, b), wrt=0)
+    assert_both_modes(einsum_interleaved_ellipsis, (a, b), wrt=1)
+
+
+def test_einsum_interleaved_sublist_it_cannot_read_is_refused(rng):
+    with pytest.raises(s2sgrad.GradError, match="sublists of the interleaved form"):
+        s2sgrad.grad(einsum_interleaved_named_sublist)(rng.normal(size=(2, 3)), rng.normal(size=(3, 4)))
+
+
 def test_einsum_interleaved(rng):
     a, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
     assert_both_modes(einsum_transpose_interleaved, (a,))

@@ -150,7 +150,8 @@ def _ellipsis_summed(expr, inputs, i, kept, name, shapes, lonely):
 def _sublist(sublist):
     """An interleaved sublist (``[0, 1]``, ``[Ellipsis, 0]``) as subscripts (``"ab"``, ``"...a"``)."""
     if not isinstance(sublist, tuple):
-        raise RuleError("the sublists of the interleaved form must be constant lists of integers")
+        raise RuleError("the sublists of the interleaved form must be lists of integer constants written in "
+                        "the call (and ..., not Ellipsis), or write the subscripts as a string")
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     out = ""
     for k in sublist:
