@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import s2sgrad
-from finite_differences import numerical_grad
+from finite_differences import jacobian_by_differences, numerical_grad
 
 
 def assert_both_modes(f, args, wrt=0, atol=1e-6):
@@ -81,6 +81,15 @@ def test_prod_with_one_zero_is_the_product_of_the_others():
 def test_products_at_zeros(f):
     assert_both_modes(f, (WITH_ZEROS,))
     assert_both_modes(f, (WITH_ZEROS + 0.5,))      # and away from them, where ans / a holds
+
+
+@pytest.mark.parametrize("f", [prod_all, prod_rows, nanprod_rows, cumprod_flat, cumprod_rows, cumprod_columns],
+                         ids=lambda f: f.__name__)
+def test_hessians_of_products_at_zeros(f):
+    """The adjoints are differentiated again: a zero factor must still change with its element there."""
+    gradient = s2sgrad.grad(f)
+    for x in (WITH_ZEROS, np.array([[0.0, 0.0, 2.0], [0.0, 0.0, 0.0], [3.0, 0.0, 1.0], [1.0, 2.0, 0.0]])):
+        np.testing.assert_allclose(s2sgrad.hessian(f)(x), jacobian_by_differences(gradient, (x,), 0), atol=1e-5)
 
 
 def test_cumprod_of_a_vector_with_several_zeros():

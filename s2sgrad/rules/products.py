@@ -10,6 +10,11 @@ the zeros instead of dividing by them:
   the non-zero elements;
 * two zeros or more: every derivative is 0.
 
+The adjoints are written so that their own derivatives are right at zeros too
+(generated gradients are differentiated again, for Hessians): a factor that
+is 0 stays in them as the zeros' sum (``held``), which is 0 but changes with
+that zero, rather than as a constant 0 that would not.
+
 A running product along an axis is 0 from its first zero on. Before that zero
 ``ans / a`` holds; at it, the derivative of each later running product is the
 running product with that zero taken as 1; after it every derivative is 0
@@ -33,7 +38,9 @@ zero = factors == 0
 nonzero = np.where(zero, 1.0, factors)
 zeros = np.sum(zero, axis=axis, keepdims=True)
 rest = np.prod(nonzero, axis=axis, keepdims=True)
-others = np.where(zero, (zeros == 1) * rest, (zeros == 0) * rest / nonzero)
+held = np.sum(np.where(zero, factors, 0.0), axis=axis, keepdims=True)
+others = np.where(zero, rest * ((zeros == 1) + (zeros == 2) * (held - factors)),
+                  rest / nonzero * ((zeros == 0) + (zeros == 1) * held))
 """
 
 
@@ -98,9 +105,18 @@ def _running_vjp(param, flatten_none):
     def vjp(axis, **arguments):
         ax, flat = _scan_axis(axis, arguments[param], flatten_none)
         x = _flat(param, flat)
-        result = (f"np.where(first, {_reversed_scan('g * rest', ax)}, "
-                  f"{_reversed_scan('g * ans', ax)} / nonzero)")
-        return _running(x, ax) + f"d{param} = {result if flat is False else f'np.reshape({result}, np.shape({param}))'}"
+        weighed = lambda v: _reversed_scan(f"w * {v}", ax)
+        result = (f"np.where(zero, {weighed('((count == 1) + (count == 2) * held)')} - x * {weighed('(count == 2)')}, "
+                  f"{weighed('((count == 0) + (count == 1) * held)')} / nonzero)")
+        return f"""
+x = {x}
+zero = x == 0
+count = np.cumsum(zero, axis={ax})
+nonzero = np.where(zero, 1.0, x)
+held = np.cumsum(np.where(zero, x, 0.0), axis={ax})
+w = g * np.cumprod(nonzero, axis={ax})
+d{param} = {result if flat is False else f'np.reshape({result}, np.shape({param}))'}
+"""
     vjp.__doc__ = "the reversed running sum of g * ans / a before the first zero, of g * (ans with it as 1) at it"
     return vjp
 
