@@ -133,6 +133,13 @@ def test_power_of_an_array_exponent_at_zero():
     assert_both_modes(power_array_exponent, (x + 1, y), wrt=1)
 
 
+def test_hessian_of_a_power_with_a_zero_exponent():
+    x, y = np.array([0.5, 2.0, 0.0]), np.array([0.0, 0.0, 1.5])
+    gradient = s2sgrad.grad(power_array_exponent, wrt=0)
+    mixed = s2sgrad.jacobian(gradient, wrt=1, mode="forward")(x, y)
+    np.testing.assert_allclose(mixed, jacobian_by_differences(gradient, (x, y), 1), atol=1e-5)
+
+
 def test_python_powers_at_zero():
     assert s2sgrad.grad(python_powers)(0.0) == 1.0
     assert_both_modes(python_powers, (0.0,))

@@ -3,8 +3,9 @@
 The textbook partial in the base, ``y * x ** (y - 1)``, is ``0 * 0 ** -1`` at
 ``x = 0, y = 0``: NaN for arrays, a ZeroDivisionError for Python floats,
 where the derivative of ``x ** 0 = 1`` is 0. An exponent that is the constant
-0 sends nothing back; any other exponent takes ``x ** (y - 1)`` at an
-exponent moved off -1 where it is 0 (the factor ``y`` makes that term 0).
+0 sends nothing back; an exponent that varies is moved off -1 where it is 0
+at a zero base (the factor ``y`` makes that term 0), and only there, so that
+the partial's own derivatives (in a Hessian) stay those of ``y * x ** (y - 1)``.
 The partial in the exponent, ``ans * log(x)``, takes the logarithm of 1 at a
 zero base (where ``ans`` is 0 or 1, and the derivative 0 for ``y > 0``).
 """
@@ -21,7 +22,7 @@ def _base_partial(base, exp):
     """The partial in the base, as text, for a constant exponent or one that varies (None for the constant 0)."""
     if isinstance(exp, (int, float)) and not isinstance(exp, bool):
         return None if exp == 0 else f"{exp} * {base} ** ({exp} - 1)"
-    return f"{exp} * {base} ** np.where({exp} == 0, 1.0, {exp} - 1)"
+    return f"{exp} * {base} ** np.where(({base} == 0) & ({exp} == 0), 1.0, {exp} - 1)"
 
 
 def power_rule(func, base, exp, name=None):
