@@ -148,15 +148,15 @@ defrule(np.polyval, "p, x",
 def _inner_vjp(which):
     def vjp(a, b):
         na, nb = _ndim(a), _ndim(b)
+        if na == 0 or nb == 0:          # with a number, np.inner is the product
+            mine, other = (na, "b") if which == "a" else (nb, "a")
+            return f"g * {other}" if mine != 0 else f"np.sum(g * {other})"
         if na is None or nb is None:
             if which == "a":
                 return "np.tensordot(g, b, axes=(list(range(a.ndim - 1, np.ndim(g))), list(range(b.ndim - 1))))"
             return "np.tensordot(g, a, axes=(list(range(a.ndim - 1)), list(range(a.ndim - 1))))"
         if na == 1 and nb == 1:
             return "g * b" if which == "a" else "g * a"
-        if na == 0 or nb == 0:          # with a number, np.inner is the product
-            mine, other = (na, "b") if which == "a" else (nb, "a")
-            return f"g * {other}" if mine != 0 else f"np.sum(g * {other})"
         inputs, output = _letters_product(na, nb, [na - 1], [nb - 1])
         return operand_adjoint(inputs, output, 0 if which == "a" else 1, ["a", "b"])
     vjp.__doc__ = "an einsum of g with the other operand, over the last axes"
