@@ -342,7 +342,8 @@ def stacked_eigvalsh(a):
 
 def stacked_svd(a):
     U, s, Vh = np.linalg.svd(a, full_matrices=False)
-    return np.sum(np.sin(s)) + np.sum(U ** 2 * np.arange(1.0, U.shape[-1] + 1)) + np.sum(Vh ** 2 * np.arange(9.0).reshape(3, 3))
+    return (np.sum(np.sin(s)) + np.sum(U ** 2 * np.arange(1.0, U.shape[-1] + 1))
+            + np.sum(Vh ** 2 * np.arange(9.0).reshape(3, 3)))
 
 
 def stacked_singular_values(a):
@@ -363,7 +364,8 @@ def stacked_cholesky(a):
 
 def stacked_qr(a):
     Q, R = np.linalg.qr(a)
-    return np.sum(np.sin(R * np.sign(np.diagonal(R, axis1=-2, axis2=-1))[..., None])) + np.sum(Q ** 2 * np.arange(1.0, 4.0))
+    signs = np.sign(np.diagonal(R, axis1=-2, axis2=-1))[..., None]      # R's rows with a positive diagonal
+    return np.sum(np.sin(R * signs)) + np.sum(Q ** 2 * np.arange(1.0, 4.0))
 
 
 def stacked_matrix_power(a):
