@@ -147,8 +147,11 @@ class ForwardMode(CallSites):
         if isinstance(atom, gast.Constant):     # a number's tangent is 0.0; None's (a placeholder) is None
             return const(0.0 if isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool)
                          else None)
-        if isinstance(atom, gast.Name) and self.container_kind(atom) in ("list", "dict"):
-            # a list or dict of arrays (an adjoint zeros_like_each made, in a gradient differentiated again)
+        kind = self.container_kind(atom) if isinstance(atom, gast.Name) else None
+        if kind in ("list", "dict", "tuple"):
+            # a list or dict of arrays (an adjoint zeros_like_each made, in a gradient differentiated again),
+            # or a tuple of them (the gradients a tuple wrt returns, where a Hessian is zero), as a list:
+            # never one array, which np.zeros_like would stack of arrays of one shape, and fail to make of others
             return gast.Call(func=self.externals.reference(runtime.zeros_like_each, "zeros_like_each"),
                              args=[clone(atom)], keywords=[])
         return self.call_np("zeros_like", clone(atom))

@@ -151,6 +151,8 @@ class HessianVectorProduct(Derivative):
             raise GradError(f"hvp of {self.func.__name__} takes {len(names)} vectors (one per wrt argument: "
                             f"{', '.join(self.wrt)}), got {len(vectors)}", self.program.parsed.origin)
         grads, product = fn(*args, **dict(zip(names, vectors)))
+        if not self.single and isinstance(product, list):    # a zero tangent of the gradients' tuple is a list
+            product = tuple(product)
         return self._as_requested(product)
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from .astutil import (assign, clone as _copy, const, copy_origin, is_atom, name, names_in, substitute, walk,
                       walk_statements)
+from . import concatenators
 from .comprehensions import COMPREHENSIONS, desugar_comprehensions
 from .errors import GradError, origin_of
 from .freshness import attribute
@@ -569,6 +570,9 @@ class FunctionNormalizer:
         if isinstance(expr, gast.Call):
             return self.call(expr)
         if isinstance(expr, gast.Subscript):
+            concatenation = concatenators.rewrite(self, expr)      # np.r_[a, b], np.c_[a, b]
+            if concatenation is not None:
+                return concatenation
             return gast.Subscript(value=self.atom(expr.value), slice=self.index(expr.slice),
                                   ctx=gast.Load())
         if isinstance(expr, gast.Attribute):
@@ -767,7 +771,7 @@ class FunctionNormalizer:
             elif len(expr.args) == 1:      # max(xs) of numbers is np.max(xs)
                 callee = np.max if callee is builtins.max else np.min
             ref = self.externals.numpy(callee.__name__)
-        lists = _list_arguments(callee, len(expr.args))
+        lists = _list_arguments(callee, len(expr.args)) | _constant_sublists(callee, expr.args)
         args = [self.display(a) if i in lists else self.atom(a) for i, a in enumerate(expr.args)]
         keywords = [gast.keyword(arg=k.arg, value=self.display(k.value) if k.arg in lists else self.atom(k.value))
                     for k in expr.keywords]
@@ -982,6 +986,17 @@ def _list_arguments(callee, npositional):
     positional = rule.params[:rule.params.index(rule.varargs)] if rule.varargs else rule.params
     found = {i for i, p in enumerate(positional[:npositional]) if p in rule.sequences}
     return found | (set(rule.sequences) - {rule.varargs})
+
+
+def _constant_sublists(callee, args):
+    """Positions among a rule's ``*args`` holding a list display of constants, kept as a display so that the
+    rule reads its values (the sublists of ``np.einsum(a, [0, 1], b, [1, 2])``)."""
+    rule = lookup(callee)
+    if rule is None or not rule.varargs:
+        return set()
+    start = rule.params.index(rule.varargs)
+    return {i for i, a in enumerate(args) if i >= start and isinstance(a, (gast.List, gast.Tuple))
+            and all(isinstance(e, gast.Constant) for e in a.elts)}
 
 
 def _names_assigned_in_compound(body):

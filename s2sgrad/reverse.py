@@ -901,14 +901,14 @@ class ReverseMode(CallSites):
         if y is None or self.facts.shape(arg.id) is None:
             return False
         value = None
-        vjp = self.variant(rule, rule.vjp[p], mapping)
         if p in rule.uniform:
             _, value = instantiate(self.template_at(rule, rule.uniform[p], mapping, stmt), mapping, self.namer,
                                    self.np, shapes=self.facts.shapes, cache=self.instances)
             if isinstance(value, gast.Constant) and value.value is None:
                 value = None
-        elif y in self.uniform and rule.broadcasts and vjp.expr is not None and self.facts.shape(y) is not None:
-            _, expr = instantiate(vjp, mapping, self.namer, self.np, shapes=self.facts.shapes,
+        elif y in self.uniform and rule.broadcasts and self.facts.shape(y) is not None \
+                and getattr(template := self.template_at(rule, rule.vjp[p], mapping, stmt), "expr", None) is not None:
+            _, expr = instantiate(template, mapping, self.namer, self.np, shapes=self.facts.shapes,
                                   externals=self.externals, cache=self.instances)
             read = {n.id for n in walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                     and n.id != self.np and not _constant_external(n)}

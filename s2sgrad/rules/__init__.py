@@ -8,7 +8,7 @@ from .registry import (Operand, Rule, RuleError, Template, all_nondifferentiable
                        elementwise, is_nondifferentiable, load_deferred, lookup, nondifferentiable)
 from .custom import adjoint, tangent
 from . import ufuncs, reductions, shapes, linalg, python, indexing, helpers, constructors  # noqa: F401
-from . import random_numbers, einsum, pymath, sequences  # noqa: F401
+from . import random_numbers, einsum, pymath, sequences, products, powers, unique  # noqa: F401
 from . import identities, complex_numbers  # noqa: F401
 from . import uniform as _uniform_table  # noqa: F401  (after the tables it annotates)
 

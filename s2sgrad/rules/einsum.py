@@ -14,11 +14,19 @@ explicit first. Two cases need more than a rearrangement:
   placed on that diagonal, through an identity matrix.
 
 The tangent is one einsum per operand with the operand's tangent in its place.
+
+An ellipsis broadcasts: an operand whose ``...`` stands for fewer (or
+length-1) axes than the others' gets an adjoint of the broadcast shape from
+the rearranged einsum, which is summed back to the operand's shape. The
+interleaved form, ``np.einsum(a, [0, 1], b, [1, 2], [0, 2])``, is read as the
+subscripts it stands for; its arrays then bind to the rule's ``subscripts``
+parameter (the first) and to ``operands`` (the others, between the sublists).
 """
 
-from .registry import RuleError, defrule
-
 import numpy as np
+
+from ..runtime import unbroadcast
+from .registry import RuleError, defrule
 
 
 def explicit(subscripts, count):
@@ -60,10 +68,11 @@ def _fresh_letters(used):
             yield c
 
 
-def operand_adjoint(inputs, output, i, names, g="g"):
+def operand_adjoint(inputs, output, i, names, g="g", shapes=None):
     """The adjoint of operand ``i`` as an expression: an einsum of ``g`` with the other operands.
 
-    ``names`` are the operands' expressions in the template (``operands[0]``, ...).
+    ``names`` are the operands' expressions in the template (``operands[0]``, ...); ``shapes``, the
+    operands' shapes where known (None for one not known), for an ellipsis that broadcasts.
     """
     mine = _letters(inputs[i])
     elsewhere = set(_letters(output))
@@ -95,6 +104,9 @@ def operand_adjoint(inputs, output, i, names, g="g"):
         expr = args[0]                        # np.einsum("ij->ij", g) is g itself
     else:
         expr = f'np.einsum("{",".join(specs)}->{kept}", {", ".join(args)})'
+    if "..." in mine and any("..." in subs for j, subs in enumerate(inputs) if j != i):
+        expr = _ellipsis_summed(expr, inputs, i, [c for k, c in enumerate(target) if k not in lonely],
+                                names[i], shapes, bool(lonely))
     if lonely:                                # an index only this operand has: g is constant along it
         axes = tuple(axis_of(k) for k in lonely)
         expr = f"np.broadcast_to(np.expand_dims({expr}, {axes[0] if len(axes) == 1 else axes}), " \
@@ -102,23 +114,127 @@ def operand_adjoint(inputs, output, i, names, g="g"):
     return expr
 
 
+def _ellipsis_axes(subs, shape):
+    """The axes ``...`` stands for in an operand of subscripts ``subs`` and shape ``shape``."""
+    letters = _letters(subs)
+    at = letters.index("...")
+    return tuple(shape[at:len(shape) - (len(letters) - at - 1)])
+
+
+def _ellipsis_summed(expr, inputs, i, kept, name, shapes, lonely):
+    """``expr``, the adjoint of operand ``i`` with the ellipsis as broadcast among all the operands, summed
+    over the axes broadcasting added to operand ``i``'s own ellipsis (``kept``: the adjoint's letters)."""
+    if shapes is None or shapes[i] is None or any(shapes[j] is None for j, subs in enumerate(inputs)
+                                                  if "..." in subs):
+        if lonely:
+            raise RuleError("an ellipsis that may broadcast, with an index only one operand has, needs the "
+                            "operands' shapes: call the derivative on arrays")
+        return f"unbroadcast({expr}, {name})"
+    own = _ellipsis_axes(inputs[i], shapes[i])
+    try:
+        full = np.broadcast_shapes(*(_ellipsis_axes(subs, shapes[j]) for j, subs in enumerate(inputs)
+                                     if "..." in subs))
+    except ValueError:
+        return expr                           # NumPy refuses these shapes itself
+    at = kept.index("...")
+    lead = len(full) - len(own)
+    ones = tuple(at + lead + k for k, n in enumerate(own) if n == 1 and full[lead + k] != 1)
+    if ones:
+        expr = f"np.sum({expr}, axis={ones[0] if len(ones) == 1 else ones}, keepdims=True)"
+    if lead:
+        axes = tuple(range(at, at + lead))
+        expr = f"np.sum({expr}, axis={axes[0] if lead == 1 else axes})"
+    return expr
+
+
+def _sublist(sublist):
+    """An interleaved sublist (``[0, 1]``, ``[Ellipsis, 0]``) as subscripts (``"ab"``, ``"...a"``)."""
+    if not isinstance(sublist, tuple):
+        raise RuleError("the sublists of the interleaved form must be lists of integer constants written in "
+                        "the call (and ..., not Ellipsis), or write the subscripts as a string")
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = ""
+    for k in sublist:
+        if k is Ellipsis:
+            out += "..."
+        elif isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(letters):
+            out += letters[k]
+        else:
+            raise RuleError(f"the sublist {list(sublist)} holds {k!r}, not a subscript einsum takes")
+    return out
+
+
+def _call(subscripts, operands):
+    """The call read as ``(inputs, output, names, shapes)``: the operands' subscripts and the output's,
+    and each array operand's name in the template and shape (None where not known).
+
+    ``np.einsum("ij,jk", a, b)`` has the arrays in ``operands``; the interleaved
+    ``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` has its first array in ``subscripts``.
+    """
+    if isinstance(subscripts, str):
+        inputs, output = explicit(subscripts, len(operands))
+        return inputs, output, [f"operands[{j}]" for j in range(len(operands))], \
+            [getattr(o, "shape", None) for o in operands]
+    arguments = (subscripts,) + tuple(operands)
+    names = ["subscripts"] + [f"operands[{j}]" for j in range(len(operands))]
+    count = len(arguments) // 2
+    inputs = [_sublist(arguments[2 * k + 1]) for k in range(count)]
+    if len(arguments) % 2:
+        output = _sublist(arguments[-1])
+    else:                                     # as NumPy: the indices that appear once, in order, after ...
+        output = explicit(",".join(inputs), count)[1]
+    return inputs, output, [names[2 * k] for k in range(count)], \
+        [getattr(arguments[2 * k], "shape", None) for k in range(count)]
+
+
+def _spec(inputs, output):
+    return f'"{",".join(inputs)}->{output}"'
+
+
 def einsum_vjp(subscripts, operands):
     """np.einsum(<subscripts rearranged>, g, <the other operands>), one per operand"""
-    inputs, output = explicit(subscripts, len(operands))
-    names = [f"operands[{j}]" for j in range(len(operands))]
-    pieces = [operand_adjoint(inputs, output, i, names) for i in range(len(operands))]
-    return "(" + ", ".join(pieces) + ("," if len(pieces) == 1 else "") + ")"
+    inputs, output, names, shapes = _call(subscripts, operands)
+    adjoints = {names[i]: operand_adjoint(inputs, output, i, names, shapes=shapes) for i in range(len(names))}
+    pieces = [adjoints.get(f"operands[{j}]", "None") for j in range(len(operands))]
+    return "(" + ", ".join(pieces) + ("," if len(pieces) == 1 else "") + ")" if pieces else None
+
+
+def einsum_subscripts_vjp(subscripts, operands):
+    """(the interleaved form) the first array's adjoint, as an operand's"""
+    if isinstance(subscripts, str):
+        return None
+    inputs, output, names, shapes = _call(subscripts, operands)
+    return operand_adjoint(inputs, output, 0, names, shapes=shapes)
+
+
+def _tangent(inputs, output, names, i):
+    args = [f"d{n}" if j == i else n for j, n in enumerate(names)]
+    return f"np.einsum({_spec(inputs, output)}, {', '.join(args)})"
 
 
 def einsum_jvp(subscripts, operands):
     """np.einsum(subscripts, <the operands, one replaced by its tangent>), one per operand"""
-    explicit(subscripts, len(operands))
-    pieces = []
-    for i in range(len(operands)):
-        args = [f"doperands[{j}]" if j == i else f"operands[{j}]" for j in range(len(operands))]
-        pieces.append(f"np.einsum(subscripts, {', '.join(args)})")
-    return "(" + ", ".join(pieces) + ("," if len(pieces) == 1 else "") + ")"
+    if isinstance(subscripts, str):
+        explicit(subscripts, len(operands))
+        pieces = []
+        for i in range(len(operands)):
+            args = [f"doperands[{j}]" if j == i else f"operands[{j}]" for j in range(len(operands))]
+            pieces.append(f"np.einsum(subscripts, {', '.join(args)})")
+    else:
+        inputs, output, names, _ = _call(subscripts, operands)
+        pieces = [_tangent(inputs, output, names, names.index(f"operands[{j}]"))
+                  if f"operands[{j}]" in names else "None" for j in range(len(operands))]
+    return "(" + ", ".join(pieces) + ("," if len(pieces) == 1 else "") + ")" if pieces else None
 
 
-defrule(np.einsum, "subscripts, *operands, optimize=False",
-        vjp={"operands": einsum_vjp}, jvp={"operands": einsum_jvp})
+def einsum_subscripts_jvp(subscripts, operands):
+    """(the interleaved form) the einsum of the first array's tangent"""
+    if isinstance(subscripts, str):
+        return None
+    inputs, output, names, _ = _call(subscripts, operands)
+    return _tangent(inputs, output, names, 0)
+
+
+defrule(np.einsum, "subscripts, *operands, optimize=False", namespace={"unbroadcast": unbroadcast},
+        vjp={"subscripts": einsum_subscripts_vjp, "operands": einsum_vjp},
+        jvp={"subscripts": einsum_subscripts_jvp, "operands": einsum_jvp})

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..runtime import eye_like, tensordot_adjoint, unbroadcast
 from .einsum import operand_adjoint
+from . import linalg_stacked
 from .registry import Operand, RuleError, defrule
 
 RUNTIME = {"eye_like": eye_like, "unbroadcast": unbroadcast, "tensordot_adjoint": tensordot_adjoint}
@@ -147,6 +148,9 @@ defrule(np.polyval, "p, x",
 def _inner_vjp(which):
     def vjp(a, b):
         na, nb = _ndim(a), _ndim(b)
+        if na == 0 or nb == 0:          # with a number, np.inner is the product
+            mine, other = (na, "b") if which == "a" else (nb, "a")
+            return f"g * {other}" if mine != 0 else f"np.sum(g * {other})"
         if na is None or nb is None:
             if which == "a":
                 return "np.tensordot(g, b, axes=(list(range(a.ndim - 1, np.ndim(g))), list(range(b.ndim - 1))))"
@@ -491,19 +495,31 @@ def symmetric_from(d, lower=True):
 
 
 # L L^T = A (A read from its lower triangle): Murray (2016); Phi takes the lower triangle, halving the diagonal
-defrule(np.linalg.cholesky, "a",
-        vjp={"a": f"""
+_CHOLESKY_VJP = f"""
 phi = np.tril(ans.T @ g)
 phi = phi - np.diag(np.diag(phi)) / 2
 L_inv = np.linalg.inv(ans)
 S = L_inv.T @ phi @ L_inv
 da = {read_triangle("S")}
-"""},
-        jvp={"a": f"""
+"""
+_CHOLESKY_JVP = f"""
 L_inv = np.linalg.inv(ans)
 phi = np.tril(L_inv @ {symmetric_from("da")} @ L_inv.T)
 dans = ans @ (phi - np.diag(np.diag(phi)) / 2)
-"""})
+"""
+
+
+def cholesky_vjp(a):
+    """S + S.T on the lower triangle (the diagonal once), S = L^-T Phi(L.T g) L^-1"""
+    return linalg_stacked.CHOLESKY_VJP if linalg_stacked.stacked(a) else _CHOLESKY_VJP
+
+
+def cholesky_jvp(a):
+    """L Phi(L^-1 dA L^-T), dA the symmetric matrix read from da's lower triangle"""
+    return linalg_stacked.CHOLESKY_JVP if linalg_stacked.stacked(a) else _CHOLESKY_JVP
+
+
+defrule(np.linalg.cholesky, "a", vjp={"a": cholesky_vjp}, jvp={"a": cholesky_jvp})
 
 
 # ---------------------------------------------------------------------- eigendecompositions
@@ -521,9 +537,11 @@ def _uplo(UPLO):
     return UPLO in ("L", "l")
 
 
-def eigh_vjp(g, UPLO):
+def eigh_vjp(g, a, UPLO):
     """S = V (diag(gw) + F * (V.T @ gV)) V.T, read from a's triangle; F[i, j] = 1 / (w[j] - w[i]) off the diagonal"""
     lower = _uplo(UPLO)
+    if linalg_stacked.stacked(a):
+        return linalg_stacked.eigh_vjp(g, lower)
     parts, stmts = [], ""
     if g[0] is not None:
         parts.append("(ans1 * g0) @ ans1.T")
@@ -533,22 +551,28 @@ def eigh_vjp(g, UPLO):
     return f"{stmts}S = {' + '.join(parts)}\nda = {read_triangle('S', 'np.tril' if lower else 'np.triu')}"
 
 
-def eigh_jvp(UPLO):
+def eigh_jvp(a, UPLO):
     """dw = diag(V.T dA V), dV = V (F * V.T dA V), dA the symmetric matrix read from da's triangle"""
+    if linalg_stacked.stacked(a):
+        return linalg_stacked.eigh_jvp(_uplo(UPLO))
     return _EIGEN_GAPS + f"""
 projected = ans1.T @ {symmetric_from("da", _uplo(UPLO))} @ ans1
 dans = (np.diagonal(projected), ans1 @ (F * projected))
 """
 
 
-def eigvalsh_vjp(UPLO):
+def eigvalsh_vjp(a, UPLO):
     """(V * g) @ V.T, read from a's triangle"""
+    if linalg_stacked.stacked(a):
+        return linalg_stacked.eigvalsh_vjp(_uplo(UPLO))
     tri = "np.tril" if _uplo(UPLO) else "np.triu"
     return f"V = np.linalg.eigh(a, UPLO)[1]\nS = (V * g) @ V.T\nda = {read_triangle('S', tri)}"
 
 
-def eigvalsh_jvp(UPLO):
+def eigvalsh_jvp(a, UPLO):
     """diag(V.T dA V)"""
+    if linalg_stacked.stacked(a):
+        return linalg_stacked.eigvalsh_jvp(_uplo(UPLO))
     return f"V = np.linalg.eigh(a, UPLO)[1]\ndans = np.sum(V * ({symmetric_from('da', _uplo(UPLO))} @ V), axis=0)"
 
 
@@ -561,10 +585,40 @@ def _svd_outputs(compute_uv):
     return 3 if compute_uv is not False else None
 
 
+class _Notation:
+    """How a template writes a transpose, a vector along rows or columns, a diagonal: for one matrix, as a
+    person writes them (``x.T``, ``s[:, np.newaxis]``), or, for stacked matrices, in forms that broadcast."""
+
+    def __init__(self, stacked_):
+        self.stacked = stacked_
+
+    def T(self, x):
+        return linalg_stacked.T(x) if self.stacked else f"{x}.T"
+
+    def row(self, s):
+        return f"{s}[..., np.newaxis, :]" if self.stacked else f"{s}[np.newaxis, :]"
+
+    def column(self, s):
+        return f"{s}[..., :, np.newaxis]" if self.stacked else f"{s}[:, np.newaxis]"
+
+    def along_rows(self, s):
+        """``s`` scaling the columns (``X * s``), as a matrix's broadcasting does."""
+        return self.row(s) if self.stacked else s
+
+    def diag(self, v):
+        return f"{v}[..., np.newaxis] * np.eye({v}.shape[-1])" if self.stacked else f"np.diag({v})"
+
+    def diagonal(self, x):
+        return f"np.diagonal({x}, axis1=-2, axis2=-1)" if self.stacked else f"np.diagonal({x})"
+
+
 def svd_vjp(g, a, full_matrices, compute_uv):
     """U (sym(F * U.T gU) S + diag(gS) + S sym(F * V.T gV)) Vh, plus the parts outside the thin factors"""
     if compute_uv is False:
+        if linalg_stacked.stacked(a):
+            return linalg_stacked.SINGULAR_VALUES_VJP.format("a")
         return "U, _, Vh = np.linalg.svd(a, full_matrices=False)\nda = (U * g) @ Vh"
+    n = _Notation(linalg_stacked.stacked(a))
     shape = getattr(a, "shape", None)
     # full U and Vh: only square matrices have them well defined (for others the shapes will not fit)
     square = full_matrices is not False or shape is not None and shape[-2] == shape[-1]
@@ -573,48 +627,55 @@ def svd_vjp(g, a, full_matrices, compute_uv):
             and (gU is not None or gVh is not None):
         raise RuleError("the adjoint of U or Vh needs full_matrices=False (or a square matrix)")
     if gU is None and gVh is None:
-        return "(ans0 * g1) @ ans2"
-    lines = ["s = ans1", "F = s[np.newaxis, :] ** 2 - s[:, np.newaxis] ** 2",
+        if full_matrices is not False and shape is not None and shape[-2] != shape[-1]:
+            k = min(shape[-2:])               # full U or Vh of a matrix not square: their thin parts
+            return f"(ans0[..., :{k}] * {n.along_rows('g1')}) @ ans2[..., :{k}, :]"
+        return f"(ans0 * {n.along_rows('g1')}) @ ans2"
+    lines = ["s = ans1", f"F = {n.row('s')} ** 2 - {n.column('s')} ** 2",
              "F = np.where(F != 0, 1.0 / np.where(F != 0, F, 1.0), 0.0)"]
     inner = []
     if gU is not None:
-        lines.append("J = F * (ans0.T @ g0)")
-        inner.append("(J + J.T) * s")
+        lines.append(f"J = F * ({n.T('ans0')} @ g0)")
+        inner.append(f"(J + {n.T('J')}) * {n.along_rows('s')}")
     if gs is not None:
-        inner.append("np.diag(g1)")
+        inner.append(n.diag("g1"))
     if gVh is not None:
-        lines.append("K = F * (ans2 @ g2.T)")
-        inner.append("s[:, np.newaxis] * (K + K.T)")
+        lines.append(f"K = F * (ans2 @ {n.T('g2')})")
+        inner.append(f"{n.column('s')} * (K + {n.T('K')})")
     result = [f"ans0 @ ({' + '.join(inner)}) @ ans2"]
     if gU is not None and not square:          # the part of gU outside the column space of U
-        result.append("((g0 - ans0 @ (ans0.T @ g0)) / s) @ ans2")
+        result.append(f"((g0 - ans0 @ ({n.T('ans0')} @ g0)) / {n.along_rows('s')}) @ ans2")
     if gVh is not None and not square:         # and of gVh outside the row space of Vh
-        result.append("ans0 @ ((g2 - (g2 @ ans2.T) @ ans2) / s[:, np.newaxis])")
+        result.append(f"ans0 @ ((g2 - (g2 @ {n.T('ans2')}) @ ans2) / {n.column('s')})")
     return "\n".join(lines) + f"\nda = {' + '.join(result)}"
 
 
 def svd_jvp(a, full_matrices, compute_uv):
     """dP = U.T da Vh.T: ds = diag(dP), dU = U (F * sym-part of dP S), dVh from S dP, plus the outside parts"""
     if compute_uv is False:
+        if linalg_stacked.stacked(a):
+            return linalg_stacked.SINGULAR_VALUES_JVP.format("a")
         return "U, _, Vh = np.linalg.svd(a, full_matrices=False)\ndans = np.sum(U * (da @ Vh.T), axis=0)"
+    n = _Notation(linalg_stacked.stacked(a))
     shape = getattr(a, "shape", None)
     square = full_matrices is not False or shape is not None and shape[-2] == shape[-1]
     if full_matrices is not False and shape is not None and shape[-2] != shape[-1]:
         raise RuleError("the tangent of U or Vh needs full_matrices=False (or a square matrix)")
-    text = """
+    text = f"""
 U, s, Vh = ans0, ans1, ans2
-F = s[np.newaxis, :] ** 2 - s[:, np.newaxis] ** 2
+F = {n.row("s")} ** 2 - {n.column("s")} ** 2
 F = np.where(F != 0, 1.0 / np.where(F != 0, F, 1.0), 0.0)
-dP = U.T @ da @ Vh.T
-dPs = dP * s
-sdP = s[:, np.newaxis] * dP
-dU = U @ (F * (dPs + dPs.T))
-dV = Vh.T @ (F * (sdP + sdP.T))
+dP = {n.T("U")} @ da @ {n.T("Vh")}
+dPs = dP * {n.along_rows("s")}
+sdP = {n.column("s")} * dP
+dU = U @ (F * (dPs + {n.T("dPs")}))
+dV = {n.T("Vh")} @ (F * (sdP + {n.T("sdP")}))
 """
     if not square:
-        text += ("dU = dU + (da @ Vh.T - U @ dP) / s if a.shape[-2] > a.shape[-1] else dU\n"
-                 "dV = dV + (da.T @ U - Vh.T @ dP.T) / s if a.shape[-1] > a.shape[-2] else dV\n")
-    return text + "dans = (dU, np.diagonal(dP), dV.T)"
+        text += (f"dU = dU + (da @ {n.T('Vh')} - U @ dP) / {n.along_rows('s')} if a.shape[-2] > a.shape[-1] else dU\n"
+                 f"dV = dV + ({n.T('da')} @ U - {n.T('Vh')} @ {n.T('dP')}) / {n.along_rows('s')} "
+                 f"if a.shape[-1] > a.shape[-2] else dV\n")
+    return text + f"dans = (dU, {n.diagonal('dP')}, {n.T('dV')})"
 
 
 defrule(np.linalg.svd, "a, full_matrices=True, compute_uv=True, hermitian=False", outputs=_svd_outputs,
@@ -625,10 +686,21 @@ if hasattr(np.linalg, "svdvals"):
             jvp={"x": "U, _, Vh = np.linalg.svd(x, full_matrices=False)\ndans = np.sum(U * (dx @ Vh.T), axis=0)"})
 
 # Golub and Pereyra (1973), for matrices of full rank
-defrule(np.linalg.pinv, "a, rcond=None, hermitian=False",
-        vjp={"a": "-ans.T @ g @ ans.T + (g.T - a @ (ans @ g.T)) @ ans @ ans.T "
-                  "+ ans.T @ ans @ (g.T - (g.T @ ans) @ a)"},
-        jvp={"a": "-ans @ da @ ans + ans @ ans.T @ (da.T - da.T @ a @ ans) + (da.T - ans @ a @ da.T) @ ans.T @ ans"})
+_PINV_VJP = "-ans.T @ g @ ans.T + (g.T - a @ (ans @ g.T)) @ ans @ ans.T + ans.T @ ans @ (g.T - (g.T @ ans) @ a)"
+_PINV_JVP = "-ans @ da @ ans + ans @ ans.T @ (da.T - da.T @ a @ ans) + (da.T - ans @ a @ da.T) @ ans.T @ ans"
+
+
+def pinv_vjp(a):
+    """-P.T g P.T + (g.T - a P g.T) P P.T + P.T P (g.T - g.T P a), P = pinv(a)"""
+    return linalg_stacked.swap_transposes(_PINV_VJP) if linalg_stacked.stacked(a) else _PINV_VJP
+
+
+def pinv_jvp(a):
+    """-P da P + P P.T (da.T - da.T a P) + (da.T - P a da.T) P.T P"""
+    return linalg_stacked.swap_transposes(_PINV_JVP) if linalg_stacked.stacked(a) else _PINV_JVP
+
+
+defrule(np.linalg.pinv, "a, rcond=None, hermitian=False", vjp={"a": pinv_vjp}, jvp={"a": pinv_jvp})
 
 
 # ----------------------------------------------------------------------------------- QR
@@ -640,23 +712,28 @@ def qr_vjp(g, a, mode):
     if shape is not None and shape[-2] < shape[-1]:
         raise RuleError("the adjoint of QR needs at least as many rows as columns")
     gQ, gR = g
+    n = _Notation(linalg_stacked.stacked(a))
     terms = []
     if gR is not None:
-        terms.append("ans1 @ g1.T")
+        terms.append(f"ans1 @ {n.T('g1')}")
     if gQ is not None:
-        terms.append("-g0.T @ ans0" if not terms else "- g0.T @ ans0")
+        terms.append(f"-{n.T('g0')} @ ans0" if not terms else f"- {n.T('g0')} @ ans0")
     M = " ".join(terms).replace("+ -", "- ")
-    b = "ans0 @ (np.tril(M) + np.tril(M, -1).T)"
+    b = f"ans0 @ (np.tril(M) + {n.T('np.tril(M, -1)')})"
     if gQ is not None:
         b = f"g0 + {b}"
-    return f"M = {M}\nda = np.linalg.solve(ans1, ({b}).T).T"
+    solved = f"np.linalg.solve(ans1, {n.T(f'({b})')})"
+    return f"M = {M}\nda = {n.T(solved)}"
 
 
 def qr_jvp(a, mode):
     """dA R^-1 split into the skew-symmetric part (Q's) and the upper triangle (R's)"""
     if mode != "reduced":
         raise RuleError(f"mode={mode!r} is not supported; only mode='reduced' is")
-    return """
+    return linalg_stacked.swap_transposes(_QR_JVP) if linalg_stacked.stacked(a) else _QR_JVP
+
+
+_QR_JVP = """
 da_rinv = da @ np.linalg.inv(ans1)
 qt_da_rinv = ans0.T @ da_rinv
 lower = np.tril(qt_da_rinv, -1)
@@ -681,8 +758,13 @@ def _power_sum(base, n, middle, transpose):
     return " + ".join(terms)
 
 
-def matrix_power_vjp(n):
+def matrix_power_vjp(a, n):
     """sum over k of (a.T)^k @ g @ (a.T)^(n-1-k); through the inverse for negative n"""
+    text = _matrix_power_vjp(n)
+    return linalg_stacked.swap_transposes(text) if text is not None and linalg_stacked.stacked(a) else text
+
+
+def _matrix_power_vjp(n):
     if not isinstance(n, int):
         raise RuleError("the power must be a constant integer")
     if n == 0:

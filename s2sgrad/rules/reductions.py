@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, products, extrema, variance, scans.
+"""Reductions: sum, mean, extrema, variance, scans (products: :mod:`s2sgrad.rules.products`).
 
 The adjoint of a reduction spreads ``g`` back over the reduced axes. ``gx``
 below is ``g`` with those axes restored (``np.expand_dims``), so that it
@@ -34,9 +34,6 @@ def mean_vjp(where):
 
 
 defrule(np.mean, "a, axis=None, dtype=None, keepdims=False, where=True", linear=True, vjp={"a": mean_vjp})
-defrule(np.prod, "a, axis=None, dtype=None, keepdims=False",
-        vjp={"a": f"{GX} * {ANSX} / a"},
-        jvp={"a": f"np.sum(da * {ANSX} / a, axis=axis, keepdims=keepdims)"})
 
 # the count of ties is taken in a's dtype: an integer count would turn float32 adjoints into float64
 _EXTREMUM_VJP = f"""
@@ -66,16 +63,10 @@ _REVERSED_SCAN = ("np.reshape(np.flip(np.cumsum(np.flip(np.ravel({0})))), a.shap
 defrule(np.cumsum, "a, axis=None, dtype=None", linear=True,
         vjp={"a": _REVERSED_SCAN.format("g")})
 
-defrule(np.cumprod, "a, axis=None, dtype=None",
-        vjp={"a": f"({_REVERSED_SCAN.format('g * ans')}) / a"},
-        jvp={"a": "ans * np.cumsum(np.ravel(da / a)) if axis is None else ans * np.cumsum(da / a, axis)"})
 if hasattr(np, "cumulative_sum"):      # NumPy 2.1's array-API scans: the axis may only be omitted for 1-D
     _REVERSED_CUMSUM = "np.flip(np.cumsum(np.flip({0}, axis), 0 if axis is None else axis), axis)"
     defrule(np.cumulative_sum, "x, *, axis=None, dtype=None", linear=True,
             vjp={"x": _REVERSED_CUMSUM.format("g")})
-    defrule(np.cumulative_prod, "x, *, axis=None, dtype=None",
-            vjp={"x": _REVERSED_CUMSUM.format("g * ans") + " / x"},
-            jvp={"x": "ans * np.cumsum(dx / x, 0 if axis is None else axis)"})
 
 # NaN-ignoring reductions: a NaN element gets no adjoint, and counts for nothing in a mean
 _NOT_NAN = "~np.isnan(a)"
@@ -178,7 +169,7 @@ defrule(np.ptp, "a, axis=None, keepdims=False",
         jvp={"a": _PTP_SHARES + "dans = np.sum(da * share, axis=axis, keepdims=keepdims)"})
 
 nondifferentiable(np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
-                  np.count_nonzero, np.any, np.all, np.searchsorted, np.unique, np.isclose,
+                  np.count_nonzero, np.any, np.all, np.searchsorted, np.isclose,
                   np.allclose, np.array_equal, np.shape, np.ndim, np.size, np.sign)
 
 
