@@ -951,3 +951,28 @@ def test_value_and_grad_code_for_a_non_scalar_output_is_refused_too():
     with pytest.raises(GradError) as info:
         value_and_grad(vector_valued).source_for(np.ones(3))
     assert_reports(info.value, vector_valued, "scalar")
+
+
+# ============================================================ messages name only what the user wrote
+def sums_an_expression(x):
+    return sum(x * 2.0)  # <- HERE
+
+
+TEMPORARY = re.compile(r"\bt\d+\b")     # the names normalization gives intermediate values (s2sgrad/naming.py)
+
+
+def test_a_message_never_names_an_internal_temporary():
+    """``sum(x * 2.0)`` in code for arguments of any shape once said "sum(t1): ... whether t1 is a list"."""
+    with pytest.raises(GradError) as info:
+        grad(sums_an_expression).generic_source
+    assert_reports(info.value, sums_an_expression, "sum(...): s2sgrad cannot tell whether its argument is a list")
+    assert not TEMPORARY.search(str(info.value)), str(info.value)
+
+
+def test_no_audited_message_names_an_internal_temporary():
+    """Every refusal above, on functions none of which names a variable t1, t2, ..."""
+    for func, _ in SYNTAX + NO_RULE + IN_PLACE + LIST_VALUES:
+        assert not TEMPORARY.search(inspect.getsource(func)), func.__name__
+        with pytest.raises(GradError) as info:
+            grad(func)(np.linspace(0.1, 0.9, 4))
+        assert not TEMPORARY.search(str(info.value)), (func.__name__, str(info.value))
