@@ -22,6 +22,7 @@ from . import dispatch
 from .aliasing import SharedMemoryError, check_aliasing
 from .codegen import exec_source, module_source, standalone_module
 from .convention import checked_gradient, name_for_kind
+from .depth import with_room_to_recurse
 from .errors import GradError, at_users_line, public
 from .known_branches import fold_known_branches
 from .naming import Namer
@@ -45,8 +46,11 @@ def _collector_paused(method):
     Compiling creates and drops hundreds of thousands of tree nodes, so the
     collector would keep scanning the young ones, for a third of the compile
     time of a long function, to find no cycles: trees hold none. It resumes,
-    as it was, when the method returns.
+    as it was, when the method returns. (And a long expression gets the frames its
+    tree needs: :mod:`s2sgrad.depth`.)
     """
+    method = with_room_to_recurse(method)
+
     @functools.wraps(method)
     def paused(*args, **kwargs):
         if not gc.isenabled():
