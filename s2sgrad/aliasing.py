@@ -35,7 +35,6 @@ import numpy as np
 from .astutil import names_in, walk_statements
 from .errors import GradError, origin_of
 from .mutation import writes
-from .naming import user_name
 from .shapes import program_kinds
 
 # NumPy functions whose result may share memory with an argument (a view, or the argument itself)
@@ -255,8 +254,9 @@ class _Aliases:
         others = sorted(n for n, r in state.items() if n != target and _flat(r) & roots and n in live)
         if not others:
             return
-        other = user_name(next((n for n in others if not self.namer.is_temp(n)), others[0]))
-        shown = user_name(target)
+        other = self.namer.spoken(next((n for n in others if not self.namer.is_temp(n)), others[0]),
+                                  "another array")
+        shown = self.namer.spoken(target, "the array")
         augmented = re.search(r"\{0\} (\S+)= \.\.\. on an array", how)      # y += ..., y *= ...
         hint = (f"write {shown} = {shown} {augmented.group(1)} ... (a new array), or " if augmented else "") + \
             (f"give {shown} memory of its own first ({shown} = {shown}.copy()), or write into the original array "

@@ -25,12 +25,15 @@ import numpy as np
 from . import dispatch
 from .aliasing import SharedMemoryError, check_aliasing
 from .codegen import exec_source, module_source, standalone_module
-from .errors import GradError, at_users_line
+from .convention import checked_gradient, name_for_kind
+from .depth import with_room_to_recurse
+from .errors import GradError, at_users_line, public
 from .freshness import Bindings, note_nested, recording
 from .known_branches import fold_known_branches
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
+from .outputs import refuse_several_outputs
 from .parsing import parse_function
 from .reverse import ReverseMode
 from .shapes import container_facts, private_copies, probe, shape_of, static_facts
@@ -50,8 +53,11 @@ def _collector_paused(method):
     Compiling creates and drops hundreds of thousands of tree nodes, so the
     collector would keep scanning the young ones, for a third of the compile
     time of a long function, to find no cycles: trees hold none. It resumes,
-    as it was, when the method returns.
+    as it was, when the method returns. (And a long expression gets the frames its
+    tree needs: :mod:`s2sgrad.depth`.)
     """
+    method = with_room_to_recurse(method)
+
     @functools.wraps(method)
     def paused(*args, **kwargs):
         if not gc.isenabled():
@@ -122,6 +128,12 @@ class Derivative:
 
     kind = None   # "grad" | "value_and_grad" | "vjp"
 
+    def __init_subclass__(cls, **kwargs):
+        """Each kind's call is a public entry point: its GradErrors show the user's frames (see errors.public)."""
+        super().__init_subclass__(**kwargs)
+        if "__call__" in cls.__dict__:
+            cls.__call__ = public(cls.__dict__["__call__"])
+
     @_collector_paused
     def __init__(self, func, wrt):
         self._wrt_asked = wrt
@@ -145,6 +157,7 @@ class Derivative:
         self._latest = None
 
     lazy_generic = False
+    scalar_output = False      # True where the output must be one number (grad, value_and_grad)
 
     def unchanged(self):
         """Whether what this derivative was compiled from is still what ``func`` reads (the per-call check)."""
@@ -157,7 +170,10 @@ class Derivative:
 
     def _check(self):
         """Raise GradError now for what would stop generation later (a call with no rule, say)."""
-        ReverseMode(self.program.fork(tree=False), self.wrt, container_facts(self.program), self.mode).check()
+        facts = container_facts(self.program)
+        if self.scalar_output:
+            refuse_several_outputs(self.program, facts.kinds, self.kind)
+        ReverseMode(self.program.fork(tree=False), self.wrt, facts, self.mode).check()
 
     @property
     @_collector_paused
@@ -205,7 +221,10 @@ class Derivative:
             dispatch.fill_by_adding(fn, program.externals.np)
         seeds = {a.id for a in fn.args.kwonlyargs}       # a vjp's cotangent may be a Python float too
         ask_numpy_for_shapes(fn, facts.python_numbers | seeds, facts.shape, program.externals.np)
+        grad_name = name_for_kind(fn, self.kind, value_free)    # grad_f returns what grad(f) does
         source = module_source(fn, program.externals)
+        if grad_name:
+            source += "\n\n" + checked_gradient(grad_name, fn, source, self.func.__name__, program.externals.np)
         namespace = program.externals.namespace()
         for _, externals in getattr(fn, "companions", ()):
             namespace.update(externals.namespace())
@@ -224,6 +243,8 @@ class Derivative:
         except Exception as exc:   # the user's code fails on these arguments: say where, in their file
             raise at_users_line(self.func, private_copies(args), exc) from None
         self._check_wrt_dtypes(args)
+        if self.scalar_output:
+            refuse_several_outputs(self.program, facts.kinds, self.kind)
         # nothing known of shapes: the shape-generic code serves, unless a Python number (no .dtype) comes in,
         # or a container it cannot tell from an array (a list of arrays of different shapes), or a complex value
         generic_serves = not (facts.shapes or facts.python_numbers or facts.complex) \
@@ -265,6 +286,7 @@ class Derivative:
 
     # ------------------------------------------------------------ inspection
     @property
+    @public
     def source(self):
         """The generated source: of the latest call's specialization, else the shape-generic one."""
         if not self.unchanged():
@@ -272,14 +294,17 @@ class Derivative:
         return (self._latest or self.generic).source
 
     @property
+    @public
     def generic_source(self):
         return self.generic.source
 
+    @public
     def source_for(self, *args, **kwargs):
         """The generated source specialized to these example arguments."""
         self._compiled(args, kwargs)
         return self._latest.source
 
+    @public
     def module_source(self, description=None):
         """A standalone module holding the latest generated derivative, as text."""
         generated = self._latest or self.generic
@@ -321,6 +346,7 @@ class _Generated:
 class Gradient(Derivative):
     kind = "grad"
     lazy_generic = True
+    scalar_output = True
 
     def _mode_for(self, facts):
         """Once the output is known to be a scalar, the gradient need not compute the value.
@@ -352,6 +378,13 @@ class Gradient(Derivative):
 class ValueAndGradient(Derivative):
     kind = "value_and_grad"
     lazy_generic = True
+    scalar_output = True
+
+    def _mode_for(self, facts):
+        """Always with the value; refused where the output is known not to be one number, as for grad (the code
+        written out must not return the gradient of its sum as if it were the output's)."""
+        Gradient._mode_for(self, facts)
+        return "grad"
 
     def __call__(self, *args, **kwargs):
         fn, args = self._compiled(args, kwargs)
@@ -430,10 +463,13 @@ def _cached(cls, func, wrt):
 
 
 def _decorator_or_call(cls, func, wrt):
-    if func is None:
-        return lambda f: _cached(cls, f, wrt)
-    if isinstance(func, (int, str, tuple)) and not callable(func):
-        return lambda f: _cached(cls, f, func)
+    if func is None or isinstance(func, (int, str, tuple)) and not callable(func):
+        wrt = wrt if func is None else func
+
+        @public
+        def decorate(f):
+            return _cached(cls, f, wrt)
+        return decorate
     return _cached(cls, func, wrt)
 
 
@@ -451,6 +487,7 @@ def clear_cache():
     _RECENT.clear()
 
 
+@public
 def grad(func=None, wrt=0):
     """The gradient of ``func``'s scalar output with respect to ``wrt``.
 
@@ -461,11 +498,13 @@ def grad(func=None, wrt=0):
     return _decorator_or_call(Gradient, func, wrt)
 
 
+@public
 def value_and_grad(func=None, wrt=0):
     """Like :func:`grad`, returning ``(value, gradient)`` from one pass."""
     return _decorator_or_call(ValueAndGradient, func, wrt)
 
 
+@public
 def vjp(func=None, wrt=0):
     """The vector-Jacobian product: a function ``(*args, dout)`` returning the cotangent(s) of ``wrt``."""
     return _decorator_or_call(VectorJacobianProduct, func, wrt)

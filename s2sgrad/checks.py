@@ -3,6 +3,7 @@
 import numpy as np
 
 from .api import Gradient, _cached, program_of, resolve_wrt
+from .errors import public
 
 
 def numerical_gradient(func, args, index, eps=1e-6):
@@ -49,6 +50,7 @@ def _differences(func, args, index, eps, direction=None):
     return out if x.ndim else float(out)
 
 
+@public
 def check_grad(func, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7):
     """Compare s2sgrad's gradient of ``func`` at ``args`` with central finite differences.
 

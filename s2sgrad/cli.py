@@ -5,6 +5,13 @@
 
 ``--shapes "X=150x3,W=16x3"`` (or ``--example module_function`` returning the
 example arguments) specializes the code to those shapes, as a call would.
+
+What the written functions return is what the API's derivative returns: the
+module of ``--mode reverse`` defines ``grad_cost``, returning exactly what
+``grad(cost)`` returns (the gradients); with ``--with-value`` it defines
+``value_and_grad_cost``, returning ``(value, gradients)`` as ``value_and_grad``
+does. ``--mode forward`` defines ``jvp_cost(*args, *, dW, ...)``, returning
+``(value, tangent)`` as ``jvp`` does (see :mod:`s2sgrad.convention`).
 Note that the CLI imports the file, which runs its top-level code.
 
 Exit codes: 0 success, 1 a GradError or a failure of the user's own code (the
@@ -101,7 +108,12 @@ def example_arguments(func, module, shapes, example):
 def make_derivative(args):
     func, module = load_function(args.target)
     wrt = parse_wrt(args.wrt)
-    derivative = api.grad(func, wrt=wrt) if args.mode == "reverse" else _forward(func, wrt)
+    if args.mode == "reverse":
+        derivative = (api.value_and_grad if args.with_value else api.grad)(func, wrt=wrt)
+    elif args.with_value:
+        raise UsageError("--with-value is for --mode reverse (forward mode's jvp_f returns the value already)")
+    else:
+        derivative = _forward(func, wrt)
     examples = example_arguments(func, module, args.shapes, args.example)
     if examples is not None:
         try:
@@ -155,6 +167,8 @@ def build_parser():
         p.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
         p.add_argument("--shapes", help='example shapes to specialize to, e.g. "X=150x3,Y=150x3,W=16x3,V=3x16"')
         p.add_argument("--example", help="a function in the file returning example arguments")
+        p.add_argument("--with-value", action="store_true",
+                       help="write value_and_grad_FUNCTION, returning (value, gradients), instead of grad_FUNCTION")
         if command == "emit":
             p.add_argument("-o", "--output", required=True, help="the module file to write")
             p.add_argument("--force", action="store_true", help="overwrite an existing file")

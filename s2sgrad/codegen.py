@@ -11,6 +11,7 @@ import math
 import re
 import itertools
 import linecache
+import warnings
 import weakref
 
 import astor
@@ -19,6 +20,7 @@ from astor.string_repr import pretty_string
 import gast
 
 from . import runtime
+from .errors import debugging
 from .printing import Unprinted, statement_text
 
 _counter = itertools.count()
@@ -239,10 +241,28 @@ def exec_source(source, namespace, tag, name):
     """
     filename = f"<s2sgrad {tag} #{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
+    exec(_compiled_quietly(source, filename), namespace)
     function = namespace[name]
     weakref.finalize(function, linecache.cache.pop, filename, None)
     return function
+
+
+def _compiled_quietly(source, filename):
+    """``compile(source)`` without CPython's SyntaxWarnings, which would name a ``<s2sgrad ...>`` line
+    the user never wrote.
+
+    They come from the compiler's look at constants: ``(1.0)[0]`` ("'float'
+    object is not subscriptable; perhaps you missed a comma?"), ``x is 1.0``. The
+    second is the user's own expression, copied over (Python warned of it where
+    the user's module was compiled); the first was a seed unpacked as a tuple,
+    now refused before any code is made (:mod:`s2sgrad.outputs`), and would fail
+    where it runs in any case. With ``S2SGRAD_DEBUG=1`` they show.
+    """
+    if debugging():
+        return compile(source, filename, "exec")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return compile(source, filename, "exec")
 
 
 def compile_module(tree, namespace, tag):

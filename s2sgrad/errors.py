@@ -6,6 +6,7 @@ with no derivative rule, a bad ``wrt``) is raised as :class:`GradError`, with th
 rather than an internal traceback.
 """
 
+import functools
 import os
 import traceback
 from dataclasses import dataclass
@@ -34,6 +35,41 @@ class GradError(Exception):
         if hint:
             text += f"\n  hint: {hint}"
         super().__init__(text)
+
+
+DEBUG_VARIABLE = "S2SGRAD_DEBUG"
+
+
+def debugging():
+    """Whether ``S2SGRAD_DEBUG`` is set (to anything but 0): then a GradError keeps s2sgrad's own frames."""
+    return os.environ.get(DEBUG_VARIABLE, "").strip() not in ("", "0")
+
+
+def public(function):
+    """``function``, a public entry point (``grad``, a derivative's call, ``.source``), raising a GradError
+    with the user's frames and this one line of s2sgrad's, not the twenty internal ones that found it.
+
+    The message already says where in the user's code the problem is; the frames
+    inside s2sgrad, and an internal exception it was raised while handling
+    ("During handling of the above exception..."), only bury it. With
+    ``S2SGRAD_DEBUG=1`` in the environment the error keeps them, for whoever
+    debugs s2sgrad itself. The wrapper's frame is named after ``function``, so
+    the one line left reads ``in grad``.
+    """
+    @functools.wraps(function)
+    def entry(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except GradError as error:
+            if debugging():
+                raise
+            raise error.with_traceback(None) from None   # S2SGRAD_DEBUG=1 shows s2sgrad's own frames
+    code = entry.__code__
+    names = {"co_name": function.__name__}
+    if hasattr(code, "co_qualname"):   # (Python 3.11+)
+        names["co_qualname"] = getattr(function, "__qualname__", function.__name__)
+    entry.__code__ = code.replace(**names)
+    return entry
 
 
 def origin_of(node):

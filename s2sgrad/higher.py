@@ -16,7 +16,7 @@ import numpy as np
 
 from .api import Derivative, VectorJacobianProduct, _check_scalar, _decorator_or_call, program_of
 from .codegen import exec_source, helper_names, module_source
-from .errors import GradError
+from .errors import GradError, public
 from .forward import ForwardMode
 from .freshness import note_nested
 from .known_branches import fold_known_branches
@@ -243,6 +243,7 @@ def primal_function(derivative):
 
 
 # ------------------------------------------------------------------------- API
+@public
 def jvp(func=None, wrt=0):
     """The Jacobian-vector product by forward mode: a function ``(*args, tangents)`` -> ``(value, tangent)``.
 
@@ -252,6 +253,7 @@ def jvp(func=None, wrt=0):
     return _decorator_or_call(JacobianVectorProduct, func, wrt)
 
 
+@public
 def jacobian(func=None, wrt=0, mode="reverse"):
     """The full Jacobian of an array-valued ``func``, shaped output shape + input shape.
 
@@ -264,6 +266,7 @@ def jacobian(func=None, wrt=0, mode="reverse"):
     return _decorator_or_call(classes[mode], func, wrt)
 
 
+@public
 def hvp(func=None, wrt=0):
     """The Hessian-vector product of scalar ``func``: a function ``(*args, v)`` -> ``H v``.
 
@@ -273,6 +276,7 @@ def hvp(func=None, wrt=0):
     return _decorator_or_call(HessianVectorProduct, func, wrt)
 
 
+@public
 def hessian(func=None, wrt=0):
     """The Hessian of scalar ``func`` (see :class:`Hessian` for its shape), from Hessian-vector products."""
     return _decorator_or_call(Hessian, func, wrt)

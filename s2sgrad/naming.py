@@ -68,6 +68,11 @@ class Namer:
         """Whether ``name`` is one we introduced (so the cleanup passes may fold it away)."""
         return name in self.temps
 
+    def spoken(self, generated, otherwise):
+        """``generated`` as a message names it: the user's name (``y`` for ``y_1``), or ``otherwise`` (words
+        such as "its argument") for a temporary, a name the user never wrote (``t3``)."""
+        return otherwise if self.is_temp(generated) else user_name(generated)
+
     def derivative(self, primal, prefix="d"):
         """The name of a primal's adjoint or tangent: ``W`` -> ``dW``.
 

@@ -466,16 +466,28 @@ class FunctionNormalizer:
                 value = self.assign_temp(value, s)
             self.emit(assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), value), s)
         elif isinstance(target, (gast.Tuple, gast.List)):
-            self.store_unpack(target, value, s)
+            self.store_unpack(target, value, s, normalized=True)
         else:
             raise self.error("assignment to an attribute is not supported", s,
                              "assign to a local variable")
 
-    def store_unpack(self, target, value, s):
+    def store_unpack(self, target, value, s, normalized=False):
+        """``a, (b, c) = value``; ``normalized``: ``value`` is already an atom or a display of atoms of the
+        normalized code (a nested target's part), not the user's expression, so it is not read again."""
         if any(isinstance(e, gast.Starred) for e in target.elts):
             raise self.error("starred assignment (a, *b = ...) is not supported", s,
                              "index instead: a, b = x[0], x[1:]")
+        if normalized:
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+                parts = value.elts
+            else:
+                parts = [gast.Subscript(value=_copy(value), slice=const(i), ctx=gast.Load())
+                         for i in range(len(target.elts))]
+            for t, a in zip(target.elts, parts):
+                self.store(t, a, s)
+            return
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+            target, value = _flattened(target, value)    # (p, q), r = (x, 2 * x), x: p, q, r = x, 2 * x, x
             atoms = [self.atom(v) for v in value.elts]   # evaluate all first: a, b = b, a
             atoms = [self.assign_temp(a, s) if isinstance(a, gast.Name) else a for a in atoms] \
                 if _overlaps(target, value) else atoms
@@ -1012,6 +1024,22 @@ def _names_assigned_in_compound(body):
 def _names_stored(func_node):
     return {n.id for n in walk(func_node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _flattened(target, value):
+    """A nested unpacking of displays as one flat one, the same assignment: ``(p, q), r = (x, y), z`` is
+    ``p, q, r = x, y, z`` (every value is computed before any name is bound, either way)."""
+    targets, values = [], []
+    for t, v in zip(target.elts, value.elts):
+        if isinstance(t, (gast.Tuple, gast.List)) and isinstance(v, (gast.Tuple, gast.List)) \
+                and len(t.elts) == len(v.elts) and not any(isinstance(e, gast.Starred) for e in t.elts + v.elts):
+            inner_targets, inner_values = _flattened(t, v)
+            targets.extend(inner_targets.elts)
+            values.extend(inner_values.elts)
+        else:
+            targets.append(t)
+            values.append(v)
+    return (gast.Tuple(elts=targets, ctx=gast.Store()), gast.Tuple(elts=values, ctx=gast.Load()))
 
 
 def _overlaps(target, value):

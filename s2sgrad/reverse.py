@@ -38,7 +38,6 @@ from .complex_values import (expression_may_be_complex, refuse_complex_output, r
 from .errors import GradError, origin_of
 from .mutation import refuse_unsupported, writes
 from .unseen_writes import refuse_writes_outside
-from .naming import user_name
 from .normalize import constant_node
 from .rules import lookup
 from .rules.sequences import LIST_OPERATIONS, refuse_iterators_kept
@@ -1037,7 +1036,8 @@ class ReverseMode(CallSites):
                 self.accumulate(arg.id, stmt, expr=expr)
             return
         if isinstance(arg, gast.Name) and self.facts.shape(arg.id) is None and p in rule.rows:
-            raise GradError(f"{rule.name}({user_name(arg.id)}): s2sgrad cannot tell whether {user_name(arg.id)} is "
+            shown, inside = self.namer.spoken(arg.id, "its argument"), self.namer.spoken(arg.id, "...")
+            raise GradError(f"{rule.name}({inside}): s2sgrad cannot tell whether {shown} is "
                             f"a list or an array in code for arguments of any shape", origin_of(stmt),
                             "pass the arrays as a list literal, e.g. [a, b], or for an array's rows use the NumPy "
                             "function (np.sum(x, axis=0) for sum(x))")

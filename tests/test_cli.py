@@ -45,6 +45,15 @@ def mismatched(X, W):
 def example():
     rng = np.random.default_rng(0)
     return rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+
+
+def branchy(X, W, b):
+    s = np.sum(X @ W)
+    if s > 0:
+        out = np.sum(np.sin(X @ W) + b)
+    else:
+        out = np.sum(W ** 2) * s
+    return out
 '''
 
 
@@ -97,13 +106,94 @@ def test_emit_writes_a_module_that_agrees_with_grad(model, tmp_path):
     user = load(model, "model_for_check")
     X, W, b = user.example()
     dW, db = s2sgrad.grad(user.cost, wrt=("W", "b"))(X, W, b)
-    out = emitted.grad_cost(X, W, b)
-    grads = out[1] if len(out) == 2 and np.ndim(out[0]) == 0 else out
+    grads = emitted.grad_cost(X, W, b)
     np.testing.assert_allclose(grads[0], dW, rtol=1e-12)
     np.testing.assert_allclose(grads[1], db, rtol=1e-12)
     assert "import s2sgrad" not in target.read_text() and "from s2sgrad" not in target.read_text()
     assert sorted(os.listdir(tmp_path)) == ["cost_grad.py", "model.py"] or \
         sorted(p for p in os.listdir(tmp_path) if p != "__pycache__") == ["cost_grad.py", "model.py"]
+
+
+def flat(result):
+    """The arrays and numbers of a (nested) result, in order, and its nesting, to compare results whole."""
+    if isinstance(result, tuple):
+        items = [flat(r) for r in result]
+        return [a for arrays, _ in items for a in arrays], tuple(shape for _, shape in items)
+    return [np.asarray(result)], "leaf"
+
+
+def assert_same_result(found, expected):
+    (found_arrays, found_shape), (expected_arrays, expected_shape) = flat(found), flat(expected)
+    assert found_shape == expected_shape, (found, expected)
+    for f, e in zip(found_arrays, expected_arrays):
+        np.testing.assert_allclose(f, e, rtol=1e-12)
+
+
+CONVENTION = [   # (function, --wrt, extra options): generic code, shape-specialized code, value kept in branches
+    ("cost", "W,b", ()), ("cost", "W,b", ("--example", "example")), ("cost", "W", ()),
+    ("cost", "W", ("--example", "example")), ("branchy", "W,b", ("--example", "example")), ("branchy", "W,b", ()),
+]
+
+
+@pytest.mark.parametrize("with_value", [False, True], ids=["grad", "value_and_grad"])
+@pytest.mark.parametrize("fname, wrt, options", CONVENTION, ids=[f"{f}-{w}-{'example' if o else 'generic'}"
+                                                               for f, w, o in CONVENTION])
+def test_emitted_functions_return_what_the_api_returns(model, tmp_path, in_process, fname, wrt, options,
+                                                      with_value):
+    """grad_f returns exactly what grad(f) returns, whichever code the module holds (once the generic code,
+    or code for a value assigned in branches, returned (value, gradients), so dW, db = grad_f(...) put the
+    loss into dW); value_and_grad_f, with --with-value, returns (value, gradients)."""
+    target = tmp_path / f"{fname}_out.py"
+    flags = ("--with-value",) if with_value else ()
+    code, _, err = in_process("emit", f"{model}:{fname}", "--wrt", wrt, *options, *flags, "-o", target)
+    assert code == 0, err
+    emitted, user = load(target, f"emitted_{fname}_{with_value}"), load(model, "model_for_convention")
+    args = user.example()
+    wrt_names = tuple(wrt.split(",")) if "," in wrt else wrt
+    api = s2sgrad.value_and_grad if with_value else s2sgrad.grad
+    expected = api(getattr(user, fname), wrt=wrt_names)(*args)
+    written = getattr(emitted, f"{'value_and_grad' if with_value else 'grad'}_{fname}")
+    assert_same_result(written(*args), expected)
+    shown = in_process("show", f"{model}:{fname}", "--wrt", wrt, *options, *flags)[1]
+    assert shown.strip() in target.read_text()       # show prints the module's functions
+
+
+def test_the_source_attribute_follows_the_convention(model):
+    """``.source`` run as it is: its grad_f returns what the call returns."""
+    user = load(model, "model_for_source")
+    args = user.example()
+    for make, name in ((s2sgrad.grad, "grad_branchy"), (s2sgrad.value_and_grad, "value_and_grad_branchy")):
+        derivative = make(user.branchy, wrt=("W", "b"))
+        expected = derivative(*args)
+        namespace = {"np": np}
+        exec(derivative.source, namespace)
+        assert_same_result(namespace[name](*args), expected)
+
+
+def test_emitted_grad_refuses_a_non_scalar_output(tmp_path, in_process):
+    path = tmp_path / "vector.py"
+    path.write_text("import numpy as np\n\n\ndef branchy(x):\n    if np.sum(x) > 0:\n        y = np.sin(x)\n"
+                    "    else:\n        y = np.sum(x)\n    return y\n")
+    code, _, err = in_process("emit", f"{path}:branchy", "-o", tmp_path / "out.py")
+    assert code == 0, err
+    with pytest.raises(ValueError, match="scalar output"):
+        load(tmp_path / "out.py", "emitted_vector").grad_branchy(np.ones(3))
+
+
+def test_forward_mode_emits_what_jvp_returns(model, tmp_path, in_process):
+    target = tmp_path / "cost_jvp.py"
+    code, _, err = in_process("emit", f"{model}:cost", "--wrt", "W,b", "--mode", "forward", "-o", target)
+    assert code == 0, err
+    user = load(model, "model_for_jvp")
+    X, W, b = user.example()
+    dW, db = np.ones_like(W), np.full_like(b, 0.5)
+    expected = s2sgrad.jvp(user.cost, wrt=("W", "b"))(X, W, b, (dW, db))
+    assert_same_result(load(target, "emitted_jvp").jvp_cost(X, W, b, dW=dW, db=db), expected)
+
+
+def test_with_value_is_for_reverse_mode(model, in_process):
+    code, _, err = in_process("show", f"{model}:cost", "--mode", "forward", "--with-value")
+    assert code == 2 and "--with-value" in err
 
 
 def test_emit_refuses_to_overwrite_without_force(model, tmp_path):

@@ -14,6 +14,8 @@ import functools
 import inspect
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -449,6 +451,49 @@ def test_value_and_grad_of_a_non_scalar_output():
     assert_reports(info.value, vector_valued, "scalar")
 
 
+def returns_a_tuple(x):
+    loss = np.sum(x ** 2)
+    return loss, x  # <- HERE
+
+
+def returns_a_list(x):
+    parts = [np.sum(x), np.sum(x ** 2)]
+    return parts  # <- HERE
+
+
+def returns_its_argument(xs):
+    return xs  # <- HERE
+
+
+@pytest.mark.parametrize("make", [grad, value_and_grad], ids=["grad", "value_and_grad"])
+@pytest.mark.parametrize("func, kind", [(returns_a_tuple, "tuple"), (returns_a_list, "list")],
+                         ids=["tuple", "list"])
+def test_several_outputs_are_refused_at_the_return_line(make, func, kind, recwarn):
+    """Once a TypeError inside generated code ("'float' object is not subscriptable", the seed 1.0 unpacked
+    as the tuple) and a SyntaxWarning from compiling that code; now a GradError, where grad(f) is called."""
+    with pytest.raises(GradError) as info:
+        make(func)
+    assert_reports(info.value, func, f"needs a scalar output, but {func.__name__} returns a {kind}")
+    assert "s2sgrad.vjp" in info.value.hint and "jacobian" in info.value.hint
+    assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]
+
+
+def test_a_container_argument_returned_is_refused_at_the_first_call(recwarn):
+    """Nothing in the code says xs is a list; the first call's probe does."""
+    derivative = grad(returns_its_argument)
+    with pytest.raises(GradError) as info:
+        derivative([np.ones(2), np.ones(3)])
+    assert_reports(info.value, returns_its_argument, "returns a list")
+    assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]
+
+
+def test_the_hint_for_several_outputs_works():
+    """The hint's vjp, with one cotangent per output, gives the gradient of the first output."""
+    x = np.linspace(0.1, 0.9, 4)
+    found = vjp(returns_a_tuple)(x, (1.0, np.zeros(4)))
+    np.testing.assert_allclose(found, 2 * x)
+
+
 WRONG_WRT = [
     ("V", "'V' names no parameter"),
     (("X", "Q"), "'Q' names no parameter"),
@@ -801,7 +846,7 @@ def test_forward_mode_assigns_a_slice_of_a_list():
 # ============================================================ the table in the docs
 # the single-case tests above: non-scalar output (grad, value_and_grad), a Python int argument, a shape
 # mismatch at call time, too few arguments, an unknown keyword, vjp without a cotangent
-SINGLE_CASES = 7
+SINGLE_CASES = 9      # (and a tuple output, a list output)
 AUDITED = len(SYNTAX) + len(NO_RULE) + len(IN_PLACE) + len(LIST_VALUES) + len(WRONG_WRT) + len(INTEGER_INPUTS) + len(NO_SOURCE) \
     + SINGLE_CASES
 
@@ -821,3 +866,113 @@ def test_the_docs_table_lists_every_case():
             grad(func)(np.linspace(0.1, 0.9, 4))
         message = re.sub(r"\b" + re.escape(func.__name__) + r"\b", "f", info.value.message)
         assert message[:30] in table, f"docs/errors.md has no row for {message!r}"
+
+
+# ============================================================ what the user sees of a GradError
+SCRIPT = '''
+import numpy as np
+import s2sgrad
+
+
+def no_rule(x):
+    return np.sum(np.unwrap(x))
+
+
+def vector_valued(x):
+    return np.sin(x)
+
+
+def missing(x):
+    return np.sum(np.no_such_function(x))
+
+
+CASE = {case!r}
+if CASE == "at grad":
+    s2sgrad.grad(no_rule)  # <- CALL
+elif CASE == "at the call":
+    s2sgrad.grad(vector_valued)(np.ones(3))  # <- CALL
+elif CASE == "decorator":
+    s2sgrad.jvp(wrt=0)(missing)  # <- CALL
+elif CASE == "source":
+    print(s2sgrad.value_and_grad(vector_valued).source_for(np.ones(3)))  # <- CALL
+'''
+
+
+def run_script(tmp_path, case, debug=False):
+    """Run a script that meets a GradError in a fresh interpreter: (its path, the call's line, stderr)."""
+    path = tmp_path / "user_script.py"
+    path.write_text(SCRIPT.format(case=case))
+    lines = SCRIPT.splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "<- CALL" in text and f'"{case}"' in lines[i - 2])
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(s2sgrad.__file__))))
+    env.pop("S2SGRAD_DEBUG", None)
+    if debug:
+        env["S2SGRAD_DEBUG"] = "1"
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=str(tmp_path))
+    assert done.returncode == 1 and "GradError" in done.stderr, done.stderr
+    return path, line, done.stderr
+
+
+PACKAGE = os.path.dirname(os.path.abspath(s2sgrad.__file__)) + os.sep
+
+
+@pytest.mark.parametrize("case", ["at grad", "at the call", "decorator", "source"])
+def test_a_grad_error_shows_the_users_frames_and_the_message(case, tmp_path):
+    """Once 19-29 lines of s2sgrad's own frames before the message; now the user's call, one line of
+    s2sgrad's (the public entry point), and the message naming the user's file:line."""
+    path, line, stderr = run_script(tmp_path, case)
+    assert f'File "{path}", line {line}' in stderr, stderr
+    assert any(text.startswith(f"s2sgrad.errors.GradError: {path}:") for text in stderr.splitlines()), stderr
+    internal = [text for text in stderr.splitlines() if PACKAGE in text]
+    assert len(internal) <= 1, stderr
+    assert "During handling" not in stderr and "direct cause" not in stderr, stderr
+    assert len(stderr.splitlines()) <= 10, stderr
+
+
+def test_the_debug_switch_keeps_the_internal_frames(tmp_path):
+    path, line, stderr = run_script(tmp_path, "at grad", debug=True)
+    assert f'File "{path}", line {line}' in stderr
+    assert len([text for text in stderr.splitlines() if PACKAGE in text]) > 3, stderr
+
+
+def test_the_trimmed_error_is_the_same_error():
+    """Trimming keeps the exception itself: its message, origin and hint, catchable as before."""
+    with pytest.raises(GradError) as info:
+        grad(vector_valued)(np.ones(3))
+    assert info.value.__traceback__ is not None
+    frames = [frame.filename for frame in __import__("traceback").extract_tb(info.value.__traceback__)]
+    assert len([f for f in frames if f.startswith(PACKAGE)]) == 1, frames
+    assert_reports(info.value, vector_valued, "scalar")
+
+
+def test_value_and_grad_code_for_a_non_scalar_output_is_refused_too():
+    """Its source (and so an emitted value_and_grad_f) would otherwise return the gradient of the sum."""
+    with pytest.raises(GradError) as info:
+        value_and_grad(vector_valued).source_for(np.ones(3))
+    assert_reports(info.value, vector_valued, "scalar")
+
+
+# ============================================================ messages name only what the user wrote
+def sums_an_expression(x):
+    return sum(x * 2.0)  # <- HERE
+
+
+TEMPORARY = re.compile(r"\bt\d+\b")     # the names normalization gives intermediate values (s2sgrad/naming.py)
+
+
+def test_a_message_never_names_an_internal_temporary():
+    """``sum(x * 2.0)`` in code for arguments of any shape once said "sum(t1): ... whether t1 is a list"."""
+    with pytest.raises(GradError) as info:
+        grad(sums_an_expression).generic_source
+    assert_reports(info.value, sums_an_expression, "sum(...): s2sgrad cannot tell whether its argument is a list")
+    assert not TEMPORARY.search(str(info.value)), str(info.value)
+
+
+def test_no_audited_message_names_an_internal_temporary():
+    """Every refusal above, on functions none of which names a variable t1, t2, ..."""
+    for func, _ in SYNTAX + NO_RULE + IN_PLACE + LIST_VALUES:
+        assert not TEMPORARY.search(inspect.getsource(func)), func.__name__
+        with pytest.raises(GradError) as info:
+            grad(func)(np.linspace(0.1, 0.9, 4))
+        assert not TEMPORARY.search(str(info.value)), (func.__name__, str(info.value))

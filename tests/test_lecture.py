@@ -51,7 +51,7 @@ def test_generic_and_specialized_code_agree(rng):
     g = grad(cost, wrt=("W", "V"))
     namespace = dict(vars(sys.modules[cost.__module__]))    # the generic code calls logistic, logsumexp
     exec(g.generic_source, namespace)
-    _, generic = namespace["grad_cost"](*args)
+    generic = namespace["grad_cost"](*args)     # what grad(cost) returns (s2sgrad/convention.py)
     for a, b in zip(generic, g(*args)):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 

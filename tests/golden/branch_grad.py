@@ -1,4 +1,4 @@
-def grad_branch_on_value(x, w):
+def value_and_grad_branch_on_value(x, w):
     s = np.sum(x * w)
     t2 = s > 0
     if t2:
@@ -28,3 +28,11 @@ def grad_branch_on_value(x, w):
     dx = dx + dt1 * w
     dw = dw + dt1 * x
     return out, (dx, dw)
+
+
+def grad_branch_on_value(x, w):
+    """The gradients of value_and_grad_branch_on_value, once its value is checked to be one number."""
+    value, grads = value_and_grad_branch_on_value(x, w)
+    if np.size(value) != 1:
+        raise ValueError(f'grad needs a scalar output, but branch_on_value returned an array of shape {np.shape(value)}')
+    return grads
