@@ -23,7 +23,7 @@ removed with the fix).
 
 import numpy as np
 
-from rule_cases import Case, fixed, normal, positive
+from rule_cases import Case, distinct, fixed, normal, positive
 
 
 def defect(case, reason):
@@ -81,15 +81,16 @@ _SORTED_TIES = ("np.sort and the order statistics send a tied pair's adjoints to
 SPECIAL_CASES = {
     # extrema: two-way ties share the adjoint evenly; all-negative inputs (a maximum that is not positive)
     "np.max": [Case("np.max(a)", a=with_ties(3, 4)), Case("np.max(a, axis=1)", a=with_ties(3, 4, axis=1)),
-               Case("np.max(a, axis=0)", a=with_ties(3, 4, axis=0)), Case("np.max(a, axis=0)", a=given(NEGATIVE)),
+               Case("np.max(a, axis=0)", a=with_ties(4, 3, axis=0)), Case("np.max(a, axis=0)", a=given(NEGATIVE)),
                Case("np.max(a, axis=1, keepdims=True)", a=given(TIES))],
     "np.min": [Case("np.min(a)", a=with_ties(3, 4)), Case("np.min(a, axis=1)", a=with_ties(3, 4, axis=1)),
                Case("np.min(a, axis=1, keepdims=True)", a=given(TIES))],
-    "np.amax": [Case("np.amax(a, axis=0)", a=with_ties(3, 4, axis=0))],
+    "np.amax": [Case("np.amax(a, axis=0)", a=with_ties(4, 3, axis=0))],
     "np.amin": [Case("np.amin(a)", a=with_ties(3, 4))],
     "np.nanmax": [Case("np.nanmax(a, axis=1)", a=with_ties(3, 4, axis=1))],
-    "np.nanmin": [Case("np.nanmin(a, axis=0)", a=with_ties(3, 4, axis=0))],
-    "np.ptp": [Case("np.ptp(a)", a=with_ties(3, 4)), Case("np.ptp(a, axis=0)", a=with_ties(3, 4, axis=0))],
+    "np.nanmin": [Case("np.nanmin(a, axis=0)", a=with_ties(4, 3, axis=0)),
+                  Case("np.nanmin(a, axis=1, keepdims=True)", a=with_ties(3, 4, axis=1))],
+    "np.ptp": [Case("np.ptp(a)", a=with_ties(3, 4)), Case("np.ptp(a, axis=0)", a=with_ties(4, 3, axis=0))],
     "np.maximum": [Case("np.maximum(a, b)", a=given(TIES), b=given(HALF_TIED)),
                    Case("np.maximum(a, 0.0)", a=given(ZEROS)), Case("np.maximum(a, b)", a=given(ZEROS), b=given(0.0))],
     "np.minimum": [Case("np.minimum(a, b)", a=given(TIES), b=given(HALF_TIED)),
@@ -101,6 +102,8 @@ SPECIAL_CASES = {
     "np.clip": [Case("np.clip(a, -0.5, 0.5)", a=given(TIES)), Case("np.clip(a, b, c)", a=given(TIES), b=given(-0.3),
                                                                    c=given(1.5))],
     "np.absolute": [Case("np.abs(a)", a=given(ZEROS))],
+    "max": [Case("max(a, b)", a=given(0.5), b=given(0.5)), Case("max(a, 0.5)", a=given(0.5))],
+    "min": [Case("min(a, b)", a=given(-0.5), b=given(-0.5))],
 
     # order statistics at ties
     "np.sort": [defect(Case("np.sort(a, axis=1)", a=given(TIES)), _SORTED_TIES),
@@ -121,6 +124,22 @@ SPECIAL_CASES = {
                  Case("a[b, c]", a=normal(3, 4), b=fixed(np.array([2, 2, 0])), c=fixed(np.array([3, 3, 1])))],
     "np.take": [Case("np.take(a, b, axis=0)", a=normal(4, 3), b=fixed(np.array([3, 3, 0, 3])))],
     "add_at": [Case("fn(np.copy(a), b, c)", a=normal(4, 3), b=fixed(np.array([1, 1, 1])), c=normal(3, 3))],
+
+    # negative values and zeros where a rule's branch depends on the sign
+    "scipy.special.i0e": [Case("scipy.special.i0e(a)", a=given(NEGATIVE))],
+    "scipy.special.i1e": [Case("scipy.special.i1e(a)", a=given(ZEROS)), Case("scipy.special.i1e(a)", a=given(NEGATIVE))],
+
+    # parameters the table's cases hold constant, axes and keepdims that matter
+    "pow": [Case("pow(a, b)", a=positive(), b=normal())],
+    "sum": [Case("sum([a, b], c)", a=normal(2, 3), b=normal(2, 3), c=normal(3)),    # terms that broadcast
+            Case("sum([a, b, a])", a=normal(2, 3), b=normal(3)), Case("sum((a, b))", a=normal(), b=normal(2))],
+    "np.dot": [Case("np.dot(a, b)", a=normal(2, 3), b=normal())],
+    "np.percentile": [Case("np.percentile(a, 30, axis=1, keepdims=True)", a=distinct(3, 5))],
+    "np.linalg.vector_norm": [Case("np.linalg.vector_norm(a, axis=1, keepdims=True)", a=normal(3, 4)),
+                              Case("np.linalg.vector_norm(a, axis=0)", a=normal(3, 4))],
+    "np.linalg.matrix_norm": [Case("np.linalg.matrix_norm(a, keepdims=True)", a=normal(2, 3, 4))],
+    "scipy.special.log_softmax": [Case("scipy.special.log_softmax(a, axis=1)", a=normal(4, 3))],
+    "np.linalg.svd": [Case("np.linalg.svd(a, full_matrices=False)", a=normal(4, 3), outputs=3, used=(0, 2), rtol=1e-4)],
 
     # zero-size arrays
     "np.sum": [Case("np.sum(a, axis=0)", a=normal(0, 3)), Case("np.sum(a, axis=1)", a=normal(0, 3))],
