@@ -141,6 +141,10 @@ SPECIAL_CASES = {
     "scipy.special.log_softmax": [Case("scipy.special.log_softmax(a, axis=1)", a=normal(4, 3))],
     "np.linalg.svd": [Case("np.linalg.svd(a, full_matrices=False)", a=normal(4, 3), outputs=3, used=(0, 2), rtol=1e-4)],
 
+    # np.interp at its knots (and outside them): the slopes either side share
+    "np.interp": [Case("np.interp(a, np.array([-1.0, 0.0, 0.5, 2.0]), b)", a=given([-1.0, 0.0, 0.5, 2.0, 0.25, 3.0, -1.5]),
+                       b=normal(4))],
+
     # zero-size arrays
     "np.sum": [Case("np.sum(a, axis=0)", a=normal(0, 3)), Case("np.sum(a, axis=1)", a=normal(0, 3))],
     "np.concatenate": [Case("np.concatenate([a, b])", a=normal(0, 3), b=normal(2, 3))],

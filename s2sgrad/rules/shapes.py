@@ -563,8 +563,14 @@ knots = np.asarray(xp)
 i = np.clip(np.searchsorted(knots, x, side='right') - 1, 0, len(knots) - 2)
 t = np.clip((x - knots[i]) / (knots[i + 1] - knots[i]), 0.0, 1.0)
 """
-_INTERP_SLOPE = ("np.where((x >= knots[0]) & (x <= knots[-1]), (np.asarray(fp)[i + 1] - np.asarray(fp)[i]) / "
-                 "(knots[i + 1] - knots[i]), 0.0)")
+# the slope of the cell each x falls in (zero outside the knots); at a knot, the mean of the slopes on either
+# side, as central differences give there
+_INTERP_SLOPE = """
+knots = np.asarray(xp)
+j = np.searchsorted(knots, x, side='right')
+slopes = np.concatenate([[0.0], np.diff(fp) / np.diff(knots), [0.0]])
+slope = np.where(x == knots[np.clip(j - 1, 0, len(knots) - 1)], (slopes[j - 1] + slopes[j]) / 2, slopes[j])
+"""
 
 
 def _interp(template):
@@ -581,12 +587,12 @@ def _no_knots(*_):
 
 
 defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
-        vjp={"x": _interp(_INTERP_CELL + f"dx = g * {_INTERP_SLOPE}"),
+        vjp={"x": _interp(_INTERP_SLOPE + "dx = g * slope"),
              "fp": _interp(_INTERP_CELL + "dfp = np.bincount(np.ravel(i), weights=np.ravel(g * (1 - t)), "
                                           "minlength=len(fp)) + np.bincount(np.ravel(i + 1), weights=np.ravel(g * t), "
                                           "minlength=len(fp))"),
              "xp": _no_knots},
-        jvp={"x": _interp(_INTERP_CELL + f"dans = dx * {_INTERP_SLOPE}"),
+        jvp={"x": _interp(_INTERP_SLOPE + "dans = dx * slope"),
              "fp": _interp("dans = np.interp(x, xp, dfp)"),
              "xp": _no_knots})
 
