@@ -573,12 +573,12 @@ slope = np.where(x == knots[np.clip(j - 1, 0, len(knots) - 1)], (slopes[j - 1] +
 """
 
 
-def _interp(template):
+def _interp(template, doc=None):
     def factory(left, right, period):
         if left is not None or right is not None or period is not None:
             raise RuleError("left=, right= and period= have no derivative rule; np.interp without them does")
         return template
-    factory.__doc__ = template.strip().splitlines()[-1].split(" = ", 1)[1]
+    factory.__doc__ = doc or template.strip().splitlines()[-1].split(" = ", 1)[1]
     return factory
 
 
@@ -587,12 +587,14 @@ def _no_knots(*_):
 
 
 defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
-        vjp={"x": _interp(_INTERP_SLOPE + "dx = g * slope"),
+        vjp={"x": _interp(_INTERP_SLOPE + "dx = g * slope", "g * the slope of x's cell (at a knot, the mean of the "
+                                                             "slopes either side; outside the knots, 0)"),
              "fp": _interp(_INTERP_CELL + "dfp = np.bincount(np.ravel(i), weights=np.ravel(g * (1 - t)), "
                                           "minlength=len(fp)) + np.bincount(np.ravel(i + 1), weights=np.ravel(g * t), "
                                           "minlength=len(fp))"),
              "xp": _no_knots},
-        jvp={"x": _interp(_INTERP_SLOPE + "dans = dx * slope"),
+        jvp={"x": _interp(_INTERP_SLOPE + "dans = dx * slope", "dx * the slope of x's cell (at a knot, the mean of "
+                                                                "the slopes either side)"),
              "fp": _interp("dans = np.interp(x, xp, dfp)"),
              "xp": _no_knots})
 
