@@ -75,6 +75,16 @@ HALF_TIED = np.where(np.arange(12).reshape(3, 4) % 2 == 0, TIES, TIES[::-1, ::-1
 WITH_NAN = np.where(np.arange(12).reshape(3, 4) % 3 == 1, np.nan, TIES[::-1])
 NEGATIVE = np.array([[-0.5, -1.5, -0.7, -2.0], [-0.6, -1.1, -0.9, -0.3], [-1.3, -0.2, -0.4, -1.8]])
 
+_BATCHED = ("the rule is written for one matrix (.T, V * w, np.diag): on a stack of matrices its shapes do not "
+            "broadcast")
+
+
+def _spd_stack(rng):
+    """Two symmetric positive definite 3 x 3 matrices with distinct eigenvalues, stacked."""
+    q = np.linalg.qr(rng.standard_normal((2, 3, 3)))[0]
+    return q @ (np.arange(1.0, 4.0) * q).transpose(0, 2, 1)
+
+
 _SORTED_TIES = ("np.sort and the order statistics send a tied pair's adjoints to one element each (a permutation), "
                 "where central differences give each half of both")
 
@@ -114,10 +124,12 @@ SPECIAL_CASES = {
 
     # zeros and negative values
     "np.prod": [defect(Case("np.prod(a, axis=1)", a=given(ZEROS)), "np.prod's adjoint ans / a is 0 / 0 at a zero"),
+                defect(Case("np.prod(a)", a=given([0.0, 0.0, 2.0])), "np.prod's adjoint ans / a is 0 / 0 at a zero"),
                 Case("np.prod(a, axis=1)", a=given(NEGATIVE)), Case("np.prod(a, axis=0)", a=normal(3, 4))],
     "np.cumprod": [defect(Case("np.cumprod(a, axis=1)", a=given(ZEROS)), "np.cumprod's adjoint divides by a: 0 / 0 at a zero"),
                    Case("np.cumprod(a, axis=1)", a=given(NEGATIVE))],
-    "np.power": [Case("a ** 3", a=given(ZEROS)), Case("a ** 2.0", a=given(NEGATIVE))],
+    "np.power": [Case("a ** 3", a=given(ZEROS)), Case("a ** 2.0", a=given(NEGATIVE)),
+                 defect(Case("a ** 0.0", a=given(ZEROS)), "np.power's x2 * x1 ** (x2 - 1) is 0 * inf at x1 = 0, x2 = 0")],
 
     # repeated indices
     "x[array]": [Case("a[b]", a=normal(4, 3), b=fixed(np.array([1, 3, 1, 1]))),
@@ -151,7 +163,6 @@ SPECIAL_CASES = {
                               Case("np.linalg.vector_norm(a, axis=0)", a=normal(3, 4))],
     "np.linalg.matrix_norm": [Case("np.linalg.matrix_norm(a, keepdims=True)", a=normal(2, 3, 4))],
     "scipy.special.log_softmax": [Case("scipy.special.log_softmax(a, axis=1)", a=normal(4, 3))],
-    "np.linalg.svd": [Case("np.linalg.svd(a, full_matrices=False)", a=normal(4, 3), outputs=3, used=(0, 2), rtol=1e-4)],
 
     # np.interp at its knots (and outside them): the slopes either side share
     "np.interp": [Case("np.interp(a, np.array([-1.0, 0.0, 0.5, 2.0]), b)", a=given([-1.0, 0.0, 0.5, 2.0, 0.25, 3.0, -1.5]),
@@ -165,5 +176,15 @@ SPECIAL_CASES = {
     "np.linalg.solve": [Case("np.linalg.solve(a, b)", a=lambda rng: rng.standard_normal((2, 3, 3)) + 3 * np.eye(3),
                              b=normal(2, 3, 2))],
     "np.linalg.det": [Case("np.linalg.det(a)", a=lambda rng: rng.standard_normal((2, 3, 3)) + 3 * np.eye(3))],
+    "np.linalg.eigh": [defect(Case("np.linalg.eigh(a)", a=_spd_stack, outputs=2, rtol=1e-4), _BATCHED)],
+    "np.linalg.eigvalsh": [defect(Case("np.linalg.eigvalsh(a)", a=_spd_stack), _BATCHED)],
+    "np.linalg.svd": [Case("np.linalg.svd(a, full_matrices=False)", a=normal(4, 3), outputs=3, used=(0, 2), rtol=1e-4),
+                      defect(Case("np.linalg.svd(a, full_matrices=False)", a=normal(2, 3, 4), outputs=3, rtol=1e-4),
+                             _BATCHED)],
+    "np.linalg.pinv": [defect(Case("np.linalg.pinv(a)", a=normal(2, 3, 4), rtol=1e-4), _BATCHED)],
+    "np.linalg.cholesky": [defect(Case("np.linalg.cholesky(a)", a=_spd_stack), _BATCHED)],
+    "np.inner": [defect(Case("np.inner(a, 2.0)", a=normal(3)), "np.inner's rule indexes the axes of a Python float")],
+    "np.einsum": [defect(Case('np.einsum("...i,i->...", a, b)', a=normal(2, 3), b=normal(3)),
+                         "np.einsum's adjoint of an operand without the ellipsis keeps the broadcast axes")],
     "np.linalg.inv": [Case("np.linalg.inv(a)", a=lambda rng: rng.standard_normal((3, 2, 2)) + 3 * np.eye(2))],
 }
