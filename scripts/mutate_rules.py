@@ -12,11 +12,16 @@ flipped (``+`` <-> ``-``, a unary minus dropped, the whole contribution
 negated), a transpose or conjugate dropped, an ``axis`` shifted by one, a
 ``keepdims`` negated, a comparison loosened or tightened (``>=`` <-> ``>``,
 ``==`` -> ``>=``/``<=``: how ties are broken). Templates written by a factory
-at each call site are mutated in the text the factory returns.
+at each call site are mutated in the text the factory returns (the k-th edit of
+a factory is the k-th edit of each text it writes, labelled by the first).
+
+Index arithmetic is left alone (``np.ndim(a) - 1``, ``(1,) * k``, the sign of a
+literal axis such as ``-1``), and so are the tests that choose a branch by the
+call's constants (``axis is None``): the axis edits stand for their errors.
 
 Each mutant is installed in-process (the rule's entry in the registry is
-replaced, and restored afterwards; no file is written) and checked by the
-cases aimed at its rule, through the very check the test matrix runs
+replaced, and restored afterwards; no file of s2sgrad is changed) and checked
+by the cases aimed at its rule, through the very check the test matrix runs
 (``tests/test_rules_matrix.py::test_rule``: both modes, the specialized and
 the generic derivative, against central differences): the rule's cases in
 ``tests/rule_cases.py``, the array methods that map onto it, and its special
@@ -24,8 +29,8 @@ points (``tests/special_points.py``; those marked as a known defect are left
 out). A mutant is *killed* when a case fails.
 
 Edits that cannot change the math are listed in ``EQUIVALENT`` below with the
-reason, and are not counted (an edit in a branch no case takes is not among
-them: it is a survivor, and a case to add); a mutant that survives is a test to write (a
+reason; they run too, and are counted apart where they survive. An edit in a
+branch no case takes is not among them: it survives, and is a case to add (a
 special point, an asymmetric shape, an axis that matters). The exit status is
 1 if any mutant survives.
 """
@@ -381,15 +386,13 @@ def main(argv=None):
 
     counts = collections.Counter()
     for mutant, cases in work:
-        reason = equivalent(mutant)
-        if reason:
-            mutant.status = "equivalent"
-        else:
-            original = mutant.install()
-            try:
-                mutant.status = "killed" if run_cases(mutant.rule, cases, tmp) else "SURVIVED"
-            finally:
-                getattr(mutant.rule, mutant.mode)[mutant.param] = original
+        original = mutant.install()      # (a mutant listed as equivalent runs too: the list may be wrong)
+        try:
+            killed = run_cases(mutant.rule, cases, tmp) is not None
+        finally:
+            getattr(mutant.rule, mutant.mode)[mutant.param] = original
+        reason = None if killed else equivalent(mutant)
+        mutant.status = "killed" if killed else "equivalent" if reason else "SURVIVED"
         counts[mutant.status] += 1
         if not options.survivors or mutant.status == "SURVIVED":
             print(f"{mutant.status:10} {mutant.id}" + (f"  ({reason})" if reason else ""), flush=True)

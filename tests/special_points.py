@@ -49,7 +49,7 @@ def given(value):
 
 def with_ties(*shape, axis=None):
     """Distinct values, but for the largest and the smallest, each tied with one other element (along
-    ``axis``: in every slice along it)."""
+    ``axis``: in every slice along it, which needs four elements or more)."""
     def draw(rng):
         n = int(np.prod(shape))
         x = (rng.permutation(n).reshape(shape) * 0.5 + rng.uniform(-0.1, 0.1, shape))
