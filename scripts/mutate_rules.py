@@ -70,8 +70,8 @@ _MAXIMA, _MINIMA = ("np.max", "np.amax", "np.nanmax"), ("np.min", "np.amin", "np
 _ONE_D = "in the branch of a 1-D x, "
 _ZERO_D = "the branch of a 0-d operand, which np.matmul refuses"
 EQUIVALENT = [
-    (_MAXIMA, r"\w+\[a\] break ties: a == \(ans if .* -> a >= ", "no element exceeds the maximum: a >= max is a == max"),
-    (_MINIMA, r"\w+\[a\] break ties: a == \(ans if .* -> a <= ", "no element is below the minimum: a <= min is a == min"),
+    (_MAXIMA, r"\w+\[a\] break ties: a == \(ans if .* -> a >= ", "a >= max is a == max"),
+    (_MINIMA, r"\w+\[a\] break ties: a == \(ans if .* -> a <= ", "a <= min is a == min"),
     (("np.ptp",), r"\w+\[a\] break ties: a == np\.max\(a.* -> a >= ", "no element exceeds the maximum"),
     (("np.ptp",), r"\w+\[a\] break ties: a == np\.min\(a.* -> a <= ", "no element is below the minimum"),
     (("np.cov",), r"jvp\[m\] \(at \d+\) flip sign: X - np\.mean\(X", "Xc only meets the centred dXc (dXc @ Xc.T): "

@@ -85,6 +85,11 @@ def _spd_stack(rng):
     return q @ (np.arange(1.0, 4.0) * q).transpose(0, 2, 1)
 
 
+def _negative_stack(rng):
+    """Two 3 x 4 matrices of negative values, NEGATIVE scaled elementwise (no ties between their sums)."""
+    return NEGATIVE * rng.uniform(0.5, 2.0, (2, 3, 4))
+
+
 _SORTED_TIES = ("np.sort and the order statistics send a tied pair's adjoints to one element each (a permutation), "
                 "where central differences give each half of both")
 
@@ -105,9 +110,11 @@ SPECIAL_CASES = {
                    Case("np.maximum(a, 0.0)", a=given(ZEROS)), Case("np.maximum(a, b)", a=given(ZEROS), b=given(0.0))],
     "np.minimum": [Case("np.minimum(a, b)", a=given(TIES), b=given(HALF_TIED)),
                    Case("np.minimum(a, 0.0)", a=given(ZEROS))],
-    "np.fmax": [Case("np.fmax(a, b)", a=given(TIES), b=given(HALF_TIED)), Case("np.fmax(a, b)", a=given(TIES), b=given(WITH_NAN)),
+    "np.fmax": [Case("np.fmax(a, b)", a=given(TIES), b=given(HALF_TIED)),
+                Case("np.fmax(a, b)", a=given(TIES), b=given(WITH_NAN)),
                 Case("np.fmax(a, b)", a=given(WITH_NAN), b=given(HALF_TIED))],
-    "np.fmin": [Case("np.fmin(a, b)", a=given(TIES), b=given(HALF_TIED)), Case("np.fmin(a, b)", a=given(TIES), b=given(WITH_NAN)),
+    "np.fmin": [Case("np.fmin(a, b)", a=given(TIES), b=given(HALF_TIED)),
+                Case("np.fmin(a, b)", a=given(TIES), b=given(WITH_NAN)),
                 Case("np.fmin(a, b)", a=given(WITH_NAN), b=given(HALF_TIED))],
     "np.clip": [Case("np.clip(a, -0.5, 0.5)", a=given(TIES)), Case("np.clip(a, b, c)", a=given(TIES), b=given(-0.3),
                                                                    c=given(1.5))],
@@ -126,10 +133,12 @@ SPECIAL_CASES = {
     "np.prod": [defect(Case("np.prod(a, axis=1)", a=given(ZEROS)), "np.prod's adjoint ans / a is 0 / 0 at a zero"),
                 defect(Case("np.prod(a)", a=given([0.0, 0.0, 2.0])), "np.prod's adjoint ans / a is 0 / 0 at a zero"),
                 Case("np.prod(a, axis=1)", a=given(NEGATIVE)), Case("np.prod(a, axis=0)", a=normal(3, 4))],
-    "np.cumprod": [defect(Case("np.cumprod(a, axis=1)", a=given(ZEROS)), "np.cumprod's adjoint divides by a: 0 / 0 at a zero"),
+    "np.cumprod": [defect(Case("np.cumprod(a, axis=1)", a=given(ZEROS)),
+                          "np.cumprod's adjoint divides by a: 0 / 0 at a zero"),
                    Case("np.cumprod(a, axis=1)", a=given(NEGATIVE))],
     "np.power": [Case("a ** 3", a=given(ZEROS)), Case("a ** 2.0", a=given(NEGATIVE)),
-                 defect(Case("a ** 0.0", a=given(ZEROS)), "np.power's x2 * x1 ** (x2 - 1) is 0 * inf at x1 = 0, x2 = 0")],
+                 defect(Case("a ** 0.0", a=given(ZEROS)),
+                        "np.power's x2 * x1 ** (x2 - 1) is 0 * inf at x1 = 0, x2 = 0")],
 
     # repeated indices
     "x[array]": [Case("a[b]", a=normal(4, 3), b=fixed(np.array([1, 3, 1, 1]))),
@@ -139,7 +148,8 @@ SPECIAL_CASES = {
 
     # negative values and zeros where a rule's branch depends on the sign
     "scipy.special.i0e": [Case("scipy.special.i0e(a)", a=given(NEGATIVE))],
-    "scipy.special.i1e": [Case("scipy.special.i1e(a)", a=given(ZEROS)), Case("scipy.special.i1e(a)", a=given(NEGATIVE))],
+    "scipy.special.i1e": [Case("scipy.special.i1e(a)", a=given(ZEROS)),
+                          Case("scipy.special.i1e(a)", a=given(NEGATIVE))],
 
     # parameters the table's cases hold constant, axes and keepdims that matter
     "pow": [Case("pow(a, b)", a=positive(), b=normal())],
@@ -148,14 +158,16 @@ SPECIAL_CASES = {
     "np.dot": [Case("np.dot(a, b)", a=normal(2, 3), b=normal())],
     "np.percentile": [Case("np.percentile(a, 30, axis=1, keepdims=True)", a=distinct(3, 5))],
     "np.matmul": [Case("a @ b", a=normal(3), b=normal(3)), Case("a @ b", a=normal(2, 1, 2, 3), b=normal(3, 3, 4))],
-    "np.linalg.norm": [Case("np.linalg.norm(a, np.inf)", a=given(NEGATIVE[0])), Case("np.linalg.norm(a, np.inf, axis=1)", a=given(NEGATIVE)),
+    "np.linalg.norm": [Case("np.linalg.norm(a, np.inf)", a=given(NEGATIVE[0])),
+                       Case("np.linalg.norm(a, np.inf, axis=1)", a=given(NEGATIVE)),
                        Case("np.linalg.norm(a, -np.inf, axis=0)", a=given(NEGATIVE)),
                        Case("np.linalg.norm(a, 1, axis=0, keepdims=True)", a=given(NEGATIVE)),
                        Case("np.linalg.norm(a, 3, axis=1, keepdims=True)", a=normal(3, 4)),
                        Case("np.linalg.norm(a, axis=1, keepdims=True)", a=normal(3, 4)),
-                       Case("np.linalg.norm(a, np.inf, axis=(1, 2), keepdims=True)", a=lambda rng: NEGATIVE * rng.uniform(0.5, 2.0, (2, 3, 4))),
-                       Case("np.linalg.norm(a, np.inf)", a=given(NEGATIVE)), Case("np.linalg.norm(a, 1)", a=given(NEGATIVE)),
-                       Case("np.linalg.norm(a, 1, axis=(1, 2))", a=lambda rng: NEGATIVE * rng.uniform(0.5, 2.0, (2, 3, 4)))],
+                       Case("np.linalg.norm(a, np.inf, axis=(1, 2), keepdims=True)", a=_negative_stack),
+                       Case("np.linalg.norm(a, np.inf)", a=given(NEGATIVE)),
+                       Case("np.linalg.norm(a, 1)", a=given(NEGATIVE)),
+                       Case("np.linalg.norm(a, 1, axis=(1, 2))", a=_negative_stack)],
     "np.average": [Case("np.average(a, axis=1, weights=b, keepdims=True)", a=normal(3, 4), b=positive(4)),
                    Case("np.average(a, axis=0, weights=b, keepdims=True)", a=normal(3, 4), b=positive(3, 4)),
                    Case("np.average(a, axis=1, weights=b)", a=normal(2, 3, 4), b=positive(2, 3, 4))],
@@ -165,7 +177,8 @@ SPECIAL_CASES = {
     "scipy.special.log_softmax": [Case("scipy.special.log_softmax(a, axis=1)", a=normal(4, 3))],
 
     # np.interp at its knots (and outside them): the slopes either side share
-    "np.interp": [Case("np.interp(a, np.array([-1.0, 0.0, 0.5, 2.0]), b)", a=given([-1.0, 0.0, 0.5, 2.0, 0.25, 3.0, -1.5]),
+    "np.interp": [Case("np.interp(a, np.array([-1.0, 0.0, 0.5, 2.0]), b)",
+                       a=given([-1.0, 0.0, 0.5, 2.0, 0.25, 3.0, -1.5]),
                        b=normal(4))],
 
     # zero-size arrays

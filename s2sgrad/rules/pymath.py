@@ -80,9 +80,9 @@ def sum_jvp(iterable):
     return "(" + "".join(f"diterable[{i}], " for i in range(len(iterable))) + ")"
 
 
-# (a start broadcast against the terms gets g summed back to its shape)
+# sum(x) of an array too; a start broadcast against the terms gets g summed back to its shape
 defrule(builtins.sum, "iterable: seq, start=0", vjp={"iterable": sum_vjp, "start": "unbroadcast(g, start)"},
-        jvp={"iterable": sum_jvp, "start": "dstart"}, rows=("iterable",), namespace={"unbroadcast": unbroadcast})      # sum(x) of an array too
+        jvp={"iterable": sum_jvp, "start": "dstart"}, rows=("iterable",), namespace={"unbroadcast": unbroadcast})
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
                   math.factorial, math.comb, math.perm, math.gcd)
