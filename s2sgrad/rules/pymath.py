@@ -8,6 +8,9 @@ for code that works on Python numbers: ``math.exp(x)`` differentiates as
 import builtins
 import math
 
+import numpy as np
+
+from ..runtime import unbroadcast
 from .registry import defrule, elementwise, nondifferentiable
 
 elementwise(math.exp, x="np.exp(x)")
@@ -37,18 +40,35 @@ elementwise(math.erfc, x="-2 / np.sqrt(np.pi) * np.exp(-x ** 2)")
 elementwise(math.degrees, x="180 / np.pi")
 elementwise(math.radians, x="np.pi / 180")
 
-# ties go to the first argument, as max(a, b) returns a when neither is larger
-elementwise(builtins.max, "a, b", a="a >= b", b="a < b")
-elementwise(builtins.min, "a, b", a="a <= b", b="a > b")
+# ties share the adjoint, as np.maximum's do (normalization writes max(a, b) as np.maximum(a, b) anyway)
+elementwise(builtins.max, "a, b", a="(a > b) + 0.5 * (a == b)", b="(a < b) + 0.5 * (a == b)")
+elementwise(builtins.min, "a, b", a="(a < b) + 0.5 * (a == b)", b="(a > b) + 0.5 * (a == b)")
 
 
-def sum_vjp(iterable):
-    """(g, g, ...): every term gets the adjoint of the sum"""
+def _shape_of(value):
+    return () if isinstance(value, (int, float)) else getattr(value, "shape", None)
+
+
+def _reaches_whole(term, shapes):
+    """Whether ``term`` has the shape of the sum (known where the code is written), so that g needs no
+    summing back over the axes broadcasting added to it."""
+    if any(s is None for s in shapes):
+        return False
+    try:
+        return _shape_of(term) == np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+
+
+def sum_vjp(iterable, start):
+    """(g, g, ...): every term gets the adjoint of the sum (summed back to its shape, where it broadcasts)"""
     if getattr(iterable, "shape", None) is not None:  # sum(x) of an array: its rows are the terms
         return "np.broadcast_to(g, np.shape(iterable))"
     if not isinstance(iterable, (list, tuple)):      # a list built earlier (xs.append(x))
         return "[g] * len(iterable)"
-    return "(" + "g, " * len(iterable) + ")"
+    shapes = [_shape_of(t) for t in iterable] + [_shape_of(start)]
+    return "(" + "".join("g, " if _reaches_whole(t, shapes) else f"unbroadcast(g, iterable[{i}]), "
+                         for i, t in enumerate(iterable)) + ")"
 
 
 def sum_jvp(iterable):
@@ -58,8 +78,9 @@ def sum_jvp(iterable):
     return "(" + "".join(f"diterable[{i}], " for i in range(len(iterable))) + ")"
 
 
-defrule(builtins.sum, "iterable: seq, start=0", vjp={"iterable": sum_vjp, "start": "g"},
-        jvp={"iterable": sum_jvp, "start": "dstart"}, rows=("iterable",))      # sum(x) of an array too
+# sum(x) of an array too; a start broadcast against the terms gets g summed back to its shape
+defrule(builtins.sum, "iterable: seq, start=0", vjp={"iterable": sum_vjp, "start": "unbroadcast(g, start)"},
+        jvp={"iterable": sum_jvp, "start": "dstart"}, rows=("iterable",), namespace={"unbroadcast": unbroadcast})
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
                   math.factorial, math.comb, math.perm, math.gcd)

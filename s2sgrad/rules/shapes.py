@@ -563,16 +563,22 @@ knots = np.asarray(xp)
 i = np.clip(np.searchsorted(knots, x, side='right') - 1, 0, len(knots) - 2)
 t = np.clip((x - knots[i]) / (knots[i + 1] - knots[i]), 0.0, 1.0)
 """
-_INTERP_SLOPE = ("np.where((x >= knots[0]) & (x <= knots[-1]), (np.asarray(fp)[i + 1] - np.asarray(fp)[i]) / "
-                 "(knots[i + 1] - knots[i]), 0.0)")
+# the slope of the cell each x falls in (zero outside the knots); at a knot, the mean of the slopes on either
+# side, as central differences give there
+_INTERP_SLOPE = """
+knots = np.asarray(xp)
+j = np.searchsorted(knots, x, side='right')
+slopes = np.concatenate([[0.0], np.diff(fp) / np.diff(knots), [0.0]])
+slope = np.where(x == knots[np.clip(j - 1, 0, len(knots) - 1)], (slopes[j - 1] + slopes[j]) / 2, slopes[j])
+"""
 
 
-def _interp(template):
+def _interp(template, doc=None):
     def factory(left, right, period):
         if left is not None or right is not None or period is not None:
             raise RuleError("left=, right= and period= have no derivative rule; np.interp without them does")
         return template
-    factory.__doc__ = template.strip().splitlines()[-1].split(" = ", 1)[1]
+    factory.__doc__ = doc or template.strip().splitlines()[-1].split(" = ", 1)[1]
     return factory
 
 
@@ -581,12 +587,14 @@ def _no_knots(*_):
 
 
 defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
-        vjp={"x": _interp(_INTERP_CELL + f"dx = g * {_INTERP_SLOPE}"),
+        vjp={"x": _interp(_INTERP_SLOPE + "dx = g * slope", "g * the slope of x's cell (at a knot, the mean of the "
+                                                             "slopes either side; outside the knots, 0)"),
              "fp": _interp(_INTERP_CELL + "dfp = np.bincount(np.ravel(i), weights=np.ravel(g * (1 - t)), "
                                           "minlength=len(fp)) + np.bincount(np.ravel(i + 1), weights=np.ravel(g * t), "
                                           "minlength=len(fp))"),
              "xp": _no_knots},
-        jvp={"x": _interp(_INTERP_CELL + f"dans = dx * {_INTERP_SLOPE}"),
+        jvp={"x": _interp(_INTERP_SLOPE + "dans = dx * slope", "dx * the slope of x's cell (at a knot, the mean of "
+                                                                "the slopes either side)"),
              "fp": _interp("dans = np.interp(x, xp, dfp)"),
              "xp": _no_knots})
 

@@ -58,14 +58,19 @@ elementwise(np.radians, x="np.pi / 180")
 elementwise(np.degrees, x="180 / np.pi")
 elementwise(np.sinc, x="np.where(x == 0, 0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1, x))")
 
-# comparisons that select: ties go to the first argument
-elementwise(np.maximum, x1="x1 >= x2", x2="x1 < x2")
-elementwise(np.minimum, x1="x1 <= x2", x2="x1 > x2")
-elementwise(np.fmax, x1="x1 >= x2", x2="x1 < x2")
-elementwise(np.fmin, x1="x1 <= x2", x2="x1 > x2")
+# comparisons that select: where the two arguments tie, each gets half (the central difference there,
+# and what np.max does with ties); np.fmax and np.fmin pass over a NaN to the other argument
+_AHEAD = "(x1 > x2) + 0.5 * (x1 == x2)"
+_BEHIND = "(x1 < x2) + 0.5 * (x1 == x2)"
+elementwise(np.maximum, x1=_AHEAD, x2=_BEHIND)
+elementwise(np.minimum, x1=_BEHIND, x2=_AHEAD)
+elementwise(np.fmax, x1=_AHEAD + " + np.isnan(x2)", x2=_BEHIND + " + np.isnan(x1)")
+elementwise(np.fmin, x1=_BEHIND + " + np.isnan(x2)", x2=_AHEAD + " + np.isnan(x1)")
+# a bound that ties with a gets half of its adjoint, as in np.maximum
 elementwise(np.clip, "a, a_min=None, a_max=None", aliases={"min": "a_min", "max": "a_max"},     # (NumPy 2.1's spelling)
-            a="np.logical_and(a_min is None or a >= a_min, a_max is None or a <= a_max)",
-            a_min="a < a_min", a_max="a > a_max")
+            a="(1 if a_min is None else (a > a_min) + 0.5 * (a == a_min))"
+              " * (1 if a_max is None else (a < a_max) + 0.5 * (a == a_max))",
+            a_min="(a < a_min) + 0.5 * (a == a_min)", a_max="(a > a_max) + 0.5 * (a == a_max)")
 defrule(np.where, "condition, x, y", broadcasts=True,
         vjp={"x": "np.where(condition, g, 0)", "y": "np.where(condition, 0, g)"},
         jvp={"x": "np.where(condition, dx, 0)", "y": "np.where(condition, 0, dy)"})

@@ -1,0 +1,34 @@
+"""The systematic rule check at special points (``tests/special_points.py``): zeros, ties, negative
+values, repeated indices, zero-size arrays, stacked linear algebra. The check is the matrix's own
+(``test_rules_matrix.test_rule``); a case marked as a known defect must fail, until its fix lands."""
+
+import pytest
+
+from s2sgrad.rules import builtin_rules
+
+import special_points
+import test_rules_matrix as matrix
+
+
+def _cases():
+    rules = {rule.name: rule for rule in builtin_rules()}
+    params = []
+    for name, cases in special_points.SPECIAL_CASES.items():
+        for i, case in enumerate(cases):
+            defect = getattr(case, "defect", None)
+            if case.fn is None and "fn(" in case.expr:
+                case.fn = rules[name].func
+            marks = [pytest.mark.xfail(strict=True, reason=defect)] if defect else []
+            params.append(pytest.param(rules[name], case, id=f"{name}-{i}: {case.expr}", marks=marks))
+    return params
+
+
+def test_special_points_name_rules():
+    names = {rule.name for rule in builtin_rules()}
+    assert not set(special_points.SPECIAL_CASES) - names
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("rule, case", _cases())
+def test_rule_at_special_point(rule, case, tmp_path):
+    matrix.test_rule(rule, case, tmp_path)
