@@ -75,8 +75,8 @@ HALF_TIED = np.where(np.arange(12).reshape(3, 4) % 2 == 0, TIES, TIES[::-1, ::-1
 WITH_NAN = np.where(np.arange(12).reshape(3, 4) % 3 == 1, np.nan, TIES[::-1])
 NEGATIVE = np.array([[-0.5, -1.5, -0.7, -2.0], [-0.6, -1.1, -0.9, -0.3], [-1.3, -0.2, -0.4, -1.8]])
 
-_BATCHED = ("the rule is written for one matrix (.T, V * w, np.diag): on a stack of matrices its shapes do not "
-            "broadcast")
+_BATCHED = ("code written for arguments of any shape (before a call, emit without --shapes) uses the rule for one "
+            "matrix (.T, V * w, np.diag): on a stack of matrices it crashes; specialized code is right")
 
 
 def _spd_stack(rng):
@@ -91,7 +91,8 @@ def _negative_stack(rng):
 
 
 _SORTED_TIES = ("np.sort and the order statistics send a tied pair's adjoints to one element each (a permutation), "
-                "where central differences give each half of both")
+                "where central differences give each half of both; a subgradient, as autograd's and JAX's are, so a "
+                "documented choice (docs/functions.md) rather than a wrong value, kept here so that a change is seen")
 
 SPECIAL_CASES = {
     # extrema: two-way ties share the adjoint evenly; all-negative inputs (a maximum that is not positive)
@@ -130,15 +131,11 @@ SPECIAL_CASES = {
                   Case("np.median(a, axis=0)", a=given(NEGATIVE))],
 
     # zeros and negative values
-    "np.prod": [defect(Case("np.prod(a, axis=1)", a=given(ZEROS)), "np.prod's adjoint ans / a is 0 / 0 at a zero"),
-                defect(Case("np.prod(a)", a=given([0.0, 0.0, 2.0])), "np.prod's adjoint ans / a is 0 / 0 at a zero"),
+    "np.prod": [Case("np.prod(a, axis=1)", a=given(ZEROS)), Case("np.prod(a)", a=given([0.0, 0.0, 2.0])),
                 Case("np.prod(a, axis=1)", a=given(NEGATIVE)), Case("np.prod(a, axis=0)", a=normal(3, 4))],
-    "np.cumprod": [defect(Case("np.cumprod(a, axis=1)", a=given(ZEROS)),
-                          "np.cumprod's adjoint divides by a: 0 / 0 at a zero"),
-                   Case("np.cumprod(a, axis=1)", a=given(NEGATIVE))],
+    "np.cumprod": [Case("np.cumprod(a, axis=1)", a=given(ZEROS)), Case("np.cumprod(a, axis=1)", a=given(NEGATIVE))],
     "np.power": [Case("a ** 3", a=given(ZEROS)), Case("a ** 2.0", a=given(NEGATIVE)),
-                 defect(Case("a ** 0.0", a=given(ZEROS)),
-                        "np.power's x2 * x1 ** (x2 - 1) is 0 * inf at x1 = 0, x2 = 0")],
+                 Case("a ** 0.0", a=given(ZEROS))],
 
     # repeated indices
     "x[array]": [Case("a[b]", a=normal(4, 3), b=fixed(np.array([1, 3, 1, 1]))),
@@ -196,7 +193,7 @@ SPECIAL_CASES = {
                              _BATCHED)],
     "np.linalg.pinv": [defect(Case("np.linalg.pinv(a)", a=normal(2, 3, 4), rtol=1e-4), _BATCHED)],
     "np.linalg.cholesky": [defect(Case("np.linalg.cholesky(a)", a=_spd_stack), _BATCHED)],
-    "np.inner": [defect(Case("np.inner(a, 2.0)", a=normal(3)), "np.inner's rule indexes the axes of a Python float")],
+    "np.inner": [Case("np.inner(a, 2.0)", a=normal(3))],
     "np.einsum": [defect(Case('np.einsum("...i,i->...", a, b)', a=normal(2, 3), b=normal(3)),
                          "np.einsum's adjoint of an operand without the ellipsis keeps the broadcast axes")],
     "np.linalg.inv": [Case("np.linalg.inv(a)", a=lambda rng: rng.standard_normal((3, 2, 2)) + 3 * np.eye(2))],
