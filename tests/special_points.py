@@ -197,7 +197,8 @@ SPECIAL_CASES = {
                           rtol=1e-4)],
     "np.linalg.svdvals": [Case("np.linalg.svdvals(a)", a=normal(2, 3, 4))],
     "np.inner": [Case("np.inner(a, 2.0)", a=normal(3))],
-    "np.einsum": [defect(Case('np.einsum("...i,i->...", a, b)', a=normal(2, 3), b=normal(3)),
-                         "np.einsum's adjoint of an operand without the ellipsis keeps the broadcast axes")],
+    "np.einsum": [Case('np.einsum("...i,i->...", a, b)', a=normal(2, 3), b=normal(3)),
+                  Case('np.einsum("...ij,j->...i", a, b)', a=normal(2, 4, 3), b=normal(3)),
+                  Case('np.einsum("i...,j->...ij", a, b)', a=normal(3, 2, 4), b=normal(2))],
     "np.linalg.inv": [Case("np.linalg.inv(a)", a=lambda rng: rng.standard_normal((3, 2, 2)) + 3 * np.eye(2))],
 }
