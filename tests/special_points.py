@@ -75,9 +75,6 @@ HALF_TIED = np.where(np.arange(12).reshape(3, 4) % 2 == 0, TIES, TIES[::-1, ::-1
 WITH_NAN = np.where(np.arange(12).reshape(3, 4) % 3 == 1, np.nan, TIES[::-1])
 NEGATIVE = np.array([[-0.5, -1.5, -0.7, -2.0], [-0.6, -1.1, -0.9, -0.3], [-1.3, -0.2, -0.4, -1.8]])
 
-_BATCHED = ("code written for arguments of any shape (before a call, emit without --shapes) uses the rule for one "
-            "matrix (.T, V * w, np.diag): on a stack of matrices it crashes; specialized code is right")
-
 
 def _spd_stack(rng):
     """Two symmetric positive definite 3 x 3 matrices with distinct eigenvalues, stacked."""
@@ -186,15 +183,22 @@ SPECIAL_CASES = {
     "np.linalg.solve": [Case("np.linalg.solve(a, b)", a=lambda rng: rng.standard_normal((2, 3, 3)) + 3 * np.eye(3),
                              b=normal(2, 3, 2))],
     "np.linalg.det": [Case("np.linalg.det(a)", a=lambda rng: rng.standard_normal((2, 3, 3)) + 3 * np.eye(3))],
-    "np.linalg.eigh": [defect(Case("np.linalg.eigh(a)", a=_spd_stack, outputs=2, rtol=1e-4), _BATCHED)],
-    "np.linalg.eigvalsh": [defect(Case("np.linalg.eigvalsh(a)", a=_spd_stack), _BATCHED)],
+    "np.linalg.eigh": [Case("np.linalg.eigh(a)", a=_spd_stack, outputs=2, rtol=1e-4)],
+    "np.linalg.eigvalsh": [Case("np.linalg.eigvalsh(a)", a=_spd_stack)],
     "np.linalg.svd": [Case("np.linalg.svd(a, full_matrices=False)", a=normal(4, 3), outputs=3, used=(0, 2), rtol=1e-4),
-                      defect(Case("np.linalg.svd(a, full_matrices=False)", a=normal(2, 3, 4), outputs=3, rtol=1e-4),
-                             _BATCHED)],
-    "np.linalg.pinv": [defect(Case("np.linalg.pinv(a)", a=normal(2, 3, 4), rtol=1e-4), _BATCHED)],
-    "np.linalg.cholesky": [defect(Case("np.linalg.cholesky(a)", a=_spd_stack), _BATCHED)],
+                      Case("np.linalg.svd(a, full_matrices=False)", a=normal(2, 3, 4), outputs=3, rtol=1e-4)],
+    "np.linalg.pinv": [Case("np.linalg.pinv(a)", a=normal(2, 3, 4), rtol=1e-4),
+                       Case("np.linalg.pinv(a)", a=lambda rng: rng.standard_normal((3, 3, 3)) + 3 * np.eye(3), rtol=1e-4)],
+    "np.linalg.cholesky": [Case("np.linalg.cholesky(a)", a=_spd_stack)],
+    # (3, 3, 3): a.T, all axes reversed, has the shape of the matrices transposed, and gives wrong numbers
+    "np.linalg.matrix_power": [Case("np.linalg.matrix_power(a, 2)", a=normal(3, 3, 3))],
+    "np.linalg.qr": [Case("np.linalg.qr(a)", a=normal(2, 4, 3), outputs=2, rtol=1e-4),
+                     Case("np.linalg.qr(a)", a=lambda rng: rng.standard_normal((3, 3, 3)) + 3 * np.eye(3), outputs=2,
+                          rtol=1e-4)],
+    "np.linalg.svdvals": [Case("np.linalg.svdvals(a)", a=normal(2, 3, 4))],
     "np.inner": [Case("np.inner(a, 2.0)", a=normal(3))],
-    "np.einsum": [defect(Case('np.einsum("...i,i->...", a, b)', a=normal(2, 3), b=normal(3)),
-                         "np.einsum's adjoint of an operand without the ellipsis keeps the broadcast axes")],
+    "np.einsum": [Case('np.einsum("...i,i->...", a, b)', a=normal(2, 3), b=normal(3)),
+                  Case('np.einsum("...ij,j->...i", a, b)', a=normal(2, 4, 3), b=normal(3)),
+                  Case('np.einsum("i...,j->...ij", a, b)', a=normal(3, 2, 4), b=normal(2))],
     "np.linalg.inv": [Case("np.linalg.inv(a)", a=lambda rng: rng.standard_normal((3, 2, 2)) + 3 * np.eye(2))],
 }

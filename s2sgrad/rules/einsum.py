@@ -17,10 +17,13 @@ The tangent is one einsum per operand with the operand's tangent in its place.
 
 An ellipsis broadcasts: an operand whose ``...`` stands for fewer (or
 length-1) axes than the others' gets an adjoint of the broadcast shape from
-the rearranged einsum, which is summed back to the operand's shape. The
-interleaved form, ``np.einsum(a, [0, 1], b, [1, 2], [0, 2])``, is read as the
-subscripts it stands for; its arrays then bind to the rule's ``subscripts``
-parameter (the first) and to ``operands`` (the others, between the sublists).
+the rearranged einsum, which is summed back to the operand's shape. An
+operand without the ellipsis, where the others have one (``"...i,i->..."``),
+gets an einsum that keeps the ellipsis's axes (einsum sums none of them away),
+then summed over them. The interleaved form,
+``np.einsum(a, [0, 1], b, [1, 2], [0, 2])``, is read as the subscripts it
+stands for; its arrays then bind to the rule's ``subscripts`` parameter (the
+first) and to ``operands`` (the others, between the sublists).
 """
 
 import numpy as np
@@ -100,10 +103,17 @@ def operand_adjoint(inputs, output, i, names, g="g", shapes=None):
     kept = "".join(c for k, c in enumerate(target) if k not in lonely)
     specs = [output if j == i else inputs[j] for j in range(len(inputs))] + [spec for spec, _ in ties]
     args = [g if j == i else names[j] for j in range(len(inputs))] + [eye for _, eye in ties]
+    broadcast = None if "..." in mine or "..." not in elsewhere else _ellipsis_rank(inputs, names, shapes)
+    if broadcast not in (None, 0):            # g's ellipsis axes kept, to be summed: einsum sums none away
+        kept = "..." + kept
     if len(specs) == 1 and specs[0] == kept:
         expr = args[0]                        # np.einsum("ij->ij", g) is g itself
     else:
         expr = f'np.einsum("{",".join(specs)}->{kept}", {", ".join(args)})'
+    if broadcast not in (None, 0):
+        axes = f"tuple(range({broadcast}))" if isinstance(broadcast, str) else \
+            "0" if broadcast == 1 else str(tuple(range(broadcast)))
+        expr = f"np.sum({expr}, axis={axes})"
     if "..." in mine and any("..." in subs for j, subs in enumerate(inputs) if j != i):
         expr = _ellipsis_summed(expr, inputs, i, [c for k, c in enumerate(target) if k not in lonely],
                                 names[i], shapes, bool(lonely))
@@ -112,6 +122,19 @@ def operand_adjoint(inputs, output, i, names, g="g", shapes=None):
         expr = f"np.broadcast_to(np.expand_dims({expr}, {axes[0] if len(axes) == 1 else axes}), " \
                f"{names[i]}.shape)"
     return expr
+
+
+def _ellipsis_rank(inputs, names, shapes):
+    """How many axes the ellipsis stands for among the operands that have one: a number where their
+    shapes are known, else the expression that counts them when the code runs."""
+    with_ellipsis = [j for j, subs in enumerate(inputs) if "..." in subs]
+    if not with_ellipsis:                     # (an ellipsis in the output alone: NumPy refuses it)
+        return 0
+    if shapes is not None and all(shapes[j] is not None for j in with_ellipsis):
+        return max(len(shapes[j]) - len(_letters(inputs[j])) + 1 for j in with_ellipsis)
+    counts = [f"np.ndim({names[j]})" + (f" - {len(_letters(inputs[j])) - 1}" if inputs[j] != "..." else "")
+              for j in with_ellipsis]
+    return counts[0] if len(counts) == 1 else f"max({', '.join(counts)})"
 
 
 def _ellipsis_axes(subs, shape):

@@ -612,12 +612,24 @@ class _Notation:
         return f"np.diagonal({x}, axis1=-2, axis2=-1)" if self.stacked else f"np.diagonal({x})"
 
 
+def singular_values_vjp(x, name):
+    """(U * g) @ Vh, for the singular values of ``x`` (the argument called ``name``)"""
+    if linalg_stacked.stacked(x):
+        return linalg_stacked.SINGULAR_VALUES_VJP.format(name)
+    return f"U, _, Vh = np.linalg.svd({name}, full_matrices=False)\nd{name} = (U * g) @ Vh"
+
+
+def singular_values_jvp(x, name):
+    """diag(U.T dx Vh.T), for the singular values of ``x`` (the argument called ``name``)"""
+    if linalg_stacked.stacked(x):
+        return linalg_stacked.SINGULAR_VALUES_JVP.format(name)
+    return f"U, _, Vh = np.linalg.svd({name}, full_matrices=False)\ndans = np.sum(U * (d{name} @ Vh.T), axis=0)"
+
+
 def svd_vjp(g, a, full_matrices, compute_uv):
     """U (sym(F * U.T gU) S + diag(gS) + S sym(F * V.T gV)) Vh, plus the parts outside the thin factors"""
     if compute_uv is False:
-        if linalg_stacked.stacked(a):
-            return linalg_stacked.SINGULAR_VALUES_VJP.format("a")
-        return "U, _, Vh = np.linalg.svd(a, full_matrices=False)\nda = (U * g) @ Vh"
+        return singular_values_vjp(a, "a")
     n = _Notation(linalg_stacked.stacked(a))
     shape = getattr(a, "shape", None)
     # full U and Vh: only square matrices have them well defined (for others the shapes will not fit)
@@ -653,9 +665,7 @@ def svd_vjp(g, a, full_matrices, compute_uv):
 def svd_jvp(a, full_matrices, compute_uv):
     """dP = U.T da Vh.T: ds = diag(dP), dU = U (F * sym-part of dP S), dVh from S dP, plus the outside parts"""
     if compute_uv is False:
-        if linalg_stacked.stacked(a):
-            return linalg_stacked.SINGULAR_VALUES_JVP.format("a")
-        return "U, _, Vh = np.linalg.svd(a, full_matrices=False)\ndans = np.sum(U * (da @ Vh.T), axis=0)"
+        return singular_values_jvp(a, "a")
     n = _Notation(linalg_stacked.stacked(a))
     shape = getattr(a, "shape", None)
     square = full_matrices is not False or shape is not None and shape[-2] == shape[-1]
@@ -681,9 +691,15 @@ dV = {n.T("Vh")} @ (F * (sdP + {n.T("sdP")}))
 defrule(np.linalg.svd, "a, full_matrices=True, compute_uv=True, hermitian=False", outputs=_svd_outputs,
         vjp={"a": svd_vjp}, jvp={"a": svd_jvp})
 if hasattr(np.linalg, "svdvals"):
-    defrule(np.linalg.svdvals, "x",
-            vjp={"x": "U, _, Vh = np.linalg.svd(x, full_matrices=False)\ndx = (U * g) @ Vh"},
-            jvp={"x": "U, _, Vh = np.linalg.svd(x, full_matrices=False)\ndans = np.sum(U * (dx @ Vh.T), axis=0)"})
+    def svdvals_vjp(x):
+        """(U * g) @ Vh"""
+        return singular_values_vjp(x, "x")
+
+    def svdvals_jvp(x):
+        """diag(U.T dx Vh.T)"""
+        return singular_values_jvp(x, "x")
+
+    defrule(np.linalg.svdvals, "x", vjp={"x": svdvals_vjp}, jvp={"x": svdvals_jvp})
 
 # Golub and Pereyra (1973), for matrices of full rank
 _PINV_VJP = "-ans.T @ g @ ans.T + (g.T - a @ (ans @ g.T)) @ ans @ ans.T + ans.T @ ans @ (g.T - (g.T @ ans) @ a)"

@@ -5,9 +5,11 @@ person writes them (``V.T``, ``s[:, np.newaxis]``, ``np.diag``). For a stack of
 matrices the same formulas hold matrix by matrix; these are those formulas in
 forms that broadcast over the leading axes: the last two axes swapped for a
 transpose, vectors of eigen- or singular values standing along the last axis
-(``s[..., np.newaxis, :]``), a diagonal through an identity. A rule uses them
-where its argument is known to have more than two axes, so the code for one
-matrix reads as before.
+(``s[..., np.newaxis, :]``), a diagonal through an identity. They hold for one
+matrix too, so a rule uses them wherever its argument is not known to be one
+matrix: for a stack, and in the shape-generic code (written before a call, or
+by emit without --shapes), which the same function may run on either. Code
+specialized to one matrix reads as before.
 """
 
 import re
@@ -16,9 +18,10 @@ _TRANSPOSED = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\.T\b")
 
 
 def stacked(a):
-    """Whether ``a`` (what a factory sees of an argument) is known to be a stack of matrices."""
+    """Whether the code for ``a`` (what a factory sees of an argument) must hold for a stack of matrices:
+    unless ``a`` is known to have two axes or fewer (its rank unknown, the code may meet a stack)."""
     ndim = getattr(a, "ndim", None)
-    return isinstance(ndim, int) and ndim > 2
+    return not (isinstance(ndim, int) and ndim <= 2)
 
 
 def swap_transposes(text):
