@@ -3,6 +3,8 @@
     python scripts/fuzz_campaign.py --programs 10000                 # straight-line + helpers
     python scripts/fuzz_campaign.py --programs 2000 --features all   # with control flow too
     python scripts/fuzz_campaign.py --replay 1234 --features all     # show one program and its outcome
+    python scripts/fuzz_campaign.py --programs 1000 --features complex   # control flow + one new feature
+                                    # (repeats, names, global_writes, complex: see fuzz_programs)
 
 Each program is drawn from a seed (the campaign's ``--seed`` plus its number),
 run through every oracle of ``tests/fuzz/fuzz_oracles.py``, and counted as
@@ -29,6 +31,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "fuzz"))
+sys.path.insert(0, os.path.join(HERE, ".."))    # this checkout's s2sgrad, not whichever one is installed
 
 import fuzz_programs  # noqa: E402
 from fuzz_choices import RandomChooser, ReplayChooser, shrink  # noqa: E402
@@ -36,6 +39,7 @@ from fuzz_oracles import CHECKS, Failure, GeneratorBug, KnownBug, Unsupported, c
 
 FEATURES = {"straight": fuzz_programs.STRAIGHT, "control": fuzz_programs.STRAIGHT | fuzz_programs.CONTROL,
             "all": fuzz_programs.ALL}
+FEATURES.update((name, FEATURES["control"] | {name}) for name in fuzz_programs.NEW)   # one new class at a time
 
 
 def outcome(chooser, features, directory, checks, max_statements):
