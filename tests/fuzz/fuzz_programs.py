@@ -1235,6 +1235,11 @@ def _reused_loop_names(function):
     (another loop, an assignment); a counter's own ``i = i + 1`` is not a reuse."""
     import ast
     loops, bindings = set(), {}
+    inside = set()       # (assignment, name): rebinding a loop's own target in its body (rebind_loop_target)
+    for loop in ast.walk(function):
+        if isinstance(loop, ast.For):
+            targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+            inside.update((id(node), name) for stmt in loop.body for node in ast.walk(stmt) for name in targets)
     for node in ast.walk(function):
         if isinstance(node, ast.For):
             for n in ast.walk(node.target):
@@ -1247,7 +1252,8 @@ def _reused_loop_names(function):
             reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
             for target in node.targets:
                 for n in ast.walk(target):
-                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in reads:
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in reads \
+                            and (id(node), n.id) not in inside:
                         bindings[n.id] = bindings.get(n.id, 0) + 1
     return sorted(n for n in loops if bindings.get(n, 0) >= 2)
 
