@@ -1281,8 +1281,9 @@ def tags_of(source):
             tags.add("rebind_loop_target")
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript):
             tags.add("subscript_augassign")
-        if isinstance(node, ast.Constant) and isinstance(node.value, complex):
-            tags.add("complex")
+        if isinstance(node, ast.Constant) and isinstance(node.value, complex) or isinstance(node, ast.Attribute) \
+                and node.attr in ("real", "imag", "conj", "conjugate", "angle"):
+            tags.add("complex")       # (np.real of a real value, z.real, np.conj: the complex rules)
         if isinstance(node, ast.Global):
             tags.add("global_write")
         for target in _stored_subscripts(node):

@@ -643,6 +643,43 @@ def f(b):
         y = y * (i + 1)
     return np.sum(np.sin(y))
 """, 0, (3,)), "loops reusing names: a row loop's target reused by a range loop crashes", False),
+    # a loop target reused by an assignment after the loop: the derivative code crashes broadcasting
+    # (ValueError: input operand has more dimensions than allowed by the axis remapping; campaign seed 3000252)
+    "loop_target_reused_by_an_assignment": (case("""
+import numpy as np
+
+
+def f(a):
+    for i in range(1):
+        a = np.ones((1, 3)) * a
+    i = np.sin(a)
+    i = i * np.cosh(i).sum(axis=-2)
+    return np.sum(np.sin(i))
+""", 0, ()), "loops reusing names: a range loop's target reassigned after the loop crashes", False),
+    # the same, then updated in place: the shape-generic derivative disagrees with the specialized one
+    # (campaign seed 3000339)
+    "loop_target_reused_then_updated_in_place": (case("""
+import numpy as np
+
+
+def f(a):
+    hs = []
+    for i in range(1):
+        hs.append(np.tanh(a + (a + a)) * (i + 1))
+    b = np.stack(hs)
+    i = np.log(np.exp(a))
+    i += np.sin(a)
+    return np.sum(np.sin(i))
+""", 0, (3,)), "loops reusing names: the generic derivative of a reused loop target is wrong", False),
+    # z.real as an attribute has no derivative rule (np.real has one; campaign seed 3000160)
+    "real_part_as_an_attribute": (case("""
+import numpy as np
+
+
+def f(d):
+    b = (np.conjugate(d) * d).real
+    return np.sum(np.sin(b))
+""", 0, (4,)), "complex: no derivative rule for the attribute .real", False),
     # G.T of a module constant is evaluated once, at compile time, into an unnamed outside value: the
     # derivative cannot be written out as a module ("it refers to T, which no module exports"), and the value
     # is frozen (campaign seed 3000061)
