@@ -1104,6 +1104,8 @@ class Body:
         forms = ["np.sum(np.sin({0}))", "np.mean(np.cos({0}) * {0})", "float(np.sum(np.tanh({0})))",
                  "np.sin({0}).sum()", "np.sum({0} ** 2)", "np.sum(np.exp(-{0} ** 2))", "np.sum({0})",
                  "{0}.mean()"]
+        if not isinstance(self.env[last], (np.ndarray, np.generic)):   # a Python float has no methods
+            forms = [form for form in forms if "}." not in form]
         out = g.np_(c.pick(forms)).format(last)
         if len(names) > 1 and c.chance(40):
             other = c.pick(names)

@@ -52,3 +52,16 @@ def test_each_new_feature_reaches_its_construct(feature, tag):
     without = [fuzz_programs.generate(RandomChooser(seed), features) for seed in range(40)]
     assert sum(tag in p.tags for p in with_it) >= 4
     assert not any(tag in p.tags for p in without)
+
+
+@pytest.mark.parametrize("form", range(8))
+def test_the_returned_expression_runs_on_a_python_float(form):
+    """The return line is not simulated: on a Python float it must not call a method (x.mean()); seed 3100075."""
+    from fuzz_choices import ReplayChooser
+    g = fuzz_programs.Generator(ReplayChooser([]), fuzz_programs.STRAIGHT)
+    body = fuzz_programs.Body(g, {"x": 0.5}, indent=1)
+    body.c = g.c = ReplayChooser([form])
+    body.finish()
+    namespace = {"np": np}
+    exec("def f(x):\n" + "".join(body.lines), namespace)
+    assert np.isfinite(namespace["f"](0.5))
