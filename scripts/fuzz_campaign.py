@@ -36,6 +36,9 @@ sys.path.insert(0, os.path.join(HERE, ".."))    # this checkout's s2sgrad, not w
 import fuzz_programs  # noqa: E402
 from fuzz_choices import RandomChooser, ReplayChooser, shrink  # noqa: E402
 from fuzz_oracles import CHECKS, Failure, GeneratorBug, KnownBug, Unsupported, check_program  # noqa: E402
+from fuzz_time_limit import TimeLimitExceeded, time_limit  # noqa: E402
+
+PROGRAM_SECONDS = 60     # generating and checking one program; past that it counts as a failure (a hang)
 
 FEATURES = {"straight": fuzz_programs.STRAIGHT, "control": fuzz_programs.STRAIGHT | fuzz_programs.CONTROL,
             "all": fuzz_programs.ALL}
@@ -44,9 +47,18 @@ FEATURES.update((name, FEATURES["control"] | {name}) for name in fuzz_programs.N
 
 def outcome(chooser, features, directory, checks, max_statements):
     """(kind, signature, detail, program) for the program the chooser's decisions make."""
-    program = fuzz_programs.generate(chooser, features, max_statements)
     try:
-        notes = check_program(program, directory, checks)
+        with time_limit(PROGRAM_SECONDS):     # (the generator's own limits, nested, are then this one)
+            program = fuzz_programs.generate(chooser, features, max_statements)
+    except TimeLimitExceeded:
+        program = fuzz_programs.Program("# (generating the program ran out of time)", "", (), (), 0, (0,),
+                                        frozenset(features), record=list(chooser.record))
+        return "generator", "generating the program ran out of time", "", program
+    try:
+        with time_limit(PROGRAM_SECONDS):
+            notes = check_program(program, directory, checks)
+    except TimeLimitExceeded as exc:
+        return "failed", "timeout: checking the program ran out of time (a hang?)", str(exc), program
     except Failure as exc:
         return "failed", f"{exc.check}: {_shape_of_message(str(exc))}", str(exc), program
     except Unsupported as exc:

@@ -65,3 +65,21 @@ def test_the_returned_expression_runs_on_a_python_float(form):
     namespace = {"np": np}
     exec("def f(x):\n" + "".join(body.lines), namespace)
     assert np.isfinite(namespace["f"](0.5))
+
+
+def test_time_limits_nest():
+    """An inner limit ends no later than the outer one, and the outer one still holds after it."""
+    import time
+    from fuzz_time_limit import TimeLimitExceeded, time_limit
+    start = time.monotonic()
+    with pytest.raises(TimeLimitExceeded):
+        with time_limit(0.5):
+            try:
+                with time_limit(0.2):
+                    while True:
+                        pass
+            except TimeLimitExceeded:
+                pass
+            while True:      # the outer limit, re-armed
+                pass
+    assert time.monotonic() - start < 5
