@@ -64,6 +64,7 @@ FUNCTION_NAMES = ["f", "cost", "grad", "loss", "dcost", "g_1"]
 HELPER_NAMES = ["h", "helper", "exp", "unbroadcast", "dot", "tanh", "grad_f", "layer", "sum_"]
 LOOP_NAMES = ["i", "j", "k", "t1", "n_"]
 LIST_NAMES = ["hs", "outs", "_stack", "tape", "rows"]
+GLOBAL_NAMES = ["G", "SCALE", "W0", "B"]             # module-level constants
 INDEX_NAMES = ["idx", "ids", "index", "pos"]          # integer-array arguments (may repeat)
 BUFFER_NAMES = ["BUF", "OUT", "CACHE", "STATE"]       # module-level arrays the function writes
 
@@ -222,7 +223,7 @@ class Generator:
             values2.append(index2)
             self.index_values = (index, index2)
         if "globals" in self.features and c.chance(30):
-            gname = self.fresh(["G", "SCALE", "W0", "B"])
+            gname = self.fresh(GLOBAL_NAMES)
             shape = c.pick([(3,), (2, 3), (), (1, 3)])
             text = (f"{self.alias}.linspace(-1.0, 1.0, {int(np.prod(shape))}).reshape({shape})" if shape
                     else f"{self.alias}.float64(0.75)")
@@ -1286,6 +1287,9 @@ def tags_of(source):
         if isinstance(node, ast.Constant) and isinstance(node.value, complex) or isinstance(node, ast.Attribute) \
                 and node.attr in ("real", "imag", "conj", "conjugate", "angle"):
             tags.add("complex")       # (np.real of a real value, z.real, np.conj: the complex rules)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id in GLOBAL_NAMES + BUFFER_NAMES:
+            tags.add("attribute_of_a_module_global")
         if isinstance(node, ast.Global):
             tags.add("global_write")
         for target in _stored_subscripts(node):
