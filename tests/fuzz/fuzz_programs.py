@@ -330,13 +330,20 @@ class Body:
                 raise Rejected(text)
             ns[w] = base.copy()
         before = {n: ns.get(n) for n in self.env}
+        # what the candidate may not change in place: the arguments, and every value but its declared writes
+        # (`for t1 in x: ... t1 += 1` changes x's rows), restored if it does
+        kept = [(v, v.copy()) for v in {id(v): v for v in list(self.env.values()) + self.g.arguments
+                                        if isinstance(v, np.ndarray)}.values()]
         with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
                 with time_limit():        # a candidate while loop may never end
                     exec(text, ns)
             except Exception as exc:
+                _restore(kept)
                 raise Rejected(text) from exc
+        if _restore(kept):
+            raise Rejected(text)
         env = {}
         for n in list(self.env) + [k for k in ns if k not in self.g.ns and k not in self.env]:
             if n.startswith("__"):
@@ -1150,6 +1157,17 @@ def _is_float(value):
     if isinstance(value, float):
         return True
     return isinstance(value, (np.ndarray, np.floating)) and value.dtype.kind == "f"
+
+
+def _restore(kept):
+    """Put back the contents of arrays a candidate changed in place; whether it changed any."""
+    changed = False
+    for array, saved in kept:
+        if not np.array_equal(array, saved):
+            if array.flags.writeable:
+                array[...] = saved
+            changed = True
+    return changed
 
 
 def _is_complex(value):

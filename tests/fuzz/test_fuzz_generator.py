@@ -83,3 +83,15 @@ def test_time_limits_nest():
             while True:      # the outer limit, re-armed
                 pass
     assert time.monotonic() - start < 5
+
+
+def test_a_candidate_that_changes_an_argument_through_a_row_is_rejected_and_undone():
+    """`for t1 in x: ... t1 += 1` (a while counter reused as a loop target) changes x's rows in place: the
+    simulation must not keep that (it did, and the program then failed on its own arguments: seed 3000544)."""
+    g = fuzz_programs.Generator(RandomChooser(0), fuzz_programs.ALL)
+    x = np.array([[0.5, -0.5], [0.25, 0.75]])
+    g.arguments = [x]
+    body = fuzz_programs.Body(g, {"x": x}, indent=1)
+    with pytest.raises(fuzz_programs.Rejected):
+        body.run("for t1 in x:\n    t1 += 1")
+    np.testing.assert_array_equal(x, [[0.5, -0.5], [0.25, 0.75]])
