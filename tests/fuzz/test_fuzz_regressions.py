@@ -692,6 +692,21 @@ G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
 def f(a):
     return np.sum(np.sin((G.T @ G) * a))
 """, 0, ()), "frozen globals: G.T of a module global is a compile-time value no module exports", False),
+    # a method of a module constant, G.clip(-0.5, 0.5): looked up at compile time as a bound method of the value,
+    # which has no derivative rule (GradError "no derivative rule for ndarray.clip"), where x.clip(...) of a
+    # local has one (campaign seed 3200859)
+    "method_of_a_module_constant": (case("""
+import numpy as np
+
+G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
+
+
+def f(a):
+    for i in a:
+        a = G.clip(-0.5, 0.5)
+    return np.sum(np.sin(a))
+""", 0, (2, 3)), "globals: a method of a module constant (G.clip) finds no rule, nor can emit write it out",
+        False),
 }
 
 
