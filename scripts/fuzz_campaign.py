@@ -48,7 +48,7 @@ FEATURES.update((name, FEATURES["control"] | {name}) for name in fuzz_programs.N
 def outcome(chooser, features, directory, checks, max_statements):
     """(kind, signature, detail, program) for the program the chooser's decisions make."""
     try:
-        with time_limit(PROGRAM_SECONDS):     # (the generator's own limits, nested, are then this one)
+        with time_limit(PROGRAM_SECONDS):     # (the generator's own limits per candidate nest inside)
             program = fuzz_programs.generate(chooser, features, max_statements)
     except TimeLimitExceeded:
         program = fuzz_programs.Program("# (generating the program ran out of time)", "", (), (), 0, (0,),
