@@ -98,9 +98,12 @@ _READS_NAMES = (builtins.eval, builtins.exec, builtins.locals, builtins.vars, bu
 
 
 def is_simple_constant(value):
+    """Whether ``value`` can be written as a literal: exactly a Python number, string, bool or None
+    (a NumPy scalar such as ``np.float64(0.75)`` subclasses float but is no literal, and keeps its dtype
+    as an outside reference)."""
     if isinstance(value, tuple):
         return all(is_simple_constant(v) for v in value)
-    return isinstance(value, _SIMPLE_CONSTANTS) and not isinstance(value, np.ndarray)
+    return type(value) in _SIMPLE_CONSTANTS
 
 
 def constant_node(value):

@@ -3,6 +3,8 @@
     python scripts/fuzz_campaign.py --programs 10000                 # straight-line + helpers
     python scripts/fuzz_campaign.py --programs 2000 --features all   # with control flow too
     python scripts/fuzz_campaign.py --replay 1234 --features all     # show one program and its outcome
+    python scripts/fuzz_campaign.py --programs 1000 --features complex   # control flow + one new feature
+                                    # (repeats, names, global_writes, complex: see fuzz_programs)
 
 Each program is drawn from a seed (the campaign's ``--seed`` plus its number),
 run through every oracle of ``tests/fuzz/fuzz_oracles.py``, and counted as
@@ -29,20 +31,34 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "fuzz"))
+sys.path.insert(0, os.path.join(HERE, ".."))    # this checkout's s2sgrad, not whichever one is installed
 
 import fuzz_programs  # noqa: E402
 from fuzz_choices import RandomChooser, ReplayChooser, shrink  # noqa: E402
 from fuzz_oracles import CHECKS, Failure, GeneratorBug, KnownBug, Unsupported, check_program  # noqa: E402
+from fuzz_time_limit import TimeLimitExceeded, time_limit  # noqa: E402
+
+PROGRAM_SECONDS = 60     # generating and checking one program; past that it counts as a failure (a hang)
 
 FEATURES = {"straight": fuzz_programs.STRAIGHT, "control": fuzz_programs.STRAIGHT | fuzz_programs.CONTROL,
             "all": fuzz_programs.ALL}
+FEATURES.update((name, FEATURES["control"] | {name}) for name in fuzz_programs.NEW)   # one new class at a time
 
 
 def outcome(chooser, features, directory, checks, max_statements):
     """(kind, signature, detail, program) for the program the chooser's decisions make."""
-    program = fuzz_programs.generate(chooser, features, max_statements)
     try:
-        notes = check_program(program, directory, checks)
+        with time_limit(PROGRAM_SECONDS):     # (the generator's own limits per candidate nest inside)
+            program = fuzz_programs.generate(chooser, features, max_statements)
+    except TimeLimitExceeded:
+        program = fuzz_programs.Program("# (generating the program ran out of time)", "", (), (), 0, (0,),
+                                        frozenset(features), record=list(chooser.record))
+        return "generator", "generating the program ran out of time", "", program
+    try:
+        with time_limit(PROGRAM_SECONDS):
+            notes = check_program(program, directory, checks)
+    except TimeLimitExceeded as exc:
+        return "failed", "timeout: checking the program ran out of time (a hang?)", str(exc), program
     except Failure as exc:
         return "failed", f"{exc.check}: {_shape_of_message(str(exc))}", str(exc), program
     except Unsupported as exc:

@@ -22,7 +22,16 @@ What a program may contain is chosen by ``features``:
 ``loops``     ``for`` (over ``range``, over an array's rows, ``enumerate``) and
               ``while`` loops with accumulation and overwrites;
 ``writes``    writes into arrays (``y[i] = ...``, ``y[:, 0] += ...``), also in loops;
-``lists``     lists built with ``append`` in loops and joined by ``np.stack``.
+``lists``     lists built with ``append`` in loops and joined by ``np.stack``;
+``repeats``   writes with integer-array indices that repeat (``y[[1, 0, 1]] = v``,
+              ``y[idx] += v`` with an integer-array argument ``idx`` holding repeats,
+              ``np.add.at``), and reads ``x[idx]`` with it;
+``names``     loops that reuse names: a later loop or an assignment rebinds an
+              earlier loop's target or counter, and loops nest, reusing names too;
+``global_writes``  module-level buffers the function writes (``BUF[:] = e``) and
+              then reads, a ``global`` rebound, and module constants read;
+``complex``   complex parameters and complex constants, complex intermediates turned
+              real by ``np.real``/``np.imag``/``np.abs``/``np.angle``.
 
 Names are drawn from a pool that collides on purpose with what s2sgrad
 generates (``dx``, ``t1``, ``g``, ``ans``, ``unbroadcast``, ``np`` when NumPy is
@@ -36,9 +45,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fuzz_time_limit import time_limit
+
 STRAIGHT = frozenset({"straight", "helpers", "globals"})
 CONTROL = frozenset({"branches", "loops", "writes", "lists"})
-ALL = STRAIGHT | CONTROL
+# the classes of defect of issue 19: each alone on top of STRAIGHT | CONTROL, or all together in ALL
+NEW = frozenset({"repeats", "names", "global_writes", "complex"})
+ALL = STRAIGHT | CONTROL | NEW
 
 # Deliberately awkward names: s2sgrad's own (adjoints, temporaries, template names,
 # runtime helpers), builtins, unicode. The simple ones come first: shrinking prefers them.
@@ -51,6 +64,21 @@ FUNCTION_NAMES = ["f", "cost", "grad", "loss", "dcost", "g_1"]
 HELPER_NAMES = ["h", "helper", "exp", "unbroadcast", "dot", "tanh", "grad_f", "layer", "sum_"]
 LOOP_NAMES = ["i", "j", "k", "t1", "n_"]
 LIST_NAMES = ["hs", "outs", "_stack", "tape", "rows"]
+GLOBAL_NAMES = ["G", "SCALE", "W0", "B"]             # module-level constants
+INDEX_NAMES = ["idx", "ids", "index", "pos"]          # integer-array arguments (may repeat)
+BUFFER_NAMES = ["BUF", "OUT", "CACHE", "STATE"]       # module-level arrays the function writes
+
+# complex values: made from real ones, transformed, and turned real again
+COMPLEX_MAKERS = ["({0} * (0.5+1j))", "({0} + 1j * {1})", "np.exp(1j * {0})", "(1j * {0})", "({0} - 0.25j)",
+                  "(2j * {0} + {1})"]
+COMPLEX_OPS = ["{0}", "({0} * {0})", "({0} ** 2)", "np.exp({0})", "np.sin({0})", "np.cos({0})", "np.conj({0})",
+               "{0}.conj()", "({0} * (0.6-0.8j))", "(({0} + 1j) * {0})", "(np.conjugate({0}) * {0})",
+               "np.sum({0})", "np.mean({0})", "{0}.T", "np.cumsum({0})", "({0} * {1})", "({0} + {1})",
+               "({0} / (2.0 + {1} ** 2))", "np.square({0})"]
+REALIFY = ["np.real({0})", "np.imag({0})", "np.abs({0})", "{0}.real", "{0}.imag", "(np.abs({0}) ** 2)",
+           "np.real({0} * np.conj({0}))", "np.angle({0})", "np.abs({0} + 0.5)", "np.real(np.vdot({0}, {0}))"]
+COMPLEX_LOSSES = ["np.sum(np.abs({0}) ** 2)", "np.sum(np.real({0}) * np.imag({0}))", "np.sum(np.abs({0}))",
+                  "np.real(np.sum({0} * np.conj({0})))", "np.sum(np.real({0}))", "np.sum(np.imag({0}) ** 2)"]
 
 PARAM_SHAPES = [(3,), (2, 3), (), (1, 3), (2, 1), (3, 2), (4,), (2, 3, 4), (4, 1, 3), (1,)]
 CONSTANTS = ["2.0", "0.5", "-1.5", "0.0", "1", "3", "1e-3"]
@@ -95,6 +123,7 @@ class Program:
     statements: int = 0
     record: list = field(default=None, repr=False)
     tags: frozenset = frozenset()     # constructs of note in it (see tags_of)
+    own_globals: frozenset = frozenset()    # module globals the function itself rebinds (``global``)
 
     def __str__(self):
         return self.source
@@ -124,6 +153,11 @@ class Generator:
         self.ns = {self.alias: np}     # module namespace of the simulation
         self.helper_depth = 0
         self.used = set()
+        self.global_names = set()      # module globals in the simulation: read, never assigned as locals
+        self.own_globals = set()       # rebound by the function through a global statement
+        self.loop_names = []           # loop targets and counters used so far (reused with "names")
+        self.index_param = None        # the integer-array argument ("repeats")
+        self.index_values = ()
 
     # --------------------------------------------------------------- names
     def fresh(self, pool=NAME_POOL):
@@ -157,10 +191,18 @@ class Generator:
             shape = c.pick(PARAM_SHAPES)
             kind = c.pick(["array", "float", "float64", "0d"]) if shape == () else "array"
             v, v2 = rng.uniform(-1, 1, shape), rng.uniform(-1, 1, shape)
+            if "complex" in self.features and params and c.chance(15):
+                v = v + 1j * rng.uniform(-1, 1, shape)
+                v2 = v2 + 1j * rng.uniform(-1, 1, shape)
+                kind = {"float": "complex", "float64": "complex128"}.get(kind, kind)
             if kind == "float":
                 v, v2 = float(v), float(v2)
             elif kind == "float64":
                 v, v2 = np.float64(v), np.float64(v2)
+            elif kind == "complex":
+                v, v2 = complex(v), complex(v2)
+            elif kind == "complex128":
+                v, v2 = np.complex128(v), np.complex128(v2)
             params.append(pname)
             values.append(v)
             values2.append(v2)
@@ -171,14 +213,26 @@ class Generator:
             n = c.integer(1, 3)
             values.append(n)
             values2.append(n if c.chance(70) else n + 1)
+        if "repeats" in self.features and c.chance(40):
+            self.index_param = self.fresh(INDEX_NAMES)
+            k = c.integer(3, 4)                   # three or more of 0 and 1: a repeat
+            index = rng.integers(0, 2, k)
+            index2 = index if c.chance(40) else rng.integers(0, 3, k)   # another pattern of repeats
+            params.append(self.index_param)
+            values.append(index)
+            values2.append(index2)
+            self.index_values = (index, index2)
         if "globals" in self.features and c.chance(30):
-            gname = self.fresh(["G", "SCALE", "W0", "B"])
+            gname = self.fresh(GLOBAL_NAMES)
             shape = c.pick([(3,), (2, 3), (), (1, 3)])
             text = (f"{self.alias}.linspace(-1.0, 1.0, {int(np.prod(shape))}).reshape({shape})" if shape
                     else f"{self.alias}.float64(0.75)")
             self.globals.append((gname, text))
             self.ns[gname] = eval(text, {self.alias: np})
         env = dict(zip(params, values))
+        if "global_writes" in self.features:          # module constants are read
+            env.update((gname, self.ns[gname]) for gname, _ in self.globals)
+            self.global_names.update(gname for gname, _ in self.globals)
         self.arguments = [v for v in values if isinstance(v, np.ndarray)]
         self.int_param = int_param
         self.params = params
@@ -189,7 +243,7 @@ class Generator:
             body.statement()
         body.finish()
 
-        floats = [i for i, (p, v) in enumerate(zip(params, values)) if p != int_param]
+        floats = [i for i, (p, v) in enumerate(zip(params, values)) if p not in (int_param, self.index_param)]
         chosen = [i for i in floats if c.chance(60)] or [floats[c.integer(0, len(floats) - 1)]]
         style = c.pick(["index", "name", "tuple"])
         if len(chosen) == 1 and style != "tuple":
@@ -205,7 +259,7 @@ class Generator:
         parts.append(f"def {fname}({', '.join(params)}):\n" + "".join(body.lines))
         source = "\n\n".join(parts)
         return Program(source, fname, tuple(values), tuple(values2), wrt, tuple(chosen), self.features,
-                       statements=body.count)
+                       statements=body.count, own_globals=frozenset(self.own_globals))
 
 
 class Body:
@@ -219,12 +273,31 @@ class Body:
         self.lines = []
         self.count = 0
         self.in_loop = False
+        self.loop_depth = 0
         self.params = set(env)      # a function's parameters: never updated in place (aliasing)
 
     # ------------------------------------------------------------ helpers
     def floats(self):
         """Names holding float arrays or scalars, usable as operands."""
         return [n for n, v in self.env.items() if _is_float(v)]
+
+    def targets(self):
+        """Float names a statement may assign: not module globals (assigned, a name is local everywhere)."""
+        return [n for n in self.floats() if n not in self.g.global_names]
+
+    def complexes(self):
+        """Names holding complex arrays or scalars."""
+        return [n for n, v in self.env.items() if _is_complex(v)]
+
+    def loop_name(self, avoid=()):
+        """A loop target or counter: with ``names``, often one an earlier loop used (a reuse)."""
+        g = self.g
+        reusable = [n for n in g.loop_names if n not in avoid]
+        if "names" in g.features and reusable and self.c.chance(50):
+            return self.c.pick(reusable)
+        name = g.fresh(LOOP_NAMES)
+        g.loop_names.append(name)
+        return name
 
     def namespace(self):
         ns = dict(self.g.ns)
@@ -239,7 +312,8 @@ class Body:
         with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                value = eval(src, ns or self.namespace())
+                with time_limit():
+                    value = eval(src, ns or self.namespace())
             except Exception as exc:
                 raise Rejected(src) from exc
         check_value(value)
@@ -256,12 +330,20 @@ class Body:
                 raise Rejected(text)
             ns[w] = base.copy()
         before = {n: ns.get(n) for n in self.env}
+        # what the candidate may not change in place: the arguments, and every value but its declared writes
+        # (`for t1 in x: ... t1 += 1` changes x's rows), restored if it does
+        kept = [(v, v.copy()) for v in {id(v): v for v in list(self.env.values()) + self.g.arguments
+                                        if isinstance(v, np.ndarray)}.values()]
         with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                exec(text, ns)
+                with time_limit():        # a candidate while loop may never end
+                    exec(text, ns)
             except Exception as exc:
+                _restore(kept)
                 raise Rejected(text) from exc
+        if _restore(kept):
+            raise Rejected(text)
         env = {}
         for n in list(self.env) + [k for k in ns if k not in self.g.ns and k not in self.env]:
             if n.startswith("__"):
@@ -513,8 +595,12 @@ class Body:
             raise Rejected(a)
         c = self.c
         n0 = shape[0]
-        kind = c.pick(["int", "slice", "newaxis", "column", "ellipsis", "fancy", "mask", "tuple", "reverse",
-                       "int_name"])
+        kinds = ["int", "slice", "newaxis", "column", "ellipsis", "fancy", "mask", "tuple", "reverse", "int_name"]
+        if self.g.index_param in self.env:
+            kinds.append("index_param")      # a read with repeated indices: every duplicate adds in the adjoint
+        kind = c.pick(kinds)
+        if kind == "index_param":
+            return f"{_paren(a)}[{self.index_argument(n0)}]"
         if kind == "int":
             return f"{_paren(a)}[{c.integer(-n0, n0 - 1)}]"
         if kind == "slice":
@@ -610,6 +696,14 @@ class Body:
             kinds.append("if")
         if "loops" in features and not self.in_loop:
             kinds += ["for", "while"]
+        elif "loops" in features and "names" in features and self.loop_depth < 2:
+            kinds.append("for")              # nested loops (reusing names)
+        if "repeats" in features:
+            kinds.append("repeat_write")
+        if "global_writes" in features and self.indent == 1 and not self.g.helper_depth:
+            kinds.append("global_write")
+        if "complex" in features:
+            kinds.append("complex")
         if "writes" in features:
             kinds.append("write")
         if "lists" in features and not self.in_loop:
@@ -622,13 +716,16 @@ class Body:
 
     def stmt_assign(self):
         def make():
-            target = self.new_name() if not self.in_loop or self.c.chance(30) else self.c.pick(self.floats())
+            if "names" in self.g.features and self.g.loop_names and self.c.chance(20):
+                target = self.c.pick(self.g.loop_names)      # an earlier loop's target, reused
+            else:
+                target = self.new_name() if not self.in_loop or self.c.chance(30) else self.c.pick(self.targets())
             return f"{target} = {self.expression()}", ()
         self.attempt(make)
 
     def stmt_overwrite(self):
         def make():
-            target = self.c.pick(self.floats())
+            target = self.c.pick(self.targets())
             src = self.expression()
             if self.in_loop and np.shape(self.evaluate(src)) != np.shape(self.env[target]):
                 raise Rejected(src)          # a loop-carried value keeps its shape
@@ -637,7 +734,7 @@ class Body:
 
     def stmt_augassign(self):
         def make():
-            target = self.c.pick(self.floats())
+            target = self.c.pick(self.targets())
             op = self.c.pick(["+=", "*=", "-=", "/="])
             if op == "/=":
                 operand = self.positive(self.c.pick(self.floats()))
@@ -652,7 +749,7 @@ class Body:
 
     def stmt_unpack(self):
         def make():
-            names = self.floats()
+            names = self.targets()
             if len(names) >= 2 and self.c.chance(40):
                 a, b = self.c.pick(names), self.c.pick(names)
                 if a == b or (self.in_loop and np.shape(self.env[a]) != np.shape(self.env[b])):
@@ -699,7 +796,7 @@ class Body:
         elif len(args) >= 2 and c.chance(30):
             call_args[-1] = f"{params[len(args) - 1]}={args[-1]}"
         call = f"{hname}({', '.join(call_args)})"
-        target = self.new_name() if c.chance(70) else c.pick(names)
+        target = self.new_name() if c.chance(70) else c.pick(self.targets())
         try:
             env = self.run(f"{target} = {call}")
         except Rejected:
@@ -719,6 +816,7 @@ class Body:
         child = Body(self.g, dict(self.env), indent=self.indent + 1)
         child.params = self.params
         child.in_loop = self.in_loop or loop
+        child.loop_depth = self.loop_depth + bool(loop)
         for _ in range(stmts):
             child.statement()
         if not child.lines:
@@ -770,7 +868,7 @@ class Body:
 
     def stmt_for(self):
         c, g = self.c, self.g
-        var, idx = g.fresh(LOOP_NAMES), None
+        var, idx = self.loop_name(), None
         style = c.integer(0, 3)
         rows = [n for n in self.floats() if np.ndim(self.env[n]) >= 1 and np.shape(self.env[n])[0] <= 4]
         if style == 1 and rows:
@@ -779,7 +877,7 @@ class Body:
             self.env[var] = np.asarray(self.env[a])[0]
         elif style == 2 and rows:
             a = c.pick(rows)
-            idx = g.fresh(LOOP_NAMES)
+            idx = self.loop_name(avoid=(var,))
             header = f"for {idx}, {var} in enumerate({a}):"
             self.env[var] = np.asarray(self.env[a])[0]
             self.env[idx] = 0
@@ -794,7 +892,7 @@ class Body:
 
     def stmt_while(self):
         c, g = self.c, self.g
-        counter = g.fresh(LOOP_NAMES)
+        counter = self.loop_name()
         self.env[counter] = 0
         limit = self.loop_count()
         if c.chance(30):
@@ -840,7 +938,7 @@ class Body:
             self.attempt(make)
         if self.in_loop or not ("loops" in g.features and c.chance(40)):
             return
-        var = g.fresh(LOOP_NAMES)
+        var = self.loop_name()
         n = min(shape[0], 3)
 
         def looped():
@@ -851,10 +949,133 @@ class Body:
             return f"for {var} in range({n}):\n    {target}[{var}] {op} {value} * ({var} + 1)", (target,)
         self.attempt(looped)
 
+    def index_argument(self, n):
+        """The integer-array argument as an index into ``n`` rows (``% n`` where it may not fit)."""
+        name = self.g.index_param
+        fits = all(np.max(v) < n for v in self.g.index_values)
+        return name if fits else f"{name} % {n}"
+
+    def repeated_index(self, n):
+        """Source of an integer-array index into ``n`` rows that holds a repeat."""
+        c = self.c
+        kinds = ["list", "array"] + (["argument"] if self.g.index_param in self.env else [])
+        kind = c.pick(kinds)
+        if kind == "argument":
+            return self.index_argument(n)
+        index = [c.integer(0, n - 1) for _ in range(c.integer(1, 3))]
+        index.insert(c.integer(0, len(index)), c.pick(index))
+        return repr(index) if kind == "list" else self.g.np_(f"np.array({index!r})")
+
+    def stmt_repeat_write(self):
+        """``y[idx] = v``, ``y[idx] += v``, ``np.add.at(y, idx, v)`` where ``idx`` repeats.
+
+        NumPy's ``=`` and ``+=`` keep only the last duplicate's value (``+=`` is
+        buffered: it adds once per distinct index); ``np.add.at`` adds every one.
+        """
+        c, g = self.c, self.g
+        arrays = [n for n in self.floats() if isinstance(self.env[n], np.ndarray) and self.env[n].ndim]
+        if not arrays:
+            return
+        src = c.pick(arrays)
+        target = g.fresh()
+        init = g.np_(c.pick([f"np.zeros_like({src})", f"{src}.copy()", f"np.ones_like({src})"]))
+        try:
+            self.env = self.run(f"{target} = {init}")
+        except Rejected:
+            return
+        self.emit(f"{target} = {init}")
+        self.count += 1
+        n = np.shape(self.env[target])[0]
+
+        def make():
+            index = self.repeated_index(n)
+            try:
+                part = np.shape(np.asarray(self.env[target])[eval(index, self.namespace())])
+            except Exception as exc:
+                raise Rejected(index) from exc
+            whole = [v for v in self.floats() if _broadcasts_to(self.env[v], part)]
+            rows = [v for v in self.floats() if np.ndim(self.env[v]) >= 1 and np.shape(self.env[v])[0] >= part[0]
+                    and _broadcasts_to(np.asarray(self.env[v])[:part[0]], part)]
+            kind = c.integer(0, 2)
+            if kind == 0 and whole:
+                value = c.pick(whole)
+            elif kind == 1 and rows:
+                value = f"{_paren(c.pick(rows))}[:{part[0]}]"     # one value per position, duplicates differ
+            else:
+                value = g.np_("np.sum({0})").format(self.expression(1))
+            value = g.np_(c.pick(["{0}", "np.sin({0})", "2.0 * {0}"])).format(value)
+            op = c.pick(["=", "+=", "-=", "add.at"])
+            if op == "add.at":
+                return g.np_(f"np.add.at({target}, {index}, {value})"), (target,)
+            return f"{target}[{index}] {op} {value}", (target,)
+
+        for _ in range(c.integer(1, 2)):
+            self.attempt(make)
+
+    def stmt_global_write(self):
+        """Write a module-level buffer (then read it), or rebind a module global through ``global``.
+
+        Only at the function's top level and once per buffer: what the function
+        reads of the buffer is then what this call wrote, never a previous
+        call's leftovers, so the function stays a function of its arguments.
+        """
+        c, g = self.c, self.g
+        if self.indent != 1 or g.helper_depth or self.in_loop:
+            return
+        name = g.fresh(BUFFER_NAMES)
+
+        def make():
+            value = self.expression(1)
+            shape = np.shape(self.evaluate(value))
+            style = c.pick(["slice", "ellipsis", "row", "row", "global"])
+            if style == "global":
+                return f"global {name}\n{name} = {value}", None
+            if style == "row" or not shape:
+                return f"{name}[1] = {value}", (2,) + shape
+            return f"{name}[{':' if style == 'slice' else '...'}] = {value}", shape
+
+        for _ in range(4):
+            try:
+                text, shape = make()
+                if shape is not None:
+                    self.env[name] = np.zeros(shape)
+                env = self.run(text, (name,) if shape is not None else ())
+            except Rejected:
+                self.env.pop(name, None)
+                continue
+            if shape is None:
+                g.own_globals.add(name)
+            else:
+                g.globals.append((name, g.np_(f"np.zeros({shape!r})")))
+            g.global_names.add(name)
+            self.env = env
+            self.emit(text)
+            self.count += 1
+            return
+
+    def stmt_complex(self):
+        """A complex value: from a complex name or a real one and a complex constant, transformed, kept
+        complex or turned real (``np.real``, ``np.abs``, ``np.angle``, ...)."""
+        c, g = self.c, self.g
+
+        def make():
+            zs = self.complexes()
+            if zs and c.chance(60):
+                z = c.pick(zs)
+            else:
+                a = c.pick(self.floats())
+                z = g.np_(c.pick(COMPLEX_MAKERS)).format(a, c.pick(self.compatible(self.env[a]) or [a]))
+            partners = self.compatible(self.evaluate(z)) or [z]
+            op = g.np_(c.pick(COMPLEX_OPS)).format(_paren(z), c.pick(partners))
+            if c.chance(40):
+                return f"{self.new_name()} = {op}", ()
+            return f"{self.new_name()} = {g.np_(c.pick(REALIFY)).format(op)}", ()
+        self.attempt(make)
+
     def stmt_list(self):
         c, g = self.c, self.g
         hs = g.fresh(LIST_NAMES)
-        var = g.fresh(LOOP_NAMES)
+        var = self.loop_name()
         n = c.integer(1, 3)
         acc = c.pick(self.floats())
 
@@ -891,12 +1112,17 @@ class Body:
         forms = ["np.sum(np.sin({0}))", "np.mean(np.cos({0}) * {0})", "float(np.sum(np.tanh({0})))",
                  "np.sin({0}).sum()", "np.sum({0} ** 2)", "np.sum(np.exp(-{0} ** 2))", "np.sum({0})",
                  "{0}.mean()"]
+        if not isinstance(self.env[last], (np.ndarray, np.generic)):   # a Python float has no methods
+            forms = [form for form in forms if "}." not in form]
         out = g.np_(c.pick(forms)).format(last)
         if len(names) > 1 and c.chance(40):
             other = c.pick(names)
             out = f"{out} + {g.np_('np.sum(np.sin({0}) * 0.5)').format(other)}"
         if np.ndim(self.env[last]) == 0 and c.chance(20):
             out = last
+        complexes = self.complexes()
+        if complexes and c.chance(70):       # a real loss of the latest complex value
+            out = f"{out} + {g.np_(c.pick(COMPLEX_LOSSES)).format(complexes[-1])}"
         if c.chance(50):
             target = g.fresh(["out", "result", "loss", "value", "dout", "ans"])
             self.emit(f"{target} = {out}")
@@ -919,7 +1145,7 @@ def check_value(value):
     arr = np.asarray(value)
     if arr.dtype.kind == "b":
         return
-    if arr.dtype.kind != "f" or arr.size > 400 or arr.size == 0:
+    if arr.dtype.kind not in "fc" or arr.size > 400 or arr.size == 0:
         raise Rejected("not a float array")
     if not np.all(np.isfinite(arr)) or (arr.size and np.max(np.abs(arr)) > 1e4):
         raise Rejected("not finite or too large")
@@ -931,6 +1157,23 @@ def _is_float(value):
     if isinstance(value, float):
         return True
     return isinstance(value, (np.ndarray, np.floating)) and value.dtype.kind == "f"
+
+
+def _restore(kept):
+    """Put back the contents of arrays a candidate changed in place; whether it changed any."""
+    changed = False
+    for array, saved in kept:
+        if not np.array_equal(array, saved):
+            if array.flags.writeable:
+                array[...] = saved
+            changed = True
+    return changed
+
+
+def _is_complex(value):
+    if isinstance(value, complex):
+        return True
+    return isinstance(value, (np.ndarray, np.complexfloating)) and value.dtype.kind == "c"
 
 
 def _paren(src):
@@ -983,7 +1226,57 @@ def generate(chooser, features=STRAIGHT, max_statements=8):
     program = Generator(chooser, features, max_statements).program()
     program.record = getattr(chooser, "record", None)
     program.tags = tags_of(program.source)
+    if any(_is_complex(a) for a in program.args):
+        program.tags |= {"complex"}
     return program
+
+
+def _stored_subscripts(node):
+    """The subscripts a statement writes into (``y[i] = v``, ``y[i] += v``)."""
+    import ast
+    if isinstance(node, ast.Assign):
+        return [t for t in node.targets if isinstance(t, ast.Subscript)]
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript):
+        return [node.target]
+    return []
+
+
+def _may_repeat(index):
+    """Whether an index written into may hold a repeat: a list, an array, an integer-array argument."""
+    import ast
+    for n in ast.walk(index):
+        if isinstance(n, ast.List) or (isinstance(n, ast.Name) and n.id in INDEX_NAMES) or (
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "array"):
+            return True
+    return False
+
+
+def _reused_loop_names(function):
+    """Names a loop binds (a ``for`` target, a ``while`` counter) that some other statement binds too
+    (another loop, an assignment); a counter's own ``i = i + 1`` is not a reuse."""
+    import ast
+    loops, bindings = set(), {}
+    inside = set()       # (assignment, name): rebinding a loop's own target in its body (rebind_loop_target)
+    for loop in ast.walk(function):
+        if isinstance(loop, ast.For):
+            targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+            inside.update((id(node), name) for stmt in loop.body for node in ast.walk(stmt) for name in targets)
+    for node in ast.walk(function):
+        if isinstance(node, ast.For):
+            for n in ast.walk(node.target):
+                if isinstance(n, ast.Name):
+                    loops.add(n.id)
+                    bindings[n.id] = bindings.get(n.id, 0) + 1
+        elif isinstance(node, ast.While) and isinstance(node.test, (ast.Compare, ast.BoolOp)):
+            loops.update(n.id for n in ast.walk(node.test) if isinstance(n, ast.Name) and n.id in LOOP_NAMES)
+        elif isinstance(node, ast.Assign):
+            reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            for target in node.targets:
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in reads \
+                            and (id(node), n.id) not in inside:
+                        bindings[n.id] = bindings.get(n.id, 0) + 1
+    return sorted(n for n in loops if bindings.get(n, 0) >= 2)
 
 
 def tags_of(source):
@@ -1009,6 +1302,24 @@ def tags_of(source):
             tags.add("rebind_loop_target")
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript):
             tags.add("subscript_augassign")
+        if isinstance(node, ast.Constant) and isinstance(node.value, complex) or isinstance(node, ast.Attribute) \
+                and node.attr in ("real", "imag", "conj", "conjugate", "angle"):
+            tags.add("complex")       # (np.real of a real value, z.real, np.conj: the complex rules)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id in GLOBAL_NAMES + BUFFER_NAMES:
+            tags.add("attribute_of_a_module_global")
+        if isinstance(node, ast.Global):
+            tags.add("global_write")
+        for target in _stored_subscripts(node):
+            if isinstance(target.value, ast.Name) and target.value.id in BUFFER_NAMES:
+                tags.add("global_write")
+            if _may_repeat(target.slice):
+                tags.add("repeated_index_write")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "at":
+            tags.add("repeated_index_write")
+    for function in ast.parse(source).body:
+        if isinstance(function, ast.FunctionDef) and _reused_loop_names(function):
+            tags.add("reused_loop_name")
     main = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)][-1]
     params = {a.arg for a in main.args.args}
     for node in ast.walk(main):

@@ -1,8 +1,9 @@
 """Every failure the fuzzer found, shrunk, kept as a program that goes through all the oracles again.
 
 A case is the shrunk program's module source, its arguments (by shape; ``float``
-for a Python float) and ``wrt``. Cases for bugs fixed in s2sgrad must pass;
-cases for bugs found but not fixed yet are strict xfails naming the bug (see
+for a Python float, ``Complex(shape)`` for complex values, an integer array as
+itself) and ``wrt``. Cases for bugs fixed in s2sgrad must pass;
+cases for bugs found but not fixed yet are strict xfails naming the bug (``OPEN``, see
 ``fuzz_oracles.KNOWN_BUGS``): when one starts passing, remove its xfail and
 its KNOWN_BUGS entry. Cases for constructs now refused (a GradError naming them, where
 the derivative used to be silently wrong) are in ``REJECTED``.
@@ -18,13 +19,25 @@ from fuzz_programs import Program
 
 
 
+class Complex(tuple):
+    """The shape of a complex argument in :func:`case`."""
+
+
 def case(source, wrt, *shapes, name="f"):
     """A :class:`Program` from source text and argument shapes (``"float"``: a Python float)."""
     rng = np.random.default_rng(20240)
 
+    def value(s):
+        if isinstance(s, Complex):
+            return rng.uniform(-1, 1, s) + 1j * rng.uniform(-1, 1, s)
+        if isinstance(s, str) and s == "float":
+            return float(rng.uniform(-1, 1))
+        if isinstance(s, (int, np.ndarray)):
+            return s
+        return rng.uniform(-1, 1, s)
+
     def values():
-        return tuple(float(rng.uniform(-1, 1)) if s == "float" else s if isinstance(s, int)
-                     else rng.uniform(-1, 1, s) for s in shapes)
+        return tuple(value(s) for s in shapes)
 
     wrt_names = wrt if isinstance(wrt, tuple) else (wrt,)
     params = [line for line in source.splitlines() if line.startswith(f"def {name}(")][0]
@@ -34,6 +47,17 @@ def case(source, wrt, *shapes, name="f"):
 
 
 FIXED = {
+    # a module constant np.float64(0.75) was written into the derivative as a literal, which Python's compiler
+    # rejects (TypeError: got an invalid type in Constant: float64; campaign seed 3000001, features all)
+    "numpy_scalar_module_constant": case("""
+import numpy as np
+
+G = np.float64(0.75)
+
+
+def f(a):
+    return np.sum(np.sin(G * a))
+""", 0, (3,)),
     # a rule's template read t.dtype where t holds a Python float (np.nanmax of a number): asked of NumPy
     # (np.result_type(t)) like the shape; found by the campaign
     "dtype_of_a_python_float": case("""
@@ -544,6 +568,147 @@ def f(c):
 
 KNOWN = {}     # name -> (case, what goes wrong)
 
+# Found by the campaigns over the new classes of issue 19, not fixed on this branch; other helpers fix them.
+# name -> (case, the defect, whether a GradError refusing the construct is a fix too)
+OPEN = {
+    # y[[0, 0]] = v: NumPy writes position 0 once (the last duplicate wins); the adjoint read dy[0] twice,
+    # twice the gradient (campaign seed 3000000, features all)
+    "assignment_with_repeated_indices": (case("""
+import numpy as np
+
+
+def f(a):
+    w = np.zeros_like(a)
+    w[[0, 0]] = np.sum(np.sin(a))
+    return np.sum(np.sin(w))
+""", 0, (3,)), "repeated-index writes: y[[0, 0]] = v differentiates every duplicate", False),
+    # y[idx] += v with idx = [1, 0, 1] an argument: buffered, NumPy adds only the last duplicate's value
+    "augmented_assignment_with_repeated_index_argument": (case("""
+import numpy as np
+
+
+def f(a, idx):
+    w = a.copy()
+    w[idx] += np.sin(a[:3])
+    return np.sum(np.sin(w))
+""", 0, (4,), np.array([1, 0, 1])), "repeated-index writes: y[idx] += v with repeats in an argument", False),
+    # BUF[:] = x * 2.0 into a module-level array, then read: the derivative does not see the write (gradient 0)
+    "write_into_a_module_global_then_read": (case("""
+import numpy as np
+
+BUF = np.zeros((3,))
+
+
+def f(x):
+    BUF[:] = x * 2.0
+    return np.sum(np.sin(BUF))
+""", 0, (3,)), "writes to module globals: BUF[:] = ... is not seen (gradient 0)", True),
+    # the gradient of a real-valued f of complex z must be df/dx - i df/dy (autograd, JAX): s2sgrad gives
+    # its conjugate for np.abs
+    "complex_argument_gradient_convention": (case("""
+import numpy as np
+
+
+def f(z):
+    return np.sum(np.abs(z) ** 2)
+""", 0, Complex((3,))), "complex convention: grad of |z|**2 is the conjugate of df/dx - i df/dy", False),
+    # a real argument times a complex constant, made real again: the gradient of a real argument must be
+    # real; s2sgrad returned a complex one (campaign seed 3000016)
+    "real_argument_times_a_complex_constant": (case("""
+import numpy as np
+
+
+def f(a):
+    w = np.real(a * (0.5+1j))
+    return np.sum(np.sin(w))
+""", 0, (3,)), "complex convention: a real argument gets a complex gradient", False),
+    # np.imag of a complex value: no derivative rule (a crash, not a GradError saying "not supported")
+    "imaginary_part": (case("""
+import numpy as np
+
+
+def f(a, z):
+    return np.sum(np.imag(z * a) ** 2)
+""", (0, 1), (3,), Complex((3,))), "complex: no derivative rule for np.imag", False),
+    # a loop target over an array's rows (floats) reused as the target of a loop over range: the generated
+    # code adds a float adjoint into an integer array (UFuncTypeError; campaign seed 3000025)
+    "loop_target_reused_by_a_loop_over_range": (case("""
+import numpy as np
+
+
+def f(b):
+    for i in b:
+        y = i * 2.0
+    for i in range(3):
+        y = y * (i + 1)
+    return np.sum(np.sin(y))
+""", 0, (3,)), "loops reusing names: a row loop's target reused by a range loop crashes", False),
+    # a loop target reused by an assignment after the loop: the derivative code crashes broadcasting
+    # (ValueError: input operand has more dimensions than allowed by the axis remapping; campaign seed 3000252)
+    "loop_target_reused_by_an_assignment": (case("""
+import numpy as np
+
+
+def f(a):
+    for i in range(1):
+        a = np.ones((1, 3)) * a
+    i = np.sin(a)
+    i = i * np.cosh(i).sum(axis=-2)
+    return np.sum(np.sin(i))
+""", 0, ()), "loops reusing names: a range loop's target reassigned after the loop crashes", False),
+    # the same, then updated in place: the shape-generic derivative disagrees with the specialized one
+    # (campaign seed 3000339)
+    "loop_target_reused_then_updated_in_place": (case("""
+import numpy as np
+
+
+def f(a):
+    hs = []
+    for i in range(1):
+        hs.append(np.tanh(a + (a + a)) * (i + 1))
+    b = np.stack(hs)
+    i = np.log(np.exp(a))
+    i += np.sin(a)
+    return np.sum(np.sin(i))
+""", 0, (3,)), "loops reusing names: the generic derivative of a reused loop target is wrong", False),
+    # z.real as an attribute has no derivative rule (np.real has one; campaign seed 3000160)
+    "real_part_as_an_attribute": (case("""
+import numpy as np
+
+
+def f(d):
+    b = (np.conjugate(d) * d).real
+    return np.sum(np.sin(b))
+""", 0, (4,)), "complex: no derivative rule for the attribute .real", False),
+    # G.T of a module constant is evaluated once, at compile time, into an unnamed outside value: the
+    # derivative cannot be written out as a module ("it refers to T, which no module exports"), and the value
+    # is frozen (campaign seed 3000061)
+    "attribute_of_a_module_constant": (case("""
+import numpy as np
+
+G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
+
+
+def f(a):
+    return np.sum(np.sin((G.T @ G) * a))
+""", 0, ()), "frozen globals: G.T of a module global is a compile-time value no module exports", False),
+    # a method of a module constant, G.clip(-0.5, 0.5): looked up at compile time as a bound method of the value,
+    # which has no derivative rule (GradError "no derivative rule for ndarray.clip"), where x.clip(...) of a
+    # local has one (campaign seed 3200859)
+    "method_of_a_module_constant": (case("""
+import numpy as np
+
+G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
+
+
+def f(a):
+    for i in a:
+        a = G.clip(-0.5, 0.5)
+    return np.sum(np.sin(a))
+""", 0, (2, 3)), "globals: a method of a module constant (G.clip) finds no rule, nor can emit write it out",
+        False),
+}
+
 
 # found as silently wrong gradients; now refused with a GradError naming the construct and its line
 # (s2sgrad/aliasing.py), the case-specific words of which each entry gives
@@ -596,6 +761,18 @@ def f(c):
 @pytest.mark.parametrize("name", sorted(FIXED))
 def test_fixed(name, fuzz_dir):
     check_program(FIXED[name], fuzz_dir)
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=OPEN[name][1]))
+                                  for name in sorted(OPEN)])
+def test_open_defect(name, fuzz_dir):
+    """Passes once the defect is fixed (or, where that is a fix too, the construct is refused by name)."""
+    program, _, refusal_is_a_fix = OPEN[name]
+    try:
+        check_program(program, fuzz_dir)
+    except Unsupported:
+        if not refusal_is_a_fix:
+            raise
 
 
 @pytest.mark.parametrize("name", sorted(REJECTED))
