@@ -22,8 +22,11 @@ import weakref
 import gast
 import numpy as np
 
-from . import dispatch
+from . import dispatch, runtime
 from .aliasing import SharedMemoryError, check_aliasing
+from .astutil import copy_origin
+from .complex_values import may_make_complex
+from . import astutil
 from .codegen import exec_source, module_source, standalone_module
 from .convention import checked_gradient, name_for_kind
 from .depth import with_room_to_recurse
@@ -180,7 +183,12 @@ class Derivative:
     def generic(self):
         """The shape-generic derivative (the code for arguments of any shape), generated on demand."""
         if self._generic is None:
-            self._generic = self._generate(static_facts(self.program))
+            if may_make_complex(self.program.node):
+                raise GradError(f"{self.func.__name__} makes complex values: the code for arguments of any shape is "
+                                "written for real ones", self.program.parsed.origin,
+                                "give example arguments (call the derivative first, or s2sgrad show/emit --example "
+                                "or --shapes)")
+            self._generic = self._generate(static_facts(self.program), for_any_arguments=True)
         return self._generic
 
     # ------------------------------------------------------------ generation
@@ -206,13 +214,13 @@ class Derivative:
         """The reverse transformer's mode for a specialization (a gradient may drop the value)."""
         return self.mode
 
-    def _generate(self, facts, args=None):
+    def _generate(self, facts, args=None, for_any_arguments=False):
         """Generate, optimize and compile a derivative for what ``facts`` knows of shapes; what generation
         reads from outside (a recursive helper's globals) is recorded with the program's bindings."""
         with recording(self.program.bindings):
-            return self._generate_recorded(facts, args)
+            return self._generate_recorded(facts, args, for_any_arguments)
 
-    def _generate_recorded(self, facts, args):
+    def _generate_recorded(self, facts, args, for_any_arguments=False):
         value_free = self._mode_for(facts) == "gradient"
         check_aliasing(self.program, facts.kinds, facts.numbers)
         fn, program, facts, generated = self._transform(facts, args)
@@ -221,6 +229,10 @@ class Derivative:
             dispatch.fill_by_adding(fn, program.externals.np)
         seeds = {a.id for a in fn.args.kwonlyargs}       # a vjp's cotangent may be a Python float too
         ask_numpy_for_shapes(fn, facts.python_numbers | seeds, facts.shape, program.externals.np)
+        if for_any_arguments:     # written for real arrays (see docs/complex.md): a complex one is refused
+            guard = gast.Call(func=program.externals.reference(runtime.real_arrays_only, "real_arrays_only"),
+                              args=[astutil.name(a.id) for a in fn.args.args], keywords=[])
+            fn.body.insert(0, copy_origin(gast.Expr(value=guard), fn))
         grad_name = name_for_kind(fn, self.kind, value_free)    # grad_f returns what grad(f) does
         source = module_source(fn, program.externals)
         if grad_name:

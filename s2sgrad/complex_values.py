@@ -147,10 +147,12 @@ def refuse_recursion_with_complex(facts, func, stmt):
                         "write the recursion as a loop")
 
 
-def refuse_complex_output(facts, out, origin):
+def refuse_complex_output(facts, out, origin, namer):
     """Refuse the gradient of a complex result, as autograd and JAX do: which real loss it stands for
     (its real part, its modulus...) is the user's to say."""
     if isinstance(out, gast.Name) and out.id in facts.complex:
-        raise GradError(f"the result {out.id} is complex: a gradient is defined for a real result only",
-                        origin, f"return the real loss you mean, e.g. np.real({out.id}) or np.abs({out.id}) ** 2; "
-                                f"s2sgrad.vjp takes a complex result with its cotangent")
+        what = namer.spoken(out.id, "the result")
+        raise GradError(f"{what if what == 'the result' else 'the result ' + what} is complex: a gradient is "
+                        "defined for a real result only", origin,
+                        f"return the real loss you mean, e.g. np.real(...) or np.abs(...) ** 2 of it; "
+                        f"s2sgrad.vjp takes a complex result with its cotangent")

@@ -110,7 +110,7 @@ class ReverseMode(CallSites):
             self.has_adjoint.add(out.id)
             self.assigned[seed] = 1              # (assigned here, or a parameter)
             if self.mode in ("grad", "gradient"):
-                refuse_complex_output(self.facts, out, origin_of(ret))
+                refuse_complex_output(self.facts, out, origin_of(ret), self.namer)
                 adjoint.append(assign(seed, const(1.0), ret))
                 self.facts.shapes.setdefault(seed, ())   # a Python float: rules must not read seed.T
             else:

@@ -64,6 +64,15 @@ def last_writes(array, index):
     return writer[index] == order
 
 
+def real_arrays_only(*values):
+    """Code written for arguments of any kind takes them for real: refuse a complex one (docs/complex.md)."""
+    for value in values:
+        if isinstance(value, (list, tuple, dict)):
+            real_arrays_only(*(value.values() if isinstance(value, dict) else value))
+        elif np.iscomplexobj(value):
+            raise TypeError("this derivative is for real arguments: generate it from complex examples for complex ones")
+
+
 def eye_like(a, k=0):
     """``np.eye(n, m, k, dtype=a.dtype)`` for an n x m ``a``, made from ``a`` so it is an array of its library.
 
@@ -132,5 +141,5 @@ def tensordot_adjoint(g, a, b, axes, which):
     return np.transpose(out, np.argsort(order))
 
 
-HELPERS = {"unbroadcast": unbroadcast, "add_at": add_at, "last_writes": last_writes, "eye_like": eye_like, "tensordot_adjoint": tensordot_adjoint,
+HELPERS = {"real_arrays_only": real_arrays_only, "unbroadcast": unbroadcast, "add_at": add_at, "last_writes": last_writes, "eye_like": eye_like, "tensordot_adjoint": tensordot_adjoint,
            "zeros_like_each": zeros_like_each, "add_each": add_each, "sum_copies": sum_copies}

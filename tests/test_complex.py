@@ -596,3 +596,34 @@ def test_a_complex_output_has_no_gradient():
         grad(holomorphic)(z)
     # vjp takes it with a cotangent: for a holomorphic function and the cotangent 1, f'(z)
     np.testing.assert_allclose(vjp(holomorphic)(z, 1.0), (2 * z + z ** 2) * np.exp(z), rtol=1e-12)
+
+
+def _loss_of_real_arrays(X, W):
+    return np.sum(np.abs(X @ W) ** 2)
+
+
+def _loss_making_complex_values(x):
+    return np.real(np.sum(x * (1 + 2j)))
+
+
+def test_code_for_arguments_of_any_shape_refuses_a_complex_argument():
+    """That code (written before any call, or out without example arguments) takes its arguments for real: a
+    complex one would get the derivative of a real function, so it is refused where the code runs."""
+    d = grad(_loss_of_real_arrays, wrt=1)
+    real = np.ones((2, 2)), np.arange(4.0).reshape(2, 2)
+    np.testing.assert_allclose(d.generic.function(*real)[1], d(*real))
+    with pytest.raises(TypeError, match="for real arguments"):
+        d.generic.function(np.ones((2, 2)) * (1 + 1j), np.ones((2, 2)))
+    with pytest.raises(TypeError, match="for real arguments"):      # inside a container too
+        grad(_sum_of_list).generic.function([np.ones(2), np.ones(2) * 1j])
+
+
+def _sum_of_list(xs):
+    return np.sum(xs[0] * xs[1]).real
+
+
+def test_code_for_arguments_of_any_shape_is_refused_for_a_function_making_complex_values():
+    d = grad(_loss_making_complex_values)
+    with pytest.raises(GradError, match="makes complex values"):
+        d.source
+    np.testing.assert_allclose(d(np.ones(2)), [1.0, 1.0])   # from example arguments: real, and right

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ..runtime import add_at, add_each, eye_like, last_writes, sum_copies, unbroadcast, zeros_like_each
+from ..runtime import (add_at, add_each, eye_like, last_writes, real_arrays_only, sum_copies, unbroadcast,
+                       zeros_like_each)
 from .registry import Operand, defrule, nondifferentiable
 
 
@@ -18,6 +19,6 @@ defrule(unbroadcast, "value, like", linear=True, vjp={"value": _spread_back}, na
 defrule(add_at, "array, index, values", name="add_at", namespace={"add_at": add_at},
         vjp={"array": "g", "values": "g[index]"},
         jvp={"array": "darray", "values": "add_at(np.zeros_like(array), index, dvalues)"})
-nondifferentiable(eye_like, zeros_like_each, last_writes)
+nondifferentiable(eye_like, zeros_like_each, last_writes, real_arrays_only)
 defrule(add_each, "first, second", linear=True, name="add_each", vjp={"first": "g", "second": "g"})
 defrule(sum_copies, "adjoints, n", linear=True, name="sum_copies", vjp={"adjoints": "list(g) * (len(adjoints) // n)"})

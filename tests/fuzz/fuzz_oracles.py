@@ -45,6 +45,7 @@ from s2sgrad import GradError
 from s2sgrad.aliasing import SharedMemoryError
 from s2sgrad.api import Gradient, ValueAndGradient, VectorJacobianProduct
 from s2sgrad.cli import write_atomically
+from s2sgrad.complex_values import holds_complex, may_make_complex
 from s2sgrad.optimize import disabled as optimizer_disabled
 
 CHECKS = ("value", "fd", "vjp", "jvp", "optimize", "generic", "emit", "purity")
@@ -57,6 +58,10 @@ class Failure(AssertionError):
     def __init__(self, check, message):
         self.check = check
         super().__init__(f"[{check}] {message}")
+
+
+# how a GradError says that a construct is refused on purpose (not a crash dressed as an error)
+_REFUSALS = ("not supported", "is not differentiated")
 
 
 class Unsupported(Exception):
@@ -72,7 +77,7 @@ class Unsupported(Exception):
         for marker in ("differentiating ", "no derivative rule for "):
             if marker in text:
                 return text.split(marker, 1)[1].split(" is not")[0]
-        return text.split(" is not supported")[0]
+        return text.split(" is not supported")[0].split(" is not differentiated")[0]
 
 
 # Bugs found by this fuzzer in code other than the tests, not fixed yet, each with a strict-xfail
@@ -80,12 +85,6 @@ class Unsupported(Exception):
 # None for all; what goes wrong). A program with such a construct that fails counts as "known", not
 # as a new failure; one that passes counts as passed. Remove an entry when its regression test XPASSes.
 KNOWN_BUGS = {
-    "repeated_index_write": (None, "y[idx] = v / y[idx] += v with repeated indices differentiate every duplicate "
-                                   "(test_open_defect[assignment_with_repeated_indices], ...)"),
-    "global_write": (None, "a write into a module-level array is not seen by the derivative "
-                           "(test_open_defect[write_into_a_module_global_then_read])"),
-    "complex": (None, "complex gradients are the conjugate of autograd's/JAX's, a real argument may get a complex "
-                      "one, np.imag has no rule (test_open_defect[complex_*], [real_argument_*], [imaginary_part])"),
     "attribute_of_a_module_global": (None, "G.T of a module global is a compile-time value that no module exports: "
                                            "emit fails (test_open_defect[attribute_of_a_module_constant])"),
     "reused_loop_name": (None, "a loop target reused by another loop or an assignment "
@@ -182,7 +181,7 @@ def _check(program, module, directory, checks):
         vg = ValueAndGradient(f, program.wrt)
         value, grads = vg(*args)
     except GradError as exc:
-        if "not supported" in exc.message:
+        if any(words in exc.message for words in _REFUSALS):
             raise Unsupported(exc) from exc
         raise
     grads = _as_tuple(grads, program)
@@ -233,11 +232,21 @@ def _check(program, module, directory, checks):
     if "generic" in checks and _has_generic(vg):
         # shape-generic code is written for arrays (it reads x.shape where it cannot know it):
         # a Python float goes in as np.float64. Specialized code takes Python floats as they are.
-        generic_value, generic_grads = vg.generic.function(*[np.float64(a) if type(a) is float else
-                                                              np.complex128(a) if type(a) is complex else a
-                                                              for a in args])
-        _same("generic", _as_tuple(vg._as_requested(generic_grads), program), grads, "shape-generic",
-              "specialized")
+        generic_args = [np.float64(a) if type(a) is float else np.complex128(a) if type(a) is complex else a
+                        for a in args]
+        if any(holds_complex(a) for a in args):
+            # written for real arrays (docs/complex.md): a complex argument must be refused, not differentiated
+            try:
+                vg.generic.function(*generic_args)
+            except TypeError as exc:
+                if "for real arguments" not in str(exc):
+                    raise
+            else:
+                raise Failure("generic", "the shape-generic code took a complex argument for a real one")
+        else:
+            generic_value, generic_grads = vg.generic.function(*generic_args)
+            _same("generic", _as_tuple(vg._as_requested(generic_grads), program), grads, "shape-generic",
+                  "specialized")
 
     if "emit" in checks:
         text = vg.module_source()
@@ -271,7 +280,10 @@ def _check(program, module, directory, checks):
 
 def _has_generic(derivative):
     """Whether a shape-generic derivative exists: not where ``y += v`` may write into shared memory,
-    which only the shape probe can rule out (by seeing that ``y`` holds a number)."""
+    which only the shape probe can rule out (by seeing that ``y`` holds a number), nor for a function that
+    makes complex values."""
+    if may_make_complex(derivative.program.node):   # refused: written for real arrays (docs/complex.md)
+        return False
     try:
         derivative.generic
     except SharedMemoryError:
