@@ -1,23 +1,14 @@
 """docs/functions.md is generated from the rules table (scripts/coverage_page.py) and must be current."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("coverage_page", ROOT / "scripts" / "coverage_page.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from project_scripts import ROOT, load_script
 
 
 def test_functions_page_is_current():
-    script = load_script()
+    script = load_script("coverage_page")
     checked_in = (ROOT / "docs" / "functions.md").read_text()
     stamp = re.search(r"Generated with s2sgrad \S+, (.*?)\. Each rule", checked_in)
     if stamp and stamp.group(1) != script.versions():
@@ -26,7 +17,7 @@ def test_functions_page_is_current():
 
 
 def test_functions_page_lists_every_rule_and_method():
-    script = load_script()
+    script = load_script("coverage_page")
     from s2sgrad.rules import builtin_rules
     from s2sgrad.rules.methods import ARRAY_METHODS
     text = script.page()

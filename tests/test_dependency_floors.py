@@ -4,11 +4,8 @@ releases installed, by giving s2sgrad what the old releases do, and check that t
 are the ones pyproject declares.
 """
 
-import importlib.util
 import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import astor
 import numpy as np
@@ -16,8 +13,7 @@ import pytest
 
 import s2sgrad
 from finite_differences import assert_grads_close
-
-ROOT = Path(__file__).resolve().parent.parent
+from project_scripts import ROOT, load_script
 
 
 def _astor_080_to_source(node, indent_with=" " * 4, add_line_information=False, pretty_string=None,
@@ -85,10 +81,7 @@ def test_gradients_work_with_a_scipy_before_softplus(tmp_path):
 
 
 def _floors_script():
-    spec = importlib.util.spec_from_file_location("test_floors", ROOT / "scripts" / "test_floors.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("test_floors")
 
 
 def test_the_pinned_floors_are_those_pyproject_declares():

@@ -906,13 +906,19 @@ class Body:
         if not ok:
             self.env.pop(counter, None)
 
-    def stmt_write(self):
-        c, g = self.c, self.g
+    def array_and_new_name(self):
+        """An array of at least one axis to write a copy of, and a fresh name for the copy; (None, None) if
+        there is none."""
         arrays = [n for n in self.floats() if isinstance(self.env[n], np.ndarray) and self.env[n].ndim]
         if not arrays:
+            return None, None
+        return self.c.pick(arrays), self.g.fresh()
+
+    def stmt_write(self):
+        c, g = self.c, self.g
+        src, target = self.array_and_new_name()
+        if src is None:
             return
-        src = c.pick(arrays)
-        target = g.fresh()
         init = c.pick([f"np.zeros_like({src})", f"{src}.copy()", f"np.ones_like({src})", f"np.copy({src})",
                        f"np.zeros({np.shape(self.env[src])!r})"])
         try:
@@ -973,11 +979,9 @@ class Body:
         buffered: it adds once per distinct index); ``np.add.at`` adds every one.
         """
         c, g = self.c, self.g
-        arrays = [n for n in self.floats() if isinstance(self.env[n], np.ndarray) and self.env[n].ndim]
-        if not arrays:
+        src, target = self.array_and_new_name()
+        if src is None:
             return
-        src = c.pick(arrays)
-        target = g.fresh()
         init = g.np_(c.pick([f"np.zeros_like({src})", f"{src}.copy()", f"np.ones_like({src})"]))
         try:
             self.env = self.run(f"{target} = {init}")
