@@ -97,6 +97,9 @@ _UNDEFINED_HINT = "define or import it at module level before calling grad"
 _READS_NAMES = (builtins.eval, builtins.exec, builtins.locals, builtins.vars, builtins.globals)
 
 
+_ARRAYS = (np.ndarray, np.generic)     # outside values whose attributes are read as a local array's
+
+
 def is_simple_constant(value):
     """Whether ``value`` can be written as a literal: exactly a Python number, string, bool or None
     (a NumPy scalar such as ``np.float64(0.75)`` subclasses float but is no literal, and keeps its dtype
@@ -710,7 +713,8 @@ class FunctionNormalizer:
         return self.external_value(value, chain[0] if chain else node.id, home=None)
 
     def reaches_outside_array(self, expr):
-        """Whether ``expr``, a chain ``G`` or ``cfg.W.T`` on a module name, passes through a NumPy array.
+        """Whether ``expr``, a chain ``G`` or ``cfg.W.T`` on a module name, passes through a NumPy array
+        (or a NumPy scalar, ``np.float64(0.75)``, which has the array's attributes and methods).
 
         An attribute or method of an array is then one of a value, as for a local array (``G.T``,
         ``G.clip(0, 1)`` through the method table), not a constant to work out once: that would be
@@ -728,12 +732,12 @@ class FunctionNormalizer:
         if not found:
             return False
         for attr in reversed(chain):
-            if isinstance(value, np.ndarray):
+            if isinstance(value, _ARRAYS):
                 return True
             if not hasattr(value, attr):
                 return False
             value = attribute(value, attr)
-        return isinstance(value, np.ndarray)
+        return isinstance(value, _ARRAYS)
 
     def is_method(self, func):
         """Whether ``a.b.f`` is a method of a local value (or of an outside array, ``G.clip``) rather than

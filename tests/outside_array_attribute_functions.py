@@ -8,6 +8,7 @@ import types
 import numpy as np
 
 G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
+SCALE = np.float64(0.75)       # a NumPy scalar has the array's attributes and methods
 
 
 class Config:
@@ -38,6 +39,10 @@ def summed_and_reshaped(x):
 
 def shaped(x):
     return np.sum(np.sin(x) * G.shape[1]) + np.sum((np.zeros(G.shape) + G) * x ** 2)
+
+
+def of_a_numpy_scalar(x):
+    return np.sum(np.float_power(np.cosh(SCALE.copy()), x)) + np.sum(SCALE.T * x ** 2) + SCALE.clip(0, 0.5) * x[0]
 
 
 def through_a_class_and_a_namespace(x):

@@ -5,11 +5,12 @@ time, into unnamed outside values: the derivative could not be written out as a 
 refers to T, which no module exports"), and ``G.clip`` was a bound method with no derivative rule
 (where ``np.clip(G, ...)`` and ``x.clip(...)`` of a local have one). Now ``G.T`` stays ``G.T`` in
 generated code (the written-out module imports ``G``), ``G.clip(...)`` is ``np.clip(G, ...)``
-through the method table, and rebinding ``G`` recompiles. Constants that are not arrays (a class's
+through the method table, and rebinding ``G`` recompiles. The same holds for a NumPy scalar (``np.float64(0.75)``). Constants that are not arrays (a class's
 or a namespace's attributes) are read as before.
 """
 
 import importlib.util
+import re
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ CASES = [
     (functions.clipped_in_a_loop, lambda rng: [rng.normal(size=(2, 3))]),
     (functions.summed_and_reshaped, lambda rng: [rng.normal(size=3)]),
     (functions.shaped, lambda rng: [rng.normal(size=3)]),
+    (functions.of_a_numpy_scalar, lambda rng: [rng.normal(size=3)]),
     (functions.through_a_class_and_a_namespace, lambda rng: [rng.normal(size=3)]),
 ]
 IDS = [f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)]
@@ -56,7 +58,7 @@ def test_the_written_out_module_imports_the_array_and_gives_the_same_gradient(fu
     derivative = s2sgrad.grad(func)
     expected = derivative(*args)
     written, text = _written_out(derivative, tmp_path, func.__name__)
-    assert "from outside_array_attribute_functions import G" in text
+    assert re.search(r"^from outside_array_attribute_functions import (G|SCALE)$", text, re.M)
     np.testing.assert_allclose(getattr(written, f"grad_{func.__name__}")(*args), expected, rtol=1e-12)
     np.testing.assert_allclose(expected, numerical_grad(func, args, 0), rtol=1e-6, atol=1e-8)
 
@@ -66,6 +68,8 @@ def test_the_generated_code_reads_the_attribute_and_maps_the_method():
     assert "G.T @ G" in text
     text = s2sgrad.grad(functions.clipped).module_source()
     assert "np.clip(G, -0.5, 0.5)" in text
+    text = s2sgrad.grad(functions.of_a_numpy_scalar).module_source()
+    assert "np.copy(SCALE)" in text and "SCALE.T" in text and "np.clip(SCALE, 0, 0.5)" in text
 
 
 @pytest.mark.parametrize("func", [functions.transposed, functions.clipped, functions.shaped],

@@ -590,6 +590,19 @@ def f(a):
         a = G.clip(-0.5, 0.5)
     return np.sum(np.sin(a))
 """, 0, (2, 3)),
+    # the same for a method of a NumPy scalar module constant: SCALE.copy() was a bound method, an unnamed
+    # outside value ("cannot write out a module for f: it refers to copy, which no module exports"; campaign
+    # seed 3001362)
+    "method_of_a_module_numpy_scalar": case("""
+import numpy as np
+
+SCALE = np.float64(0.75)
+
+
+def f(dx):
+    value = np.float_power(np.cosh(SCALE.copy()), dx[[1, 1]])
+    return np.sum(value ** 2)
+""", 0, (4,)),
 }
 
 KNOWN = {}     # name -> (case, what goes wrong)
