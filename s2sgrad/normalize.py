@@ -97,6 +97,9 @@ _UNDEFINED_HINT = "define or import it at module level before calling grad"
 _READS_NAMES = (builtins.eval, builtins.exec, builtins.locals, builtins.vars, builtins.globals)
 
 
+_ARRAYS = (np.ndarray, np.generic)     # outside values whose attributes are read as a local array's
+
+
 def is_simple_constant(value):
     """Whether ``value`` can be written as a literal: exactly a Python number, string, bool or None
     (a NumPy scalar such as ``np.float64(0.75)`` subclasses float but is no literal, and keeps its dtype
@@ -687,13 +690,18 @@ class FunctionNormalizer:
         return ref
 
     def try_external(self, expr):
-        """``np.pi`` or ``np.linalg`` as an outside reference; None for attributes of locals."""
+        """``np.pi`` or ``np.linalg`` as an outside reference; None for attributes of locals, and for
+        attributes of an outside array (``G.T``, ``cfg.W.shape``): those are read as for a local array, on
+        the array's own reference, so that generated code reads ``G.T`` at each call and a written-out
+        module imports ``G`` (see :meth:`reaches_outside_array`)."""
         chain = []
         node = expr
         while isinstance(node, gast.Attribute):
             chain.append(node.attr)
             node = node.value
         if not isinstance(node, gast.Name) or node.id in self.locals:
+            return None
+        if self.reaches_outside_array(expr.value if isinstance(expr, gast.Attribute) else expr):
             return None
         found, value = self.parsed.lookup(node.id)
         if not found:
@@ -704,12 +712,40 @@ class FunctionNormalizer:
             value = attribute(value, attr)      # (recorded: cfg.LAM may be rebound, see freshness.py)
         return self.external_value(value, chain[0] if chain else node.id, home=None)
 
+    def reaches_outside_array(self, expr):
+        """Whether ``expr``, a chain ``G`` or ``cfg.W.T`` on a module name, passes through a NumPy array
+        (or a NumPy scalar, ``np.float64(0.75)``, which has the array's attributes and methods).
+
+        An attribute or method of an array is then one of a value, as for a local array (``G.T``,
+        ``G.clip(0, 1)`` through the method table), not a constant to work out once: that would be
+        an unnamed value no written-out module exports, and ``G.clip`` a bound method with no rule.
+        Names that cannot be resolved, or attributes that do not exist, answer False: try_external
+        and resolve_callee say what is wrong with them."""
+        chain = []
+        node = expr
+        while isinstance(node, gast.Attribute):
+            chain.append(node.attr)
+            node = node.value
+        if not isinstance(node, gast.Name) or node.id in self.locals:
+            return False
+        found, value = self.parsed.lookup(node.id)
+        if not found:
+            return False
+        for attr in reversed(chain):
+            if isinstance(value, _ARRAYS):
+                return True
+            if not hasattr(value, attr):
+                return False
+            value = attribute(value, attr)
+        return isinstance(value, _ARRAYS)
+
     def is_method(self, func):
-        """Whether ``a.b.f`` is a method of a local value rather than a module's function."""
+        """Whether ``a.b.f`` is a method of a local value (or of an outside array, ``G.clip``) rather than
+        a module's function."""
         node = func
         while isinstance(node, gast.Attribute):
             node = node.value
-        return not isinstance(node, gast.Name) or node.id in self.locals
+        return not isinstance(node, gast.Name) or node.id in self.locals or self.reaches_outside_array(func.value)
 
     def resolve_callee(self, func):
         """The object a call's function expression names, without binding it in generated code."""

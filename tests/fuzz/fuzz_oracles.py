@@ -85,8 +85,6 @@ class Unsupported(Exception):
 # None for all; what goes wrong). A program with such a construct that fails counts as "known", not
 # as a new failure; one that passes counts as passed. Remove an entry when its regression test XPASSes.
 KNOWN_BUGS = {
-    "attribute_of_a_module_global": (None, "G.T of a module global is a compile-time value that no module exports: "
-                                           "emit fails (test_open_defect[attribute_of_a_module_constant])"),
     "reused_loop_name": (None, "a loop target reused by another loop or an assignment "
                                "(test_open_defect[loop_target_reused_by_a_loop_over_range])"),
 }

@@ -565,6 +565,45 @@ def f(c):
     return np.matmul((c if float(np.sum(dx)) > 0 else c * 2), dx)
 """, 0, (3,)),
     # found by the campaigns over the classes of issue 19, and fixed
+    # G.T of a module constant was evaluated once, at compile time, into an unnamed outside value: the
+    # derivative could not be written out as a module ("it refers to T, which no module exports"), and the
+    # value was frozen (campaign seed 3000061); G.T now stays G.T on the imported G
+    "attribute_of_a_module_constant": case("""
+import numpy as np
+
+G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
+
+
+def f(a):
+    return np.sum(np.sin((G.T @ G) * a))
+""", 0, ()),
+    # a method of a module constant, G.clip(-0.5, 0.5), was looked up at compile time as a bound method of the
+    # value, which has no derivative rule (GradError "no derivative rule for ndarray.clip"), where x.clip(...)
+    # of a local has one (campaign seed 3200859); it is now np.clip(G, -0.5, 0.5), as for a local
+    "method_of_a_module_constant": case("""
+import numpy as np
+
+G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
+
+
+def f(a):
+    for i in a:
+        a = G.clip(-0.5, 0.5)
+    return np.sum(np.sin(a))
+""", 0, (2, 3)),
+    # the same for a method of a NumPy scalar module constant: SCALE.copy() was a bound method, an unnamed
+    # outside value ("cannot write out a module for f: it refers to copy, which no module exports"; campaign
+    # seed 3001362)
+    "method_of_a_module_numpy_scalar": case("""
+import numpy as np
+
+SCALE = np.float64(0.75)
+
+
+def f(dx):
+    value = np.float_power(np.cosh(SCALE.copy()), dx[[1, 1]])
+    return np.sum(value ** 2)
+""", 0, (4,)),
     # y[[0, 0]] = v: NumPy writes position 0 once (the last duplicate wins); the adjoint read dy[0] twice,
     # twice the gradient (campaign seed 3000000, features all)
     "assignment_with_repeated_indices": case("""
@@ -670,33 +709,6 @@ def f(a):
     i += np.sin(a)
     return np.sum(np.sin(i))
 """, 0, (3,)), "loops reusing names: the generic derivative of a reused loop target is wrong", False),
-    # G.T of a module constant is evaluated once, at compile time, into an unnamed outside value: the
-    # derivative cannot be written out as a module ("it refers to T, which no module exports"), and the value
-    # is frozen (campaign seed 3000061)
-    "attribute_of_a_module_constant": (case("""
-import numpy as np
-
-G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
-
-
-def f(a):
-    return np.sum(np.sin((G.T @ G) * a))
-""", 0, ()), "frozen globals: G.T of a module global is a compile-time value no module exports", False),
-    # a method of a module constant, G.clip(-0.5, 0.5): looked up at compile time as a bound method of the value,
-    # which has no derivative rule (GradError "no derivative rule for ndarray.clip"), where x.clip(...) of a
-    # local has one (campaign seed 3200859)
-    "method_of_a_module_constant": (case("""
-import numpy as np
-
-G = np.linspace(-1.0, 1.0, 6).reshape((2, 3))
-
-
-def f(a):
-    for i in a:
-        a = G.clip(-0.5, 0.5)
-    return np.sum(np.sin(a))
-""", 0, (2, 3)), "globals: a method of a module constant (G.clip) finds no rule, nor can emit write it out",
-        False),
 }
 
 
