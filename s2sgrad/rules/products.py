@@ -125,8 +125,8 @@ dans = np.cumprod(nonzero, axis={ax}) * (((count == 0) + (count == 1) * held) * 
                                         + ((count == 1) + (count == 2) * held) * at
                                         - (count == 2) * np.cumsum(np.where(zero, t * x, 0.0), axis={ax}))
 """
-    jvp.__doc__ = ("the vjp's transpose: the running sums of da / a (no zero yet) and of the zeros' da (one zero), "
-                   "counting zeros as the vjp does, so that its own derivatives are right at zeros too")
+    # (the vjp's transpose, counting zeros as it does: its own derivatives are right at zeros too)
+    jvp.__doc__ = "ans times the running sum of da / a before the first zero; the zero's da times the rest after"
     return jvp
 
 
