@@ -69,6 +69,10 @@ import test_rules_matrix as matrix  # noqa: E402
 _MAXIMA, _MINIMA = ("np.max", "np.amax", "np.nanmax"), ("np.min", "np.amin", "np.nanmin")
 _ONE_D = "in the branch of a 1-D x, "
 _ZERO_D = "the branch of a 0-d operand, which np.matmul refuses"
+_PRODUCTS, _SCANS = ("np.prod", "np.nanprod"), ("np.cumprod", "np.cumulative_prod")
+_POWERS = ("np.power", "np.float_power", "math.pow", "pow")
+_COUNTS = "a count of zeros is never negative"
+_NO_ZEROS_HELD = "where there is no zero, held is a sum of nothing: 0, and constant"
 EQUIVALENT = [
     (_MAXIMA, r"\w+\[a\] break ties: a == \(ans if .* -> a >= ", "a >= max is a == max"),
     (_MINIMA, r"\w+\[a\] break ties: a == \(ans if .* -> a <= ", "a <= min is a == min"),
@@ -98,6 +102,25 @@ EQUIVALENT = [
     (("np.average",), r"vjp\[weights\] \(at 12\) negate keepdims: True -> not True #2$",
      "the total of 1-D weights standing along the axis: its other axes have length 1, kept or not it "
      "broadcasts alike"),
+    (("np.imag", "np.angle"), r"\w+\[\w+\] negate result: np\.zeros_like\(\w+\) ->", "-0 is 0 (the rule of a real "
+                                                                                    "argument)"),
+    (_PRODUCTS, r"\w+\[a\] \(at \d+\) break ties: zeros == 0 -> zeros <= 0$", _COUNTS),
+    (_PRODUCTS, r"\w+\[a\] \(at \d+\) break ties: zeros == 1 -> zeros <= 1$", "in the branch of a zero element, "
+                                                                              "whose reduction has one zero or more"),
+    (_PRODUCTS, r"\w+\[a\] \(at \d+\) break ties: zeros == 2 -> zeros <= 2$",
+     "in the branch of a zero element (one zero or more), where with one zero held - factors is the element minus "
+     "itself: 0, and constant"),
+    (_PRODUCTS, r"\w+\[a\] \(at \d+\) break ties: zeros == 1 -> zeros <= 1 #2$", _NO_ZEROS_HELD),
+    (_SCANS, r"\w+\[\w\] \(at \d+\) break ties: count == 0 -> count <= 0$", _COUNTS),
+    (_SCANS, r"vjp\[\w\] \(at \d+\) break ties: count == 1 -> count <= 1$",
+     "in the branch of a zero element, whose running counts from it on are 1 or more"),
+    (_SCANS, r"jvp\[\w\] \(at \d+\) break ties: count == 1 -> count <= 1$",
+     "where no zero came yet, the running sum of the zeros' tangents is a sum of nothing: 0, and constant"),
+    (_SCANS, r"\w+\[\w\] \(at \d+\) break ties: count == 1 -> count <= 1 #2$", _NO_ZEROS_HELD),
+    (_POWERS, r"\w+\[\w+\] \(at \d+\) break ties: \w+ == 0 -> \w+ <= 0$", "only at a negative base with the exponent "
+     "0 (for the base's test: there only the second derivative in base and exponent changes, which does not exist: "
+     "x ** y is not real for exponents near 0) or at a zero base with a negative exponent (for the exponent's "
+     "test: the power is infinite there, without a derivative)"),
     (("max", "min"), "", "never instantiated: normalization writes max(a, b) as np.maximum(a, b) and max(xs) as "
                          "np.max(xs) (and refuses max(*xs), a renamed max)"),
 ]

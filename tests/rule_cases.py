@@ -93,8 +93,9 @@ def fixed(value):
 
 class Case:
     def __init__(self, expr, fn=None, outputs=None, used=None, wrt=None, rtol=1e-5, atol=1e-6, eps=1e-6,
-                 skip_forward=None, **args):
+                 skip_forward=None, hessian=False, **args):
         self.expr = expr
+        self.hessian = hessian              # also check a Hessian-vector product (where a rule is written for it)
         self.skip_forward = skip_forward    # the reason forward mode cannot be checked (a known bug)
         self.fn = fn
         self.outputs = outputs

@@ -73,6 +73,15 @@ TIES = np.array([[0.5, 0.5, -1.0, 2.0], [1.5, -0.3, 1.5, 0.25], [-2.0, 0.7, 0.1,
 ZEROS = np.array([[0.0, 1.5, -0.5, 2.0], [0.7, -1.2, 0.0, 0.4], [1.1, 0.9, -0.8, 1.3]])
 HALF_TIED = np.where(np.arange(12).reshape(3, 4) % 2 == 0, TIES, TIES[::-1, ::-1])     # ties TIES in half its places
 WITH_NAN = np.where(np.arange(12).reshape(3, 4) % 3 == 1, np.nan, TIES[::-1])
+# rows with 0, 2, 2, 3 and 1 zeros; columns with 3, 2, 2, 1 and 0 (a product's derivatives count its zeros)
+SOME_ZEROS = np.array([[1.1, 0.9, -0.8, 1.3, 0.6], [0.0, 0.0, 1.2, -0.4, 1.5], [0.0, 1.5, 0.0, 2.0, -0.9],
+                       [0.0, 0.0, 1.4, 0.0, 0.8], [1.2, -0.6, 0.0, 0.5, 1.1]])
+# NaNs (which np.nanprod skips) among them: rows with 0, 1, 2, 3 and 1 zeros
+NAN_ZEROS = np.where(np.array([[0, 1, 0, 0, 0], [1, 0, 0, 0, 1], [0, 0, 0, 1, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0]]),
+                     np.nan, SOME_ZEROS)
+# running products along rows: a zero first; one in the middle and one last; three; one last; none
+RUN_ZEROS = np.array([[0.0, 1.5, -0.5, 2.0, 0.7], [0.7, 1.2, 0.0, 0.4, 0.0], [1.1, 0.0, 0.9, 0.0, 0.0],
+                      [1.3, -0.8, 0.6, 1.5, 0.0], [0.8, -1.1, 1.4, 0.6, 1.2]])
 NEGATIVE = np.array([[-0.5, -1.5, -0.7, -2.0], [-0.6, -1.1, -0.9, -0.3], [-1.3, -0.2, -0.4, -1.8]])
 
 
@@ -128,11 +137,39 @@ SPECIAL_CASES = {
                   Case("np.median(a, axis=0)", a=given(NEGATIVE))],
 
     # zeros and negative values
+    # (and their second derivatives there: the adjoints are written to be differentiated again)
     "np.prod": [Case("np.prod(a, axis=1)", a=given(ZEROS)), Case("np.prod(a)", a=given([0.0, 0.0, 2.0])),
-                Case("np.prod(a, axis=1)", a=given(NEGATIVE)), Case("np.prod(a, axis=0)", a=normal(3, 4))],
-    "np.cumprod": [Case("np.cumprod(a, axis=1)", a=given(ZEROS)), Case("np.cumprod(a, axis=1)", a=given(NEGATIVE))],
+                Case("np.prod(a, axis=1)", a=given(NEGATIVE)), Case("np.prod(a, axis=0)", a=normal(3, 4)),
+                Case("np.prod(a, axis=1)", a=given(SOME_ZEROS), hessian=True),
+                Case("np.prod(a, axis=0, keepdims=True)", a=given(SOME_ZEROS), hessian=True),
+                Case("np.prod(a)", a=given([1.5, 0.0, -0.5, 2.0]), hessian=True),
+                Case("np.prod(a)", a=given([0.0, 1.5, 0.0, 0.0, -2.0]), hessian=True),
+                Case("np.prod(a)", a=given([[0.0, 1.5], [-0.5, 0.0]]), hessian=True)],
+    "np.nanprod": [Case("np.nanprod(a, axis=1)", a=given(NAN_ZEROS), hessian=True),
+                   Case("np.nanprod(a, axis=0, keepdims=True)", a=given(NAN_ZEROS), hessian=True),
+                   Case("np.nanprod(a)", a=given([np.nan, 0.0, 1.5, np.nan, -0.5]), hessian=True)],
+    "np.cumprod": [Case("np.cumprod(a, axis=1)", a=given(ZEROS)), Case("np.cumprod(a, axis=1)", a=given(NEGATIVE)),
+                   Case("np.cumprod(a, axis=1)", a=given(RUN_ZEROS), hessian=True),
+                   Case("np.cumprod(a, axis=0)", a=given(RUN_ZEROS.T), hessian=True),
+                   Case("np.cumprod(a)", a=given(RUN_ZEROS[1:3]), hessian=True)],
+    "np.cumulative_prod": [Case("np.cumulative_prod(a, axis=1)", a=given(RUN_ZEROS), hessian=True),
+                           Case("np.cumulative_prod(a, axis=0)", a=given(RUN_ZEROS.T), hessian=True),
+                           Case("np.cumulative_prod(a)", a=given(RUN_ZEROS[2]), hessian=True)],
     "np.power": [Case("a ** 3", a=given(ZEROS)), Case("a ** 2.0", a=given(NEGATIVE)),
-                 Case("a ** 0.0", a=given(ZEROS))],
+                 Case("a ** 0.0", a=given(ZEROS)), Case("a ** 1", a=given(ZEROS), hessian=True),
+                 Case("a ** 2", a=given(ZEROS), hessian=True), Case("a ** 0", a=given(ZEROS), hessian=True),
+                 # an exponent that varies: 1 and 2 at a zero base (differentiated in the base alone: a base
+                 # moved below 0 has no real power), 0 at bases that are not 0 (in both: the mixed derivative)
+                 Case("np.power(a, b)", a=given([0.0, 0.0, 0.0]), b=given([1.0, 2.0, 3.0]), wrt=("a",), hessian=True),
+                 Case("np.power(a, b)", a=given([1.5, 0.5, 2.0]), b=given([0.0, 0.0, 1.5]), hessian=True),
+                 Case("a ** b", a=given(ZEROS), b=given(2.0), wrt=("a",), hessian=True)],
+    "np.float_power": [Case("np.float_power(a, b)", a=given([0.0, 0.0]), b=given([1.0, 2.0]), wrt=("a",),
+                            hessian=True),
+                       Case("np.float_power(a, b)", a=given([1.5, 0.5]), b=given([0.0, 0.0]), hessian=True),
+                       Case("np.float_power(a, 0)", a=given(ZEROS), hessian=True)],
+    "math.pow": [Case("fn(a, b)", a=given(0.0), b=given(1.0), wrt=("a",), hessian=True),
+                 Case("fn(a, b)", a=given(1.5), b=given(0.0), hessian=True),
+                 Case("fn(a, 2.0)", a=given(0.0), hessian=True)],
 
     # repeated indices
     "x[array]": [Case("a[b]", a=normal(4, 3), b=fixed(np.array([1, 3, 1, 1]))),
@@ -146,7 +183,9 @@ SPECIAL_CASES = {
                           Case("scipy.special.i1e(a)", a=given(NEGATIVE))],
 
     # parameters the table's cases hold constant, axes and keepdims that matter
-    "pow": [Case("pow(a, b)", a=positive(), b=normal())],
+    "pow": [Case("pow(a, b)", a=positive(), b=normal()), Case("pow(a, b)", a=given(0.0), b=given(1.0), wrt=("a",),
+                                                               hessian=True),
+            Case("pow(a, b)", a=given(1.5), b=given(0.0), hessian=True)],
     "sum": [Case("sum([a, b], c)", a=normal(2, 3), b=normal(2, 3), c=normal(3)),    # terms that broadcast
             Case("sum([a, b, a])", a=normal(2, 3), b=normal(3)), Case("sum((a, b))", a=normal(), b=normal(2))],
     "np.dot": [Case("np.dot(a, b)", a=normal(2, 3), b=normal())],

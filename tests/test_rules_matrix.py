@@ -9,15 +9,23 @@ matching gradients means the whole Jacobian matches. Both the derivative
 specialized to the arguments' shapes and the shape-generic one are run, in
 reverse mode and (where the rule has forward templates) in forward mode; and
 forward mode over the generated gradient (a Hessian-vector product), so that
-no rule writes an adjoint that s2sgrad could not differentiate again.
+no rule writes an adjoint that s2sgrad could not differentiate again. A case
+made with ``hessian=True`` (a special point where a rule is written so that its
+own derivatives are right, a product at its zeros) has :func:`test_rule` check
+its Hessian too, in all the parameters together and both ways (forward over
+reverse, and reverse over the generated forward code), so that the mutation
+script (``scripts/mutate_rules.py``), which runs :func:`test_rule`, sees a
+mutant that breaks only second derivatives.
 
 A rule without cases fails :func:`test_every_rule_has_cases`: nothing is
 added to the table untested.
 """
 
+import ast
 import importlib
 import importlib.util
 import itertools
+import pathlib
 import sys
 
 import numpy as np
@@ -179,6 +187,10 @@ def test_rule(rule, case, tmp_path):
                                        err_msg=f"{label} reverse-mode gradient of {name} for {case.expr}\n"
                                                f"{derivative.source}")
     np.testing.assert_allclose(generic_value, value)
+    if case.hessian:        # a rule written so that its adjoint's own derivatives are right (at zeros, say)
+        v, product = check_hessian_vector_product(module, names, values, wrt, rng, case)
+        if rule is None or rule.jvp:
+            check_reverse_over_forward(module, names, values, wrt, v, product, case)
 
     if rule is not None and not rule.jvp:
         return
@@ -247,12 +259,46 @@ def test_rule_second_order(rule, case, tmp_path):
         pytest.skip(_NO_SECOND_ORDER[rule.name])
     rng = np.random.default_rng(20240611)
     module, names, values = _module(tmp_path, case, rng)
-    name = _wrt(case, names, values[:len(names)])[0]
-    i = names.index(name)
-    x = values[i]
-    v = float(rng.standard_normal()) if isinstance(x, float) else rng.standard_normal(np.shape(x))
-    found = s2sgrad.hvp(module.loss, wrt=name)(*values, v)
-    gradient, eps = s2sgrad.grad(module.loss, wrt=name), 1e-5
-    expected = (np.asarray(gradient(*_perturbed(values, i, eps * v))) -
-                np.asarray(gradient(*_perturbed(values, i, -eps * v)))) / (2 * eps)
-    np.testing.assert_allclose(found, expected, rtol=1e-3, atol=1e-4, err_msg=f"Hessian-vector product for {case.expr}")
+    check_hessian_vector_product(module, names, values, _wrt(case, names, values[:len(names)])[:1], rng, case)
+
+
+def check_hessian_vector_product(module, names, values, wrt, rng, case):
+    """``s2sgrad.hvp`` of ``module.loss`` in the parameters ``wrt`` (together, so that the mixed second
+    derivatives count), along a random direction, against central differences of the generated gradient
+    along it (the gradient itself is checked against the function's own differences)."""
+    indices = [names.index(name) for name in wrt]
+    v = [float(rng.standard_normal()) if isinstance(values[i], float) else rng.standard_normal(np.shape(values[i]))
+         for i in indices]
+    step = lambda eps: [x + eps * v[indices.index(k)] if k in indices else x for k, x in enumerate(values)]
+    if len(wrt) == 1:
+        found = [s2sgrad.hvp(module.loss, wrt=wrt[0])(*values, v[0])]
+        gradient = lambda args: [s2sgrad.grad(module.loss, wrt=wrt[0])(*args)]
+    else:
+        found = s2sgrad.hvp(module.loss, wrt=tuple(wrt))(*values, tuple(v))
+        gradient = lambda args: s2sgrad.grad(module.loss, wrt=tuple(wrt))(*args)
+    eps = 1e-5
+    expected = [(np.asarray(up) - np.asarray(down)) / (2 * eps) for up, down in zip(gradient(step(eps)),
+                                                                                    gradient(step(-eps)))]
+    for name, f, e in zip(wrt, found, expected):
+        np.testing.assert_allclose(f, e, rtol=1e-3, atol=1e-4, err_msg=f"Hessian-vector product in {name} for "
+                                                                         f"{case.expr}")
+    return v, expected
+
+
+def check_reverse_over_forward(module, names, values, wrt, v, expected, case):
+    """The gradient of the generated forward-mode tangent along ``v`` (reverse over forward), which is the
+    Hessian times ``v`` too: the forward templates' own derivatives (``held`` at a product's zeros) are
+    checked as the adjoints' are (``expected``: central differences of the gradient along ``v``)."""
+    forward = s2sgrad.jvp(module.loss, wrt=wrt[0] if len(wrt) == 1 else tuple(wrt))
+    forward(*values, v[0] if len(wrt) == 1 else tuple(v))       # (its source is that of the shapes it last ran on)
+    tree = ast.parse(forward.source)
+    function = tree.body[-1]
+    function.args.args += function.args.kwonlyargs        # the tangents, positionally
+    function.args.kwonlyargs, function.args.kw_defaults = [], []
+    function.body[-1].value = function.body[-1].value.elts[1]      # the tangent alone
+    path = pathlib.Path(module.__file__).with_name(f"rule_case_tangent_{next(_counter)}.py")
+    tangent = getattr(_imported(path, ["import numpy as np", ast.unparse(tree)], case), function.name)
+    found = s2sgrad.grad(tangent, wrt=tuple(wrt))(*values, *v)
+    for name, f, e in zip(wrt, found, expected):
+        np.testing.assert_allclose(f, e, rtol=1e-3, atol=1e-4, err_msg=f"reverse over forward mode in {name} for "
+                                                                         f"{case.expr}\n{ast.unparse(tree)}")

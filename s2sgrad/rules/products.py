@@ -84,19 +84,6 @@ def _flat(name, flat):
     return f"np.ravel({name})" if flat else name
 
 
-def _running(x, ax):
-    """Statements on ``x`` (the elements, along axis ``ax``): the first zero of each run, and the running
-    product with that zero taken as 1 (``rest``)."""
-    return f"""
-x = {x}
-zero = x == 0
-seen = np.cumsum(zero, axis={ax})
-first = zero & (seen == 1)
-nonzero = np.where(zero, 1.0, x)
-rest = np.cumprod(np.where(first, 1.0, x), axis={ax})
-"""
-
-
 def _reversed_scan(v, ax):
     return f"np.flip(np.cumsum(np.flip({v}, {ax}), {ax}), {ax})"
 
@@ -125,8 +112,20 @@ def _running_jvp(param, flatten_none):
     def jvp(axis, **arguments):
         ax, flat = _scan_axis(axis, arguments[param], flatten_none)
         x, t = _flat(param, flat), _flat(f"d{param}", flat)
-        return _running(x, ax) + (f"dans = rest * np.where(seen >= 1, np.cumsum(np.where(first, {t}, 0.0), "
-                                  f"axis={ax}), np.cumsum({t} / nonzero, axis={ax}))")
+        return f"""
+x = {x}
+t = {t}
+zero = x == 0
+count = np.cumsum(zero, axis={ax})
+nonzero = np.where(zero, 1.0, x)
+held = np.cumsum(np.where(zero, x, 0.0), axis={ax})
+before = np.cumsum(np.where(zero, 0.0, t) / nonzero, axis={ax})
+at = np.cumsum(np.where(zero, t, 0.0), axis={ax})
+dans = np.cumprod(nonzero, axis={ax}) * (((count == 0) + (count == 1) * held) * before
+                                        + ((count == 1) + (count == 2) * held) * at
+                                        - (count == 2) * np.cumsum(np.where(zero, t * x, 0.0), axis={ax}))
+"""
+    # (the vjp's transpose, counting zeros as it does: its own derivatives are right at zeros too)
     jvp.__doc__ = "ans times the running sum of da / a before the first zero; the zero's da times the rest after"
     return jvp
 
