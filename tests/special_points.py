@@ -98,7 +98,7 @@ def _negative_stack(rng):
 
 _SORTED_TIES = ("np.sort and the order statistics send a tied pair's adjoints to one element each (a permutation), "
                 "where central differences give each half of both; a subgradient, as autograd's and JAX's are, so a "
-                "documented choice (docs/functions.md) rather than a wrong value, kept here so that a change is seen")
+                "documented choice (README, Testing) rather than a wrong value, kept here so that a change is seen")
 
 SPECIAL_CASES = {
     # extrema: two-way ties share the adjoint evenly; all-negative inputs (a maximum that is not positive)
