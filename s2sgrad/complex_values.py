@@ -133,9 +133,9 @@ def refuse_constant_only_for_real(body, facts, wrt):
             continue
         for arg in rhs.args:
             if isinstance(arg, gast.Name) and arg.id in varied and atom_may_be_complex(arg, facts):
-                raise GradError(f"{fname} of a complex array has a derivative, which s2sgrad does not take "
-                                f"(for real arrays it is piecewise constant)", origin_of(stmt),
-                                f"write {arg.id} / np.abs({arg.id})")
+                raise GradError(f"{fname} of a complex array is not differentiated (it is z / |z|, whose "
+                                f"derivative s2sgrad does not take; for real arrays it is piecewise constant)",
+                                origin_of(stmt), f"write {fname}(z) of a complex z as z / np.abs(z)")
 
 
 def refuse_recursion_with_complex(facts, func, stmt):

@@ -130,6 +130,11 @@ class ReverseMode(CallSites):
                 dp = self.adjoint_name(p)
                 self.emit(assign(dp, self.call_np("asarray", name(dp), dtype=gast.Attribute(
                     value=name(p), attr="dtype", ctx=gast.Load()))), ret)
+            elif self.facts.complex and p in self.facts.real_arguments and p not in self.facts.real:
+                # a real argument gets a real gradient (docs/complex.md), also where its name holds a complex
+                # value somewhere else in the function (a = z * c on a path the probe did not take)
+                dp = self.adjoint_name(p)
+                self.emit(assign(dp, self.call_np("real", name(dp))), ret)
             grads.append(name(self.adjoint_name(p)))
 
         pushed = tape_.keep_needed(primal, adjoint)

@@ -46,7 +46,7 @@ class Facts:
     """
 
     def __init__(self, shapes=None, integers=None, kinds=None, numpy_only=False, numbers=(), python_numbers=(),
-                 narrow_floats=(), complex_=(), real=()):
+                 narrow_floats=(), complex_=(), real=(), real_arguments=()):
         self.shapes = dict(shapes or {})
         self.integers = set(integers or ())
         self.kinds = dict(kinds or {})
@@ -56,6 +56,7 @@ class Facts:
         self.narrow_floats = set(narrow_floats)     # parameters holding NumPy arrays of float32 (or float16)
         self.complex = set(complex_)   # names that held a complex value, or may where the probe did not go
         self.real = set(real)          # names the probe saw hold only real values, on every path
+        self.real_arguments = set(real_arguments)   # parameters whose argument is real (the name may not stay so)
 
     def shape(self, name_):
         return self.shapes.get(name_)
@@ -296,7 +297,7 @@ def probe(program, args):
                      and a.dtype.itemsize < 8}
     complex_, real = _complex_names(program, params, args, sites, recorder)
     return Facts(shapes, {i for i in integers if shapes.get(i) == ()}, kinds, numpy_only, numbers_, python_numbers,
-                 narrow_floats, complex_, real)
+                 narrow_floats, complex_, real, {p for p, a in zip(params, args) if not holds_complex(a)})
 
 
 def _complex_names(program, params, args, sites, recorder):

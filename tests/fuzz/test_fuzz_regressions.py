@@ -565,6 +565,24 @@ def f(c):
     return np.matmul((c if float(np.sum(dx)) > 0 else c * 2), dx)
 """, 0, (3,)),
     # found by the campaigns over the classes of issue 19, and fixed
+    # a real argument gets a real gradient: here its name is bound again (a = np.sin(b)) on a path the probe
+    # may not take, so the name counted as possibly complex and its gradient came back complex128
+    # (campaign seed 4100701)
+    "real_argument_whose_name_may_hold_a_complex_value": case("""
+import numpy as np
+
+
+def f(a):
+    b = np.real(((a * (0.5+1j))))
+    if float(np.sum(a)) > 0:
+        hs = []
+        for i in range(1):
+            hs.append(np.tanh(a + np.sin(a)) * (i + 1))
+        c = np.stack(hs)
+        for j in range(1):
+            a = np.sin(b)
+    return np.sum(np.sin(a))
+""", 0, np.array([0.27, -0.46, -0.92])),
     # G.T of a module constant was evaluated once, at compile time, into an unnamed outside value: the
     # derivative could not be written out as a module ("it refers to T, which no module exports"), and the
     # value was frozen (campaign seed 3000061); G.T now stays G.T on the imported G
