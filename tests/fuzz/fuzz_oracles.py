@@ -88,8 +88,6 @@ KNOWN_BUGS = {
                       "one, np.imag has no rule (test_open_defect[complex_*], [real_argument_*], [imaginary_part])"),
     "attribute_of_a_module_global": (None, "G.T of a module global is a compile-time value that no module exports: "
                                            "emit fails (test_open_defect[attribute_of_a_module_constant])"),
-    "reused_loop_name": (None, "a loop target reused by another loop or an assignment "
-                               "(test_open_defect[loop_target_reused_by_a_loop_over_range])"),
 }
 
 
