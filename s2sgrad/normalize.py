@@ -45,7 +45,7 @@ from .comprehensions import COMPREHENSIONS, desugar_comprehensions
 from .errors import GradError, origin_of
 from .freshness import attribute
 from .local_functions import free_names, take_out_local_functions
-from .loop_names import own_loop_names
+from .loop_names import own_loop_names, refuse_mixed_counter
 from .parsing import ParsedFunction, parse_function
 from .references import Externals
 from .rules import lookup, is_nondifferentiable
@@ -381,6 +381,7 @@ class FunctionNormalizer:
             return self.stmt_For(over_keys)
         iterable = self.loop_iterable(s.iter)
         own = own_loop_names(s, self.parsed.node, self.local_functions, self.loop_liveness)
+        refuse_mixed_counter(s, self.parsed.node, own, self.is_range)
         outside = {n: self.renames.get(n) for n in own}
         self.renames.update({n: name(self.namer.fresh(n)) for n in own})
         self.depth += 1
@@ -404,6 +405,11 @@ class FunctionNormalizer:
         renames = {n: self.namer.fresh(n) for n in sorted(rebound)}
         copies = [copy_origin(assign(n, name(renames[n])), s) for n in sorted(rebound)]
         return substitute(target, {n: name(m) for n, m in renames.items()}), copies + body
+
+    def is_range(self, call):
+        """Whether a user's call is one of the builtin ``range`` (a loop over it counts in integers)."""
+        return isinstance(call.func, gast.Name) and call.func.id == "range" \
+            and self.parsed.lookup("range")[1] is builtins.range
 
     def loop_iterable(self, iterable):
         """``range(T)``, ``enumerate(zip(a, b))``, ... kept whole in the loop header, for readability."""

@@ -10,7 +10,7 @@ mode (and the Hessian where cheap) against finite differences.
 import numpy as np
 import pytest
 
-from s2sgrad import grad, value_and_grad
+from s2sgrad import GradError, grad, value_and_grad
 
 from both_modes import check_modes
 
@@ -207,3 +207,50 @@ def test_a_loop_of_its_own_gets_its_own_name(rng):
     gradient = grad(a_counter_then_rows)
     gradient(rng.normal(size=(3, 2)))
     assert "di = np.zeros_like(i" not in gradient.source and "for i_" in gradient.source
+
+
+@pytest.mark.parametrize("source_line, f", [
+    (2, "counter_then_rows_read_after"), (2, "array_then_a_counter_read_after"), (6, "array_then_a_counter_in_a_helper")])
+def test_a_counter_sharing_a_name_read_after_its_loop_is_refused(rng, source_line, f):
+    """Where renaming cannot separate them (the name is read after the loop), a range loop's counter and
+    another value under one name are refused by name, at the loop's line: the gradient was wrong (or the
+    derivative crashed adding a float adjoint into the counter's integer one)."""
+    function = REFUSED[f]
+    with pytest.raises(GradError) as info:
+        grad(function)(rng.normal(size=(3, 2)))
+    error = info.value
+    assert "reusing i as a range loop's counter and as another value is not supported" in error.message
+    assert "for i_ in" in error.hint
+    first = function.__code__.co_firstlineno
+    assert error.origin.lineno == first + source_line
+
+
+def counter_then_rows_read_after(b):
+    y = 1.0
+    for i in range(2):
+        y = y * (i + 2.0)
+    for i in b:
+        y = y + np.sin(i)
+    return np.sum(y * y) + np.sum(i * i)
+
+
+def array_then_a_counter_read_after(b):
+    i = b * 2.0
+    for i in range(3):
+        b = b * (i + 1.0)
+    return np.sum(np.sin(b)) * i
+
+
+def array_then_a_counter_in_a_helper(b):
+    i = b * 2.0
+
+    def scaled(x):
+        return x * i        # (a local function reads i: the loop cannot have a name of its own)
+    y = scaled(b)
+    for i in range(3):
+        y = y * (i + 1.0)
+    return np.sum(np.sin(y))
+
+
+REFUSED = {f.__name__: f for f in (counter_then_rows_read_after, array_then_a_counter_read_after,
+                                   array_then_a_counter_in_a_helper)}

@@ -758,6 +758,21 @@ def f(c):
     d = bump(c)
     return np.sum(c * d)
 """, 0, (2,)), "changing y in place (y += ... on an array) is not supported here: y may share memory with c", 6),
+    # a row loop's target reused by a range loop and read after it (seed 4100114 of a names campaign, shrunk by
+    # hand): the two loops share the name, so the counter's binding did not end the rows' adjoint (a gradient
+    # wrong by 0.45 here, a UFuncTypeError or a broadcast crash elsewhere); renaming the loop is no fix when
+    # its last value is read
+    "loop_target_reused_and_read_after_the_loop": (case("""
+import numpy as np
+
+
+def f(b):
+    for i in b:
+        y = i * 2.0
+    for i in range(3):
+        y = y * (i + 1)
+    return np.sum(np.sin(y)) + i
+""", 0, (3, 2)), "reusing i as a range loop's counter and as another value is not supported", 6),
 }
 
 
