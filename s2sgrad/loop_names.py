@@ -16,9 +16,11 @@ variable (the helper, inlined where it is called, would read the other binding).
 Where the name is read after the loop, the next assignment to it outside any loop
 or branch starts a new version of the name (``FunctionNormalizer.store_name``), so
 the counter and what follows are two names all the same. What is left, a range
-loop's counter and another kind of value (an array, rows) that share a name read
-after the loop, gave wrong gradients (the counter's binding did not end the other
-value's adjoint): :func:`refuse_mixed_counter` refuses it, naming the variable.
+loop's counter and another kind of value (an array, rows) sharing a name that is
+read after the loop or by a local function, gave wrong gradients (the counter's
+binding did not end the other value's adjoint) or crashed (a float adjoint added
+into the counter's integer one): :func:`refuse_mixed_counter` refuses it, naming
+the variable and the loop's line.
 """
 
 import gast
