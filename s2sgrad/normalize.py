@@ -45,6 +45,7 @@ from .comprehensions import COMPREHENSIONS, desugar_comprehensions
 from .errors import GradError, origin_of
 from .freshness import attribute
 from .local_functions import free_names, take_out_local_functions
+from .loop_names import own_loop_names, refuse_mixed_counter
 from .parsing import ParsedFunction, parse_function
 from .references import Externals
 from .rules import lookup, is_nondifferentiable
@@ -251,6 +252,7 @@ class FunctionNormalizer:
         self.checked = set()       # ids of the user's expression nodes already checked for unsupported syntax
         # (a function that holds none of that syntax anywhere needs no check of each expression)
         self.may_hold_unsupported = parsed.may_hold(UNSUPPORTED_EXPRESSIONS)
+        self.loop_liveness = {}    # id of a user's for statement -> the names live after it (loop_names.py)
 
     # ----------------------------------------------------------------- errors
     def error(self, message, node, hint=None):
@@ -381,10 +383,19 @@ class FunctionNormalizer:
             self.locals.add(over_keys.target.id)       # (a key of its own, for d.values())
             return self.stmt_For(over_keys)
         iterable = self.loop_iterable(s.iter)
+        own = own_loop_names(s, self.parsed.node, self.local_functions, self.loop_liveness)
+        refuse_mixed_counter(s, self.parsed.node, own, self.is_range)
+        outside = {n: self.renames.get(n) for n in own}
+        self.renames.update({n: name(self.namer.fresh(n)) for n in own})
         self.depth += 1
         target = self.store_target(s.target, s)
         body = self.block(s.body) or [gast.Pass()]
         self.depth -= 1
+        for n, current in outside.items():     # the loop's binding of n was its own (s2sgrad/loop_names.py)
+            if current is None:
+                del self.renames[n]
+            else:
+                self.renames[n] = current
         target, body = self.distinct_loop_target(target, body, s)
         self.emit(gast.For(target=target, iter=iterable, body=body, orelse=[], type_comment=None), s)
 
@@ -397,6 +408,11 @@ class FunctionNormalizer:
         renames = {n: self.namer.fresh(n) for n in sorted(rebound)}
         copies = [copy_origin(assign(n, name(renames[n])), s) for n in sorted(rebound)]
         return substitute(target, {n: name(m) for n, m in renames.items()}), copies + body
+
+    def is_range(self, call):
+        """Whether a user's call is one of the builtin ``range`` (a loop over it counts in integers)."""
+        return isinstance(call.func, gast.Name) and call.func.id == "range" \
+            and self.parsed.lookup("range")[1] is builtins.range
 
     def loop_iterable(self, iterable):
         """``range(T)``, ``enumerate(zip(a, b))``, ... kept whole in the loop header, for readability."""
@@ -524,11 +540,13 @@ class FunctionNormalizer:
                          "loop over a name and assign the rest in the body")
 
     def store_name(self, user_name):
-        """The generated name a store to ``user_name`` writes, versioning straight-line reassignments."""
+        """The generated name a store to ``user_name`` writes, versioning straight-line reassignments (after
+        a loop or branch that binds the name too: ``for i in range(3)`` then ``i = np.tanh(b)`` are two names,
+        whose adjoints and shape facts differ)."""
         current = self.renames.get(user_name)
         reassigned = user_name in self.defined
         if (current is None or not isinstance(current, gast.Name)
-                or (reassigned and self.depth == 0 and user_name not in self.in_compound)):
+                or (self.depth == 0 and (reassigned or user_name in self.in_compound))):
             if current is None and len(self.stack) == 1:
                 new = user_name  # the differentiated function's own names are already reserved
             else:

@@ -583,8 +583,8 @@ class Cleanup:
         return removed
 
     def needed(self, stmt, live):
-        if self.simple_assign(stmt):
-            return stmt.targets[0].id in live
+        if self.simple_assign(stmt):   # (x = xs.pop() also changes xs: needed while xs is)
+            return stmt.targets[0].id in live or any(w.name in live for w in writes(stmt.value))
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             if isinstance(target, gast.Subscript):

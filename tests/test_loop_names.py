@@ -10,7 +10,7 @@ mode (and the Hessian where cheap) against finite differences.
 import numpy as np
 import pytest
 
-from s2sgrad import grad
+from s2sgrad import GradError, grad, value_and_grad
 
 from both_modes import check_modes
 
@@ -112,3 +112,145 @@ def test_loops_that_only_share_a_name_record_nothing_for_it(rng):
     gradient = grad(two_loops)
     gradient(rng.normal(size=(3, 4)))
     assert "tape.append(i)" not in gradient.source and "i = tape.pop()" not in gradient.source
+
+
+# A name holding values of different kinds at different points (issue 19, the fuzzer's reused loop names): an
+# integer counter, then rows or an array. One generated name for all of them shared one adjoint (a float adjoint
+# added into the counter's integer one, and the counter's "adjoint" flowing on into the rows) and one shape fact
+# (the counter's "scalar" used for the array in the shape-generic code). Now a loop target nobody reads after its
+# loop is the loop's own name (s2sgrad/loop_names.py), and an assignment after a loop makes a new version.
+
+def rows_then_a_counter_in_an_outer_loop(b):
+    y = b[0] * 1.0
+    for k in range(2):
+        for i in b:
+            y = y + i * 2.0
+        for i in range(3):
+            y = y * (i + 1) * 0.5
+    return np.sum(np.sin(y))
+
+
+def a_counter_then_rows(b):
+    y = 1.0
+    for i in range(2):
+        y = y * (i + 2.0)
+    for i in b:
+        y = y + np.sin(i)
+    return np.sum(y * y)
+
+
+def a_counter_read_after_its_loop_then_an_array(b):
+    for i in range(3):
+        b = b * (i + 1.0)
+    y = b * i
+    i = np.tanh(b)
+    i = i * np.sum(i, axis=0)
+    return np.sum(np.sin(i + y))
+
+
+def a_while_counter_then_an_array(b):
+    i = 0
+    while i < 2:
+        b = np.sin(b) * 1.5
+        i = i + 1
+    i = np.cos(b)
+    i = i * np.sum(i)
+    return np.sum(np.sin(i))
+
+
+def a_counter_then_an_array_in_an_outer_loop(b):
+    for k in range(2):
+        for i in range(2):
+            b = b * (i + 1.0)
+        i = np.sin(b)
+        b = b + i * np.sum(i, axis=-1, keepdims=True)
+    return np.sum(b)
+
+
+def rows_then_an_array_changed_in_place(b):
+    s = 0.0
+    for i in b:
+        s = s + i
+    i = s * 2.0
+    i += np.sin(s)
+    i *= np.sum(i, axis=0)
+    return np.sum(np.sin(i))
+
+
+def a_parameter_reused_as_a_counter(b, i):
+    y = b * i
+    for i in range(3):
+        y = y * (i + 1.0)
+    return np.sum(np.sin(y))
+
+
+KINDS = [rows_then_a_counter_in_an_outer_loop, a_counter_then_rows, a_counter_read_after_its_loop_then_an_array,
+         a_while_counter_then_an_array, a_counter_then_an_array_in_an_outer_loop, rows_then_an_array_changed_in_place,
+         a_parameter_reused_as_a_counter]
+
+
+@pytest.mark.parametrize("f", KINDS, ids=lambda f: f.__name__)
+def test_a_name_reused_for_another_kind_of_value(rng, f):
+    args = (rng.normal(size=(3, 2)),) + ((rng.normal(size=2),) if f is a_parameter_reused_as_a_counter else ())
+    for index in range(len(args)):
+        check_modes(f, args, index=index, second=True)
+    derivative = value_and_grad(f, wrt=tuple(range(len(args))))
+    value, grads = derivative(*args)
+    generic_value, generic_grads = derivative.generic.function(*args)
+    np.testing.assert_allclose(generic_value, value, rtol=1e-12)
+    for got, want in zip(derivative._as_requested(generic_grads), grads):   # (the shape-generic code's)
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_a_loop_of_its_own_gets_its_own_name(rng):
+    """Readability and the reason: the range loop's counter is not the rows' i, so nothing of it is an adjoint."""
+    gradient = grad(a_counter_then_rows)
+    gradient(rng.normal(size=(3, 2)))
+    assert "di = np.zeros_like(i" not in gradient.source and "for i_" in gradient.source
+
+
+@pytest.mark.parametrize("source_line, f", [
+    (2, "counter_then_rows_read_after"), (2, "array_then_a_counter_read_after"), (6, "array_then_a_counter_in_a_helper")])
+def test_a_counter_sharing_a_name_read_after_its_loop_is_refused(rng, source_line, f):
+    """Where renaming cannot separate them (the name is read after the loop), a range loop's counter and
+    another value under one name are refused by name, at the loop's line: the gradient was wrong (or the
+    derivative crashed adding a float adjoint into the counter's integer one)."""
+    function = REFUSED[f]
+    with pytest.raises(GradError) as info:
+        grad(function)(rng.normal(size=(3, 2)))
+    error = info.value
+    assert "reusing i as a range loop's counter and as another value is not supported" in error.message
+    assert "for i_ in" in error.hint
+    first = function.__code__.co_firstlineno
+    assert error.origin.lineno == first + source_line
+
+
+def counter_then_rows_read_after(b):
+    y = 1.0
+    for i in range(2):
+        y = y * (i + 2.0)
+    for i in b:
+        y = y + np.sin(i)
+    return np.sum(y * y) + np.sum(i * i)
+
+
+def array_then_a_counter_read_after(b):
+    i = b * 2.0
+    for i in range(3):
+        b = b * (i + 1.0)
+    return np.sum(np.sin(b)) * i
+
+
+def array_then_a_counter_in_a_helper(b):
+    i = b * 2.0
+
+    def scaled(x):
+        return x * i        # (a local function reads i: the loop cannot have a name of its own)
+    y = scaled(b)
+    for i in range(3):
+        y = y * (i + 1.0)
+    return np.sum(np.sin(y))
+
+
+REFUSED = {f.__name__: f for f in (counter_then_rows_read_after, array_then_a_counter_read_after,
+                                   array_then_a_counter_in_a_helper)}

@@ -84,10 +84,7 @@ class Unsupported(Exception):
 # regression test in test_fuzz_regressions.py: tag (see fuzz_programs.tags_of) -> (checks it breaks,
 # None for all; what goes wrong). A program with such a construct that fails counts as "known", not
 # as a new failure; one that passes counts as passed. Remove an entry when its regression test XPASSes.
-KNOWN_BUGS = {
-    "reused_loop_name": (None, "a loop target reused by another loop or an assignment "
-                               "(test_open_defect[loop_target_reused_by_a_loop_over_range])"),
-}
+KNOWN_BUGS = {}
 
 
 class KnownBug(Exception):
