@@ -74,6 +74,14 @@ def _not_its_own_function_here(name):
     return func is None or (module.startswith("np") and display_name(func) != name)
 
 
+def alias_here(name):
+    """The name the installed NumPy gives the function ``name`` spells (``np.amax`` for ``np.max`` before
+    NumPy 1.25), or None where it has no such function."""
+    module, _, attr = name.rpartition(".")
+    func = getattr(importlib.import_module(module.replace("np", "numpy", 1)), attr, None)
+    return None if func is None else display_name(func)
+
+
 def test_no_cases_for_unknown_rules():
     names = {rule.name for rule in builtin_rules()}
     stale = sorted(name for name in set(rule_cases.CASES) - names if not _not_its_own_function_here(name))

@@ -14,6 +14,11 @@ def _cases():
     rules = {rule.name: rule for rule in builtin_rules()}
     params = []
     for name, cases in special_points.SPECIAL_CASES.items():
+        if name not in rules and matrix._not_its_own_function_here(name):
+            alias = matrix.alias_here(name)          # np.max is np.amax before NumPy 1.25: its rule's cases
+            if alias not in rules:
+                continue                             # a function this NumPy or SciPy lacks
+            name = alias
         for i, case in enumerate(cases):
             defect = getattr(case, "defect", None)
             if case.fn is None and "fn(" in case.expr:
@@ -25,7 +30,7 @@ def _cases():
 
 def test_special_points_name_rules():
     names = {rule.name for rule in builtin_rules()}
-    assert not set(special_points.SPECIAL_CASES) - names
+    assert not {n for n in set(special_points.SPECIAL_CASES) - names if not matrix._not_its_own_function_here(n)}
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
