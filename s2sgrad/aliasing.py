@@ -201,8 +201,9 @@ class _Aliases:
             outs = [kw.value for kw in value.keywords if kw.arg == "out"]
             if self.makes_new(value) and not outs:
                 return frozenset()
-            operands = [a for a in value.args if isinstance(a, (gast.Name, gast.Tuple, gast.List))] + \
-                [kw.value for kw in value.keywords] + \
+            # every argument: one may itself be a view (np.ravel(np.asarray(b)), once the cleanup folded
+            # t1 = np.asarray(b) into its one use)
+            operands = list(value.args) + [kw.value for kw in value.keywords] + \
                 ([value.func.value] if isinstance(value.func, gast.Attribute) and not
                  getattr(value.func, "external", False) else [])
             return frozenset().union(*(self.shares(o, state) for o in operands))

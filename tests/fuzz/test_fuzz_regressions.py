@@ -609,6 +609,19 @@ def f(a):
     return np.sum(np.sin(i))
 """, 0, (3,)),
     # found by the campaigns over the classes of issue 19, and fixed
+    # c = np.ravel(np.asarray(b)) is a view of b, which the sweep restores in place (b[:] = tape.pop()): the
+    # cleanup took the nested call for a new array and moved the read of c past the restore, so
+    # value_and_grad returned the value of the old b (campaign seed 4202813)
+    "view_through_a_nested_call_read_after_a_restore": case("""
+import numpy as np
+
+
+def f(a):
+    b = np.ones_like(a)
+    b[:] += b
+    c = (np.asarray(b)).ravel()
+    return np.sum(np.sin(c)) + np.sum(np.sin(c * a))
+""", 0, (3,)),
     # a real argument gets a real gradient: here its name is bound again (a = np.sin(b)) on a path the probe
     # may not take, so the name counted as possibly complex and its gradient came back complex128
     # (campaign seed 4100701)
