@@ -265,7 +265,7 @@ def unique_with_counts(x):
 
 def unique_inverse_rebuilds(x):
     values, inverse = np.unique(x, return_inverse=True)
-    return np.sum(np.sin(values[inverse]) * x)
+    return np.sum(np.sin(values[inverse]).reshape(x.shape) * x)   # (inverse is flat before NumPy 2)
 
 
 def test_unique_values_carry_their_elements_derivatives():
