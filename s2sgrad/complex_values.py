@@ -57,6 +57,24 @@ def may_make_complex(func):
     return False
 
 
+# calls whose result is real whatever their arguments: a value they make is real on every path
+_REAL_RESULTS = {id(f) for f in (np.abs, np.absolute, np.real, np.imag, np.angle, np.linalg.norm, abs, float, int,
+                                 len, bool, np.isreal, np.iscomplex, np.isfinite, np.isnan, np.shape, np.size,
+                                 np.ndim)}
+
+
+def value_may_be_complex(rhs, complex_names):
+    """Whether a statement's value may be complex where the names in ``complex_names`` may be: it makes a
+    complex value (see :func:`may_make_complex`) or reads a name that may hold one, unless what it computes
+    last is real whatever it reads (``np.abs(z)``, ``z.real``, a comparison)."""
+    if isinstance(rhs, gast.Compare) or isinstance(rhs, gast.Attribute) and rhs.attr in ("real", "imag", "shape"):
+        return False
+    if isinstance(rhs, gast.Call) and id(getattr(rhs, "callee", None)) in _REAL_RESULTS:
+        return False
+    return may_make_complex(rhs) or any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                                        and n.id in complex_names for n in walk(rhs))
+
+
 def atom_may_be_complex(node, facts):
     """Whether an argument atom (a name or a constant) may hold a complex value, as far as ``facts`` know.
 
@@ -154,5 +172,5 @@ def refuse_complex_output(facts, out, origin, namer):
         what = namer.spoken(out.id, "the result")
         raise GradError(f"{what if what == 'the result' else 'the result ' + what} is complex: a gradient is "
                         "defined for a real result only", origin,
-                        f"return the real loss you mean, e.g. np.real(...) or np.abs(...) ** 2 of it; "
-                        f"s2sgrad.vjp takes a complex result with its cotangent")
+                        "return the real loss you mean, e.g. np.real(...) or np.abs(...) ** 2 of it; "
+                        "s2sgrad.vjp takes a complex result with its cotangent")

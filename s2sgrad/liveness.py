@@ -53,4 +53,6 @@ def _statement(stmt, live, marked, found):
             head = more
     if isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name) for t in stmt.targets):
         return (live - {t.id for t in stmt.targets}) | names_in(stmt.value, gast.Load)
+    if isinstance(stmt, gast.AugAssign):      # n += v reads n (the user's code, before it is normalized)
+        return live | names_in(stmt, gast.Load) | names_in(stmt.target, gast.Store)
     return live | names_in(stmt, gast.Load)

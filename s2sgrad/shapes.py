@@ -26,7 +26,7 @@ import numpy as np
 
 from .activity import operand_names
 from .astutil import name_nodes, names_in, walk, walk_statements
-from .complex_values import holds_complex, may_make_complex
+from .complex_values import holds_complex, may_make_complex, value_may_be_complex
 from .containers import containers_by_use
 from .simplify import maybe_numbers
 
@@ -308,9 +308,14 @@ def _complex_names(program, params, args, sites, recorder):
     """
     complex_ = {p for p, a in zip(params, args) if holds_complex(a)}
     complex_ |= {target for site, (target, _) in enumerate(sites) if site in recorder.complex}
-    unrun = {target for site, (target, _) in enumerate(sites) if site not in recorder.seen}
-    if unrun and (complex_ or may_make_complex(program.node)):
-        complex_ |= unrun
+    unrun = [(target, rhs) for site, (target, rhs) in enumerate(sites) if site not in recorder.seen]
+    grown = bool(unrun) and bool(complex_ or may_make_complex(program.node))
+    while grown:    # an unrun assignment of what may be complex (x = z * 2 there, not x = np.expm1(y))
+        grown = False
+        for target, rhs in unrun:
+            if target not in complex_ and value_may_be_complex(rhs, complex_):
+                complex_.add(target)
+                grown = True
     real = (set(params) | {target for target, _ in sites}) - complex_
     return complex_, real
 

@@ -336,6 +336,9 @@ def directional_check(f, args, wrt, grads, seed, tolerance=1e-5):
         return f"finite differences do not settle ({coarse!r} vs {fine!r})"
     if scale > 1e8:
         return f"too ill-conditioned to compare (|grad| |v| = {scale:.3g})"
+    rounding = 10 * abs(f0) * np.finfo(float).eps / 1e-4    # what rounding f leaves in a difference of step 1e-4
+    if rounding > tolerance * scale:
+        return f"the value ({f0:.3g}) is too large for differences to see the derivative (rounding {rounding:.3g})"
     if abs(analytic - fine) > tolerance * scale:
         raise Failure("fd", f"<grad, v> = {analytic!r}, finite differences give {fine!r} "
                             f"(difference {abs(analytic - fine):.3g}, scale {scale:.3g})")

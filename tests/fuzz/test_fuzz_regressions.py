@@ -609,6 +609,24 @@ def f(a):
     return np.sum(np.sin(i))
 """, 0, (3,)),
     # found by the campaigns over the classes of issue 19, and fixed
+    # x = np.abs(c) is real; x is bound again in a branch the probe did not take (x = np.expm1(y), real too),
+    # and every name bound where the probe did not go counted as possibly complex: x's adjoint kept the
+    # imaginary part of dV * (0.5+1j), which np.abs's rule then turned into a wrong real gradient (-1 where
+    # it is 0; campaign seed 5001904). What is bound there is complex only if its value may be
+    "real_value_bound_again_where_the_probe_did_not_go": case("""
+import numpy as np
+
+
+def f(a, b):
+    c = np.exp(1j * b)
+    x = np.abs(c)
+    y = np.sin(x)
+    V = x * (0.5+1j)
+    for i in a:
+        if float(np.sum(a)) > 0:
+            x = np.expm1(y)
+    return np.sum(x) + np.sum(np.real(V))
+""", 1, -np.ones((3, 2)), np.array([0.71, -0.93, 0.46])),
     # c = np.ravel(np.asarray(b)) is a view of b, which the sweep restores in place (b[:] = tape.pop()): the
     # cleanup took the nested call for a new array and moved the read of c past the restore, so
     # value_and_grad returned the value of the old b (campaign seed 4202813)
