@@ -766,6 +766,35 @@ OPEN = {}
 # found as silently wrong gradients; now refused with a GradError naming the construct and its line
 # (s2sgrad/aliasing.py), the case-specific words of which each entry gives
 REJECTED = {
+    # n_ += v after a loop over b's rows reads n_, which the liveness of the user's code missed (an augmented
+    # assignment's target is a Store), so the loop's target was renamed and the probe failed on an unbound n_
+    # (UnboundLocalError; campaign seed 5005026); now, as before the renaming, n_ (a row of b) changed in
+    # place is refused
+    "augmented_assignment_after_a_loop_over_rows": (case("""
+import numpy as np
+
+
+W0 = np.linspace(-1.0, 1.0, 3).reshape((3,))
+
+
+def f(a, b, idx):
+    map = np.ones_like(a)
+    np.add.at(map, idx, np.sum(np.hypot(a, 1.0)))
+    out = np.maximum(W0, (a + 2.0))
+    for n_ in b:
+        for t1 in range(len(map)):
+            min = np.real(((map * (0.5+1j))) * np.conj(((map * (0.5+1j)))))
+        dans = c = (np.rad2deg(map))[None, :]
+    i = 0
+    while i < 3:
+        n_ += np.add(out, W0)
+        i += 1
+    t2 = np.tanh(np.where(a < 0.2, a, b))
+    if a.shape[0] > 3:
+        n_ += map[..., 2]
+        map = np.flip(a, 0)
+    return np.mean(np.cos(map) * map) + np.sum(np.sin(W0) * 0.5)
+""", 0, (3,), (1,), np.array([1, 1, 1])), "changing n_ in place (n_ += ... on an array) is not supported", 18),
     # BUF[:] = x * 2.0 into a module-level array, then read: once unseen by the derivative (gradient 0)
     "write_into_a_module_global_then_read": (case("""
 import numpy as np
