@@ -382,6 +382,10 @@ class FunctionNormalizer:
         if over_keys is not None:
             self.locals.add(over_keys.target.id)       # (a key of its own, for d.values())
             return self.stmt_For(over_keys)
+        rebound = sorted(names_in(s.target, gast.Store) & names_in(s.iter, gast.Load))
+        if rebound:       # for k in k: the loop's items and what it walks share one name (and one adjoint)
+            raise self.error(f"a loop whose variable {rebound[0]} rebinds the name it iterates over is not supported",
+                             s, f"give the loop variable another name (for item in {rebound[0]}: ...)")
         iterable = self.loop_iterable(s.iter)
         own = own_loop_names(s, self.parsed.node, self.local_functions, self.loop_liveness)
         refuse_mixed_counter(s, self.parsed.node, own, self.is_range)

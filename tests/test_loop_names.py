@@ -254,3 +254,28 @@ def array_then_a_counter_in_a_helper(b):
 
 REFUSED = {f.__name__: f for f in (counter_then_rows_read_after, array_then_a_counter_read_after,
                                    array_then_a_counter_in_a_helper)}
+
+
+def rebinds_what_it_iterates(W):
+    h = W * 2.0
+    for h in h:
+        y = h * 3.0
+    return np.sum(np.sin(h)) + np.sum(y)
+
+
+def enumerate_rebinds_what_it_iterates(W):
+    n = W + 1.0
+    for i, n in enumerate(n):
+        y = n * 2.0
+    return np.sum(n * y)
+
+
+@pytest.mark.parametrize("f", [rebinds_what_it_iterates, enumerate_rebinds_what_it_iterates],
+                         ids=lambda f: f.__name__)
+def test_a_loop_rebinding_the_name_it_iterates_over_is_refused(f):
+    """``for h in h``: the items and the array walked shared one name and one adjoint, which crashed in the
+    generated code (campaign seeds 6002341, 6005863); refused at the loop's line, with renaming as the way out."""
+    with pytest.raises(GradError) as info:
+        grad(f)(np.ones((2, 3)))
+    assert "rebinds the name it iterates over" in info.value.message and "another name" in info.value.hint
+    assert info.value.origin.lineno == f.__code__.co_firstlineno + 2
