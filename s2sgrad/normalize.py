@@ -716,11 +716,7 @@ class FunctionNormalizer:
         attributes of an outside array (``G.T``, ``cfg.W.shape``): those are read as for a local array, on
         the array's own reference, so that generated code reads ``G.T`` at each call and a written-out
         module imports ``G`` (see :meth:`reaches_outside_array`)."""
-        chain = []
-        node = expr
-        while isinstance(node, gast.Attribute):
-            chain.append(node.attr)
-            node = node.value
+        node, chain = _attribute_chain(expr)
         if not isinstance(node, gast.Name) or node.id in self.locals:
             return None
         if self.reaches_outside_array(expr.value if isinstance(expr, gast.Attribute) else expr):
@@ -743,11 +739,7 @@ class FunctionNormalizer:
         an unnamed value no written-out module exports, and ``G.clip`` a bound method with no rule.
         Names that cannot be resolved, or attributes that do not exist, answer False: try_external
         and resolve_callee say what is wrong with them."""
-        chain = []
-        node = expr
-        while isinstance(node, gast.Attribute):
-            chain.append(node.attr)
-            node = node.value
+        node, chain = _attribute_chain(expr)
         if not isinstance(node, gast.Name) or node.id in self.locals:
             return False
         found, value = self.parsed.lookup(node.id)
@@ -1107,3 +1099,13 @@ def _overlaps(target, value):
     stored = {e.id for e in walk(target) if isinstance(e, gast.Name)}
     loaded = {e.id for e in walk(value) if isinstance(e, gast.Name)}
     return bool(stored & loaded)
+
+
+def _attribute_chain(expr):
+    """``(root, attributes)`` of ``cfg.W.T``: the node under the attributes (``cfg``) and their names, last
+    first (``["T", "W"]``)."""
+    chain = []
+    while isinstance(expr, gast.Attribute):
+        chain.append(expr.attr)
+        expr = expr.value
+    return expr, chain

@@ -7,13 +7,13 @@ Each item's adjoint is a container of the same shape, added item by item
 through :func:`s2sgrad.check_grad`, which compares item by item.
 """
 
-import importlib.util
 import types
 
 import numpy as np
 import pytest
 
 import s2sgrad
+from written_modules import written_out
 
 
 def layers_of_dicts(layers, x):
@@ -175,16 +175,6 @@ READ_AS_CONTAINERS = CASES + [
 ]
 
 
-def _written_out(derivative, tmp_path, tag):
-    """The derivative's module as ``emit`` writes it, imported."""
-    path = tmp_path / f"written_{tag}.py"
-    path.write_text(derivative.module_source())
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("func, make", READ_AS_CONTAINERS,
                          ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(READ_AS_CONTAINERS)])
 def test_code_for_arguments_of_any_kind_serves_containers(func, make, rng, tmp_path):
@@ -194,7 +184,7 @@ def test_code_for_arguments_of_any_kind_serves_containers(func, make, rng, tmp_p
     array read the same way."""
     args = make(rng)
     fresh = types.FunctionType(func.__code__, func.__globals__, func.__name__)    # never called before
-    written = _written_out(s2sgrad.grad(fresh, wrt=0), tmp_path, func.__name__)  # so: the generic code
+    written, _ = written_out(s2sgrad.grad(fresh, wrt=0), tmp_path, func.__name__)  # so: the generic code
     value, _ = getattr(written, f"value_and_grad_{func.__name__}")(*args)
     found = getattr(written, f"grad_{func.__name__}")(*args)     # what grad(f) returns (s2sgrad/convention.py)
     expected = s2sgrad.grad(func, wrt=0)(*args)
@@ -211,7 +201,7 @@ def test_forward_code_for_arguments_of_any_kind_serves_containers(func, make, rn
     args = make(rng)
     direction = s2sgrad.grad(func, wrt=0)(*args)
     fresh = types.FunctionType(func.__code__, func.__globals__, func.__name__)
-    written = _written_out(s2sgrad.jvp(fresh, wrt=0), tmp_path, func.__name__)
+    written, _ = written_out(s2sgrad.jvp(fresh, wrt=0), tmp_path, func.__name__)
     parameter = func.__code__.co_varnames[0]
     value, derivative = getattr(written, f"jvp_{func.__name__}")(*args, **{f"d{parameter}": direction})
     assert value == pytest.approx(func(*args), rel=1e-12)

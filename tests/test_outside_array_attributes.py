@@ -9,7 +9,6 @@ through the method table, and rebinding ``G`` recompiles. The same holds for a N
 or a namespace's attributes) are read as before.
 """
 
-import importlib.util
 import re
 
 import numpy as np
@@ -18,6 +17,7 @@ import pytest
 import s2sgrad
 import outside_array_attribute_functions as functions
 from finite_differences import numerical_grad
+from written_modules import written_out
 
 CASES = [
     (functions.transposed, lambda rng: [0.7]),
@@ -42,14 +42,6 @@ def test_reverse_and_forward_agree_with_finite_differences(func, make, rng):
     np.testing.assert_allclose(found, np.sum(expected * tangent), rtol=1e-6, atol=1e-8)
 
 
-def _written_out(derivative, tmp_path, tag):
-    """The derivative's module as ``emit`` writes it, imported."""
-    path = tmp_path / f"written_{tag}.py"
-    path.write_text(derivative.module_source())
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module, path.read_text()
 
 
 @pytest.mark.parametrize("func, make", CASES[:-1], ids=IDS[:-1])
@@ -57,7 +49,7 @@ def test_the_written_out_module_imports_the_array_and_gives_the_same_gradient(fu
     args = make(rng)
     derivative = s2sgrad.grad(func)
     expected = derivative(*args)
-    written, text = _written_out(derivative, tmp_path, func.__name__)
+    written, text = written_out(derivative, tmp_path, func.__name__)
     assert re.search(r"^from outside_array_attribute_functions import (G|SCALE)$", text, re.M)
     np.testing.assert_allclose(getattr(written, f"grad_{func.__name__}")(*args), expected, rtol=1e-12)
     np.testing.assert_allclose(expected, numerical_grad(func, args, 0), rtol=1e-6, atol=1e-8)
